@@ -58,6 +58,21 @@ KINDS = {
 
 KIND_NS = {kind: Namespace(f"{BASE}id/{kind}/") for kind in KINDS}
 
+# Concept schemes: <BASE>id/concept/<scheme> is the scheme, <BASE>id/concept/<scheme>/<slug>
+# a concept in it. The prefix is the scheme's short name.
+SCHEMES = {
+    "qualifier": "value-qualifier",
+    "rating": "rating-level",
+    "degradation": "degradation-group",
+    "violation": "violation-type",
+    "reviewtopic": "review-topic",
+    "role": "role",
+    "doctype": "document-type",
+    "frequency": "frequency",
+    "derivation": "derivation-method",
+}
+SCHEME_NS = {prefix: Namespace(f"{BASE}id/concept/{name}/") for prefix, name in SCHEMES.items()}
+
 PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
@@ -80,6 +95,7 @@ PREFIXES: dict[str, str] = {
     "kgo": str(KGO),
     "kgg": str(GRAPH),
     **{kind: str(ns) for kind, ns in KIND_NS.items()},
+    **{prefix: str(ns) for prefix, ns in SCHEME_NS.items()},
 }
 
 # Named graphs. The loader keeps each in its own graph.
