@@ -1,0 +1,61 @@
+"""The release build: load, validate, then write every export format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import OWL, RDF
+
+from kg.errors import InputError
+from kg.namespaces import G_ONTOLOGY, ONTOLOGY_IRI
+from kg.stats import Stats
+from kg.validate import ValidationResult
+
+
+@dataclass
+class BuildResult:
+    validation: ValidationResult
+    version: str | None = None
+    files: list[Path] = field(default_factory=list)
+    stats: Stats | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.validation.conforms
+
+
+def ontology_version(dataset: Dataset) -> str:
+    """The ``owl:versionInfo`` of the ontology, which names the release files."""
+    graph = dataset.graph(G_ONTOLOGY)
+    candidates = [URIRef(ONTOLOGY_IRI), *sorted(graph.subjects(RDF.type, OWL.Ontology), key=str)]
+    for ontology in candidates:
+        version = graph.value(ontology, OWL.versionInfo)
+        if isinstance(version, Literal) and str(version).strip():
+            return str(version).strip()
+    raise InputError(f"the ontology <{ONTOLOGY_IRI}> has no owl:versionInfo to name the build")
+
+
+def build(out_dir: str | Path, dataset: Dataset | None = None) -> BuildResult:
+    """Validate ``dataset`` (default: the shipped data) and, if it conforms, write
+    ``kg-<version>.<ext>`` in every export format to ``out_dir``."""
+    from kg.export import EXPORTERS, export, write_atomic
+    from kg.load import load
+    from kg.stats import stats
+    from kg.validate import validate
+
+    if dataset is None:
+        dataset = load()
+    result = BuildResult(validation=validate(dataset))
+    if not result.ok:
+        return result
+    result.version = ontology_version(dataset)
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    for exporter in EXPORTERS.values():
+        target = directory / f"kg-{result.version}.{exporter.extension}"
+        write_atomic(target, export(dataset, exporter.name))
+        result.files.append(target)
+    result.stats = stats(dataset)
+    return result

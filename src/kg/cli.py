@@ -1,0 +1,336 @@
+"""The ``kg`` command: a thin layer over the library.
+
+Importing this module must stay cheap (it runs on every ``kg`` invocation, even
+``kg --help``): rdflib and pyshacl are imported inside the commands that need them.
+
+Exit codes are those of ``kg.errors``: 0 success, 1 does not conform (or, for
+``kg generate --check``, out of date), 2 error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from kg import __version__
+from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
+
+EXPORT_FORMATS = ("turtle", "json-ld", "nt", "nquads", "trig", "xml")
+
+
+class KgFailure(click.ClickException):
+    """A KgError on its way out: one line on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, error: KgError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"kg: error: {self.message}", err=True)
+
+
+class KgGroup(click.Group):
+    """A group that turns KgError from any of its commands into a KgFailure."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgError as error:
+            raise KgFailure(error) from None
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    # rdflib logs ill-typed literals with exc_info; a user wants the message only.
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_info = None
+        record.exc_text = None
+        return super().format(record).rstrip()
+
+
+def _setup_logging() -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_kg", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler._kg = True  # type: ignore[attr-defined]
+    handler.setFormatter(_NoTracebackFormatter("kg: %(levelname)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _emit(data: bytes, output: str) -> None:
+    """Write ``data`` to ``output``: ``-`` is stdout, anything else a file, atomically."""
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    from kg.export import write_atomic
+
+    write_atomic(Path(output), data)
+
+
+def _exit(code: int) -> NoReturn:
+    raise click.exceptions.Exit(code)
+
+
+def _sources(paths: tuple[str, ...]) -> list[str] | None:
+    return list(paths) if paths else None
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
+)
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="kg")
+def cli() -> None:
+    """kg: a linked-data knowledge graph of Vietnamese public administration.
+
+    Commands that take PATH arguments read the shipped ontology and data when none
+    is given; a directory stands for the RDF files under it.
+
+    Exit codes: 0 success, 1 the data does not conform (or generated files are out of
+    date), 2 error.
+    """
+    _setup_logging()
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: a readable report; turtle: the SHACL validation report graph.",
+)
+@output_option
+@click.option(
+    "--shapes",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="SHACL shapes file (default: the shipped ontology/shapes.ttl).",
+)
+@click.option(
+    "--checks",
+    "checks_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Folder of *-violation.rq SPARQL checks (default: the shipped queries/checks).",
+)
+def validate(
+    paths: tuple[str, ...], fmt: str, output: str, shapes: str | None, checks_dir: str | None
+) -> None:
+    """Validate data against the SHACL shapes and the SPARQL checks.
+
+    Exits 0 if the data conforms, 1 if it does not, 2 on error.
+    """
+    from kg.load import load
+    from kg.validate import validate as run
+
+    result = run(load(_sources(paths)), shapes=shapes, checks_dir=checks_dir)
+    report = result.text() if fmt == "text" else result.to_turtle()
+    _emit(report.encode("utf-8"), output)
+    if not result.conforms:
+        _exit(EXIT_NONCONFORMING)
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="turtle",
+    show_default=True,
+    help="Triple formats (turtle, nt, xml) merge the named graphs; "
+    "quad formats (trig, nquads, json-ld) keep them.",
+)
+@output_option
+def export(paths: tuple[str, ...], fmt: str, output: str) -> None:
+    """Serialise the data in one RDF format, byte for byte reproducibly."""
+    from kg.export import export as run
+    from kg.load import load
+
+    _emit(run(load(_sources(paths)), fmt), output)
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@output_option
+def stats(paths: tuple[str, ...], fmt: str, output: str) -> None:
+    """Count triples per named graph and instances per class."""
+    from kg.load import load
+    from kg.stats import stats as run
+
+    result = run(load(_sources(paths)))
+    _emit((result.text() if fmt == "text" else result.to_json()).encode("utf-8"), output)
+
+
+@cli.command()
+@click.option(
+    "-d",
+    "--dir",
+    "out_dir",
+    default="dist",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder to write the release files to.",
+)
+def build(out_dir: str) -> None:
+    """Validate the shipped data, then write it in every format.
+
+    Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
+    .nq, .trig, .rdf). If the data does not conform, nothing is written, the report is
+    printed and the exit code is 1.
+    """
+    from kg.build import build as run
+
+    result = run(out_dir)
+    if not result.ok:
+        click.echo(result.validation.text(), nl=False)
+        _exit(EXIT_NONCONFORMING)
+    if result.validation.results:
+        click.echo(result.validation.text(), nl=False)
+    for path in result.files:
+        click.echo(f"wrote {path}")
+    if result.stats is not None:
+        click.echo(result.stats.text(), nl=False)
+
+
+# -- generate --------------------------------------------------------------------------
+
+check_option = click.option(
+    "--check",
+    is_flag=True,
+    default=False,
+    help="Write nothing; exit 1 and name the files that are out of date.",
+)
+
+
+@cli.group(cls=KgGroup)
+@check_option
+@click.pass_context
+def generate(ctx: click.Context, check: bool) -> None:
+    """Regenerate the files derived from the model and the data.
+
+    With --check (before or after the target), nothing is written: the command exits
+    1 and names the files that are out of date.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["check"] = check
+
+
+def _run_generate(ctx: click.Context, target: str, check: bool) -> None:
+    from kg import generate as gen
+
+    check = check or bool((ctx.obj or {}).get("check"))
+    planned = gen.outputs(target, render_svg=not check)
+    if check:
+        out_of_date = gen.stale(planned)
+        for path in out_of_date:
+            click.echo(f"out of date: {path}", err=True)
+        if out_of_date:
+            click.echo("run `kg generate all` to regenerate", err=True)
+            _exit(EXIT_NONCONFORMING)
+        return
+    for path in gen.write(planned):
+        click.echo(f"wrote {path}")
+
+
+@generate.command()
+@check_option
+@click.pass_context
+def context(ctx: click.Context, check: bool) -> None:
+    """The JSON-LD context ontology/context.jsonld, from the prefix map."""
+    _run_generate(ctx, "context", check)
+
+
+@generate.command()
+@check_option
+@click.pass_context
+def evidence(ctx: click.Context, check: bool) -> None:
+    """data/<slug>/evidence.trig from each data/<slug>/evidence.tsv."""
+    _run_generate(ctx, "evidence", check)
+
+
+@generate.command()
+@check_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Diagram language, for -o.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    metavar="FILE",
+    help="Write only the diagram, in --format, to FILE (- is stdout).",
+)
+@click.pass_context
+def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> None:
+    """The model diagram, from ontology/kg.ttl.
+
+    Without -o: docs/model.mmd, the Mermaid block of README.md, and docs/model.svg
+    when Graphviz is installed.
+    """
+    if output is None:
+        _run_generate(ctx, "diagram", check)
+        return
+    from kg import diagram as dia
+    from kg import paths
+    from kg.load import parse_graph
+
+    _emit(dia.render(parse_graph(paths.ontology_path()), fmt).encode("utf-8"), output)
+
+
+@generate.command(name="all")
+@check_option
+@click.pass_context
+def all_(ctx: click.Context, check: bool) -> None:
+    """Everything: the context, the evidence graphs and the diagram."""
+    _run_generate(ctx, "all", check)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script. KgErrors become ``kg: error: ...`` and exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="kg")
+    except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
+        click.echo(f"kg: error: {error}", err=True)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

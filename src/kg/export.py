@@ -1,0 +1,405 @@
+"""Serialise a Dataset in every format kg publishes, byte for byte reproducibly.
+
+rdflib's serialisers are not deterministic on their own: blank node labels are random,
+and TriG, N-Triples, N-Quads, RDF/XML and JSON-LD walk Python sets (graph order,
+generated prefixes), so the output changes with PYTHONHASHSEED. Here every export
+
+1. relabels blank nodes canonically (``canonical_quads``: rdflib's own canonical
+   colouring, then short labels ``b0``, ``b1``... in order of the canonical hashes),
+2. feeds the serialiser a store filled in sorted order, with every prefix that it
+   could generate assigned beforehand in sorted order,
+3. sorts what a serialiser still leaves in set order (N-Triples and N-Quads lines,
+   TriG graphs, JSON-LD nodes and values).
+
+Triple formats (turtle, nt, xml) export the union of all named graphs; quad formats
+(trig, nquads, json-ld) keep the named graphs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.compare import _TripleCanonicalizer
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF
+from rdflib.plugins.serializers.rdfxml import XMLSerializer
+from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node
+
+from kg import paths
+from kg.errors import InputError, OutputError
+from kg.load import add_quads
+from kg.namespaces import PREFIXES, SH, bind_all
+
+Quad = tuple[Node, Node, Node, Node]
+Triple = tuple[Node, Node, Node]
+
+# Marks, for the canonicaliser only, which graph a blank node occurs in, so that two
+# blank nodes alike in every way but their graph still get stable, distinct labels.
+_IN_GRAPH = URIRef("urn:x-kg:in-graph")
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    extension: str
+    media_type: str
+    keeps_graphs: bool
+    write: Callable[[list[Quad]], bytes]
+
+
+# -- JSON-LD context ---------------------------------------------------------------------
+
+
+def jsonld_context() -> dict[str, Any]:
+    """The JSON-LD context document generated from ``namespaces.PREFIXES``."""
+    return {"@context": dict(sorted(PREFIXES.items()))}
+
+
+def jsonld_context_text() -> str:
+    """The text of ``ontology/context.jsonld`` as ``kg generate context`` writes it."""
+    return json.dumps(jsonld_context(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _shipped_context() -> dict[str, Any]:
+    path = paths.context_path()
+    if path.is_file():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        context = document.get("@context") if isinstance(document, dict) else None
+        if isinstance(context, dict):
+            return context
+    return dict(jsonld_context()["@context"])
+
+
+# -- canonical order ---------------------------------------------------------------------
+
+
+def _sort_key(term: Node) -> tuple[int, str, str, str]:
+    # IRIs, then blank nodes, then literals; literals by value, datatype and language.
+    if isinstance(term, URIRef):
+        return (0, str(term), "", "")
+    if isinstance(term, BNode):
+        return (1, str(term), "", "")
+    if isinstance(term, Literal):
+        return (2, str(term), str(term.datatype or ""), term.language or "")
+    return (3, str(term), "", "")
+
+
+def _quad_key(quad: Quad) -> tuple[tuple[int, str, str, str], ...]:
+    s, p, o, g = quad
+    return (_sort_key(g), _sort_key(s), _sort_key(p), _sort_key(o))
+
+
+def canonical_quads(dataset: Dataset) -> list[Quad]:
+    """The quads of ``dataset`` with blank nodes relabelled canonically, sorted.
+
+    The default graph is left out: the loader never puts triples there.
+    """
+    quads: list[Quad] = [
+        (s, p, o, g)
+        for s, p, o, g in dataset.quads((None, None, None, None))
+        if g is not None and g != DATASET_DEFAULT_GRAPH_ID
+    ]
+    bnodes = {t for q in quads for t in (q[0], q[2], q[3]) if isinstance(t, BNode)}
+    if bnodes:
+        relabel = _canonical_bnode_labels(quads)
+        quads = [
+            (relabel.get(s, s), p, relabel.get(o, o), relabel.get(g, g)) for s, p, o, g in quads
+        ]
+    return sorted(set(quads), key=_quad_key)
+
+
+def _canonical_bnode_labels(quads: list[Quad]) -> dict[Node, BNode]:
+    graph = Graph()
+    for s, p, o, g in quads:
+        graph.add((s, p, o))
+        for term in (s, o):
+            if isinstance(term, BNode):
+                graph.add((term, _IN_GRAPH, g))
+    # rdflib.compare has no public API for the node -> canonical label map that
+    # to_canonical_graph uses internally; these are the same steps.
+    canon = _TripleCanonicalizer(graph)
+    coloring = canon._initial_color()
+    coloring = canon._refine(coloring, coloring[:])
+    if not canon._discrete(coloring):
+        coloring = canon._traces(coloring)
+    hashes = {c.nodes[0]: c.hash_color() for c in coloring if isinstance(c.nodes[0], BNode)}
+    order = {h: i for i, h in enumerate(sorted(set(hashes.values())))}
+    return {node: BNode(f"b{order[h]}") for node, h in hashes.items()}
+
+
+def _fill(graph: Graph, triples: Iterable[Triple]) -> Graph:
+    # rdflib's Memory store iterates in insertion order: sorted in, sorted out.
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+class _SortedGraph(Graph):
+    """A Graph whose ``subjects()`` come sorted.
+
+    rdflib's RDF/XML serialiser writes subjects in the order ``subjects()`` yields
+    them, and the Memory store keeps a graph's triples in a set.
+    """
+
+    def subjects(  # type: ignore[override]
+        self,
+        predicate: Any = None,
+        object: Any = None,
+        unique: bool = False,
+    ) -> Iterator[Node]:
+        if predicate is None and object is None:
+            found = {s for s, _, _ in self.triples((None, None, None))}
+            yield from sorted(found, key=_sort_key)
+        else:
+            yield from super().subjects(predicate, object, unique)
+
+
+def _bind(graph: Graph) -> None:
+    bind_all(graph)
+    # Not a data prefix, but validation reports are exported through here too.
+    graph.bind("sh", SH, override=False)
+
+
+def _union(quads: list[Quad]) -> Graph:
+    graph = _SortedGraph(bind_namespaces="none")
+    _bind(graph)
+    seen: set[Triple] = set()
+    ordered: list[Triple] = []
+    for s, p, o, _ in sorted(quads, key=lambda q: _quad_key(q)[1:]):
+        if (s, p, o) not in seen:
+            seen.add((s, p, o))
+            ordered.append((s, p, o))
+    return _fill(graph, ordered)
+
+
+def _dataset(quads: list[Quad]) -> Dataset:
+    ds = Dataset(default_union=False)
+    _bind(ds)
+    add_quads(ds, quads)
+    return ds
+
+
+def _assign_prefixes(graph: Graph, strict: bool) -> None:
+    """Generate the ``ns1``, ``ns2``... prefixes a serialiser would invent, in sorted order.
+
+    Serialisers invent prefixes for unbound namespaces while walking sets; doing it
+    first, sorted, fixes which namespace gets which number.
+    """
+    nm = graph.namespace_manager
+    terms: set[URIRef] = {p for p in graph.predicates() if isinstance(p, URIRef)}
+    terms |= {o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef)}
+    for term in sorted(terms):
+        try:
+            if strict:
+                nm.compute_qname_strict(term)
+            else:
+                nm.compute_qname(term)
+        except (ValueError, KeyError):
+            continue
+
+
+# -- writers ---------------------------------------------------------------------------
+
+
+def _serialize(serializer: Any) -> bytes:
+    buffer = io.BytesIO()
+    serializer.serialize(buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def _write_turtle(quads: list[Quad]) -> bytes:
+    graph = _union(quads)
+    _assign_prefixes(graph, strict=False)
+    return _serialize(TurtleSerializer(graph))
+
+
+def _write_xml(quads: list[Quad]) -> bytes:
+    graph = _union(quads)
+    _assign_prefixes(graph, strict=True)
+    return _serialize(XMLSerializer(graph))
+
+
+def _sorted_lines(data: str) -> bytes:
+    lines = sorted({line for line in data.splitlines() if line.strip()})
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def _write_nt(quads: list[Quad]) -> bytes:
+    return _sorted_lines(_union(quads).serialize(format="nt", encoding="utf-8").decode("utf-8"))
+
+
+def _write_nquads(quads: list[Quad]) -> bytes:
+    data = _dataset(quads).serialize(format="nquads", encoding="utf-8").decode("utf-8")
+    return _sorted_lines(data)
+
+
+class _SortedTrigSerializer(TrigSerializer):
+    """rdflib's TriG serialiser, with graphs written in IRI order, not set order."""
+
+    def __init__(self, store: Dataset) -> None:
+        super().__init__(store)
+        self.contexts.sort(key=lambda g: _sort_key(g.identifier))
+
+
+def _write_trig(quads: list[Quad]) -> bytes:
+    ds = _dataset(quads)
+    for graph in ds.graphs():
+        _assign_prefixes(graph, strict=False)
+    return _serialize(_SortedTrigSerializer(ds))
+
+
+def _write_jsonld(quads: list[Quad]) -> bytes:
+    context = _shipped_context()
+    ds = _dataset(quads)
+    text = ds.serialize(format="json-ld", context=context, encoding="utf-8").decode("utf-8")
+    document = json.loads(text)
+    if isinstance(document, list):
+        nodes: list[Any] = document
+    else:
+        nodes = document.get("@graph")
+        if nodes is None:
+            nodes = [{k: v for k, v in document.items() if k != "@context"}]
+    result = {"@context": context, "@graph": _sorted_nodes(nodes)}
+    return (json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def _json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _sorted_nodes(nodes: list[Any]) -> list[Any]:
+    normalised = [_normalise(node) for node in nodes]
+    return sorted(
+        normalised,
+        key=lambda n: (str(n.get("@id", "")), _json_key(n)) if isinstance(n, dict) else ("", ""),
+    )
+
+
+def _normalise(value: Any) -> Any:
+    # Property values in JSON-LD are unordered sets, so any order is faithful; sort
+    # them. "@list" is the exception: there order is the data.
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "@list":
+                out[key] = [_normalise(v) for v in item] if isinstance(item, list) else item
+            elif key == "@graph" and isinstance(item, list):
+                out[key] = _sorted_nodes(item)
+            elif isinstance(item, list):
+                out[key] = sorted((_normalise(v) for v in item), key=_json_key)
+            else:
+                out[key] = _normalise(item)
+        return out
+    if isinstance(value, list):
+        return sorted((_normalise(v) for v in value), key=_json_key)
+    return value
+
+
+EXPORTERS: dict[str, Exporter] = {
+    e.name: e
+    for e in (
+        Exporter("turtle", "ttl", "text/turtle", False, _write_turtle),
+        Exporter("nt", "nt", "application/n-triples", False, _write_nt),
+        Exporter("xml", "rdf", "application/rdf+xml", False, _write_xml),
+        Exporter("trig", "trig", "application/trig", True, _write_trig),
+        Exporter("nquads", "nq", "application/n-quads", True, _write_nquads),
+        Exporter("json-ld", "jsonld", "application/ld+json", True, _write_jsonld),
+    )
+}
+
+#: The rdflib parser name that reads back each export format.
+PARSER_NAMES = {
+    "turtle": "turtle",
+    "nt": "nt",
+    "xml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+    "json-ld": "json-ld",
+}
+
+
+def exporter(fmt: str) -> Exporter:
+    try:
+        return EXPORTERS[fmt]
+    except KeyError:
+        valid = ", ".join(EXPORTERS)
+        raise InputError(f"unknown export format {fmt!r} (valid: {valid})") from None
+
+
+def export(dataset: Dataset, fmt: str) -> bytes:
+    """``dataset`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically."""
+    chosen = exporter(fmt)
+    quads = canonical_quads(dataset)
+    try:
+        return chosen.write(quads)
+    except Exception as exc:
+        raise OutputError(f"cannot serialise as {fmt}: {exc}") from exc
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never
+    a part; on failure neither the file nor the temporary file is left behind."""
+    target = Path(path)
+    directory = target.parent
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        # Same permissions as open() would give; mkstemp's are 0600.
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
+        raise
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def export_graph(graph: Graph, fmt: str = "turtle") -> bytes:
+    """A single graph (a SHACL report, say) serialised as a triple format, deterministically."""
+    chosen = exporter(fmt)
+    if chosen.keeps_graphs:
+        raise InputError(f"export_graph needs a triple format, not {fmt!r}")
+    name = URIRef("urn:x-kg:graph")
+    ds = Dataset(default_union=False)
+    add_quads(ds, ((s, p, o, name) for s, p, o in graph))
+    return chosen.write(canonical_quads(ds))

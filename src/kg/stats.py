@@ -1,0 +1,68 @@
+"""Counts: triples per named graph, instances per class, totals."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rdflib import Dataset
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF
+
+from kg.render import short_name
+
+
+@dataclass(frozen=True)
+class Stats:
+    #: named graph (short name) -> number of triples in it
+    graphs: dict[str, int] = field(default_factory=dict)
+    #: class (short name) -> number of distinct instances, over all graphs
+    classes: dict[str, int] = field(default_factory=dict)
+    #: triples summed over the named graphs (a triple in two graphs counts twice)
+    total: int = 0
+    #: distinct triples in the union of the named graphs
+    union_total: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "graphs": self.graphs,
+            "classes": self.classes,
+            "total": self.total,
+            "union_total": self.union_total,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def text(self) -> str:
+        lines: list[str] = []
+        width = max((len(k) for k in (*self.graphs, *self.classes)), default=0)
+        lines.append("Triples per named graph:")
+        lines.extend(f"  {name:<{width}}  {count:>7}" for name, count in self.graphs.items())
+        lines.append("Instances per class:")
+        lines.extend(f"  {name:<{width}}  {count:>7}" for name, count in self.classes.items())
+        lines.append(f"Total triples: {self.total} ({self.union_total} distinct)")
+        return "\n".join(lines) + "\n"
+
+
+def stats(dataset: Dataset) -> Stats:
+    per_graph: Counter[str] = Counter()
+    triples = set()
+    instances: dict[str, set[object]] = {}
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        if g is None or g == DATASET_DEFAULT_GRAPH_ID:
+            continue
+        per_graph[short_name(g)] += 1
+        triples.add((s, p, o))
+        if p == RDF.type:
+            instances.setdefault(short_name(o), set()).add(s)
+    return Stats(
+        graphs=dict(sorted(per_graph.items())),
+        # Most instances first, then by name: the order a reader scans for.
+        classes=dict(
+            sorted(((c, len(i)) for c, i in instances.items()), key=lambda x: (-x[1], x[0]))
+        ),
+        total=sum(per_graph.values()),
+        union_total=len(triples),
+    )

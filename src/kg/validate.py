@@ -1,0 +1,353 @@
+"""Validate the dataset: SHACL shapes first, then the stored SPARQL checks.
+
+SHACL runs through pyshacl on the union of all named graphs, with the ontology and
+vocabulary graphs as ``ont_graph`` so that ``rdfs:subClassOf`` counts for targets.
+No inference is run (``inference='none'``): the data must state what the shapes ask
+for. ``advanced=True`` enables SHACL-SPARQL constraints and SHACL-AF targets.
+
+Each ``queries/checks/*-violation.rq`` is a SELECT whose every row is a violation.
+Its first ``#`` comment line is the message of its results unless a row binds
+``?message``; rows may bind ``?focus``, ``?path`` and ``?value``. A header line
+``# severity: Warning`` (or ``Info``) lowers the severity of a check's results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from kg import paths
+from kg.errors import InputError, QueryError
+from kg.load import load, parse_graph, union_graph
+from kg.namespaces import G_ONTOLOGY, G_VOCABULARY, PREFIXES, SH
+from kg.render import short_name
+
+SEVERITIES = ("Violation", "Warning", "Info")
+_SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+_SEVERITY_LINE = re.compile(r"^#\s*severity\s*:\s*(\w+)\s*$", re.IGNORECASE)
+CHECK_SUFFIX = "-violation.rq"
+
+
+@dataclass(frozen=True, order=False)
+class Result:
+    """One validation result, every field already rendered for people."""
+
+    severity: str
+    focus_node: str
+    path: str | None
+    value: str | None
+    source_shape: str
+    constraint_component: str
+    message: str
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        return (
+            _SEVERITY_RANK.get(self.severity, len(SEVERITIES)),
+            self.focus_node,
+            self.path or "",
+            self.source_shape,
+            self.constraint_component,
+            self.value or "",
+            self.message,
+        )
+
+
+@dataclass
+class ValidationResult:
+    conforms: bool
+    results: list[Result]
+    #: pyshacl's report graph, with one sh:ValidationResult added per check row
+    report_graph: Graph = field(repr=False)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for result in self.results:
+            counts[result.severity] = counts.get(result.severity, 0) + 1
+        return counts
+
+    def summary(self) -> str:
+        parts = [
+            f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in self.counts().items() if n
+        ]
+        verdict = "conforms" if self.conforms else "does not conform"
+        return f"{verdict}: " + (", ".join(parts) if parts else "no results")
+
+    def text(self) -> str:
+        lines: list[str] = []
+        for result in self.results:
+            lines.append(f"{result.severity}: {result.message}")
+            lines.append(f"  focus node: {result.focus_node}")
+            if result.path is not None:
+                lines.append(f"  path:       {result.path}")
+            if result.value is not None:
+                lines.append(f"  value:      {result.value}")
+            lines.append(f"  shape:      {result.source_shape}")
+            lines.append(f"  constraint: {result.constraint_component}")
+            lines.append("")
+        lines.append(f"Validation {self.summary()}")
+        return "\n".join(lines) + "\n"
+
+    def to_turtle(self) -> str:
+        from kg.export import export_graph
+
+        return export_graph(self.report_graph, "turtle").decode("utf-8")
+
+
+def validate(
+    dataset: Dataset | None = None,
+    shapes: Graph | str | Path | None = None,
+    checks_dir: str | Path | None = None,
+) -> ValidationResult:
+    """Validate ``dataset`` (default: the shipped data) against ``shapes`` (default:
+    ``ontology/shapes.ttl``) and the checks in ``checks_dir`` (default:
+    ``queries/checks``)."""
+    import pyshacl
+
+    if dataset is None:
+        dataset = load()
+    shapes_graph = _shapes(shapes)
+    data = union_graph(dataset)
+    ontology = Graph()
+    for name in (G_ONTOLOGY, G_VOCABULARY):
+        for triple in dataset.graph(name):
+            ontology.add(triple)
+
+    if len(shapes_graph):
+        conforms, report, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes_graph,
+            ont_graph=ontology if len(ontology) else None,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            allow_infos=True,
+        )
+        assert isinstance(report, Graph)
+    else:
+        conforms, report = True, _empty_report()
+
+    results = [_shacl_result(report, node, shapes_graph) for node in _result_nodes(report)]
+    directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
+    for check in _check_files(directory):
+        check_results = run_check(check, data)
+        for result, row_node in check_results:
+            results.append(result)
+            _add_to_report(report, result, row_node, check)
+        if any(r.severity == "Violation" for r, _ in check_results):
+            conforms = False
+    _set_conforms(report, bool(conforms))
+    results.sort(key=Result.sort_key)
+    return ValidationResult(conforms=bool(conforms), results=results, report_graph=report)
+
+
+# -- SHACL -----------------------------------------------------------------------------
+
+
+def _shapes(shapes: Graph | str | Path | None) -> Graph:
+    if isinstance(shapes, Graph):
+        return shapes
+    if shapes is None:
+        default = paths.shapes_path()
+        # Before the shapes are written there is nothing to check them against.
+        return parse_graph(default) if default.is_file() else Graph()
+    return parse_graph(shapes)
+
+
+def _empty_report() -> Graph:
+    report = Graph()
+    report.add((BNode(), RDF.type, SH.ValidationReport))
+    return report
+
+
+def _set_conforms(report: Graph, conforms: bool) -> None:
+    for node in report.subjects(RDF.type, SH.ValidationReport):
+        report.set((node, SH.conforms, Literal(conforms)))
+
+
+def _result_nodes(report: Graph) -> list[Node]:
+    # Only the results the report lists; nested sh:detail results belong to them.
+    return [
+        r
+        for report_node in report.subjects(RDF.type, SH.ValidationReport)
+        for r in report.objects(report_node, SH.result)
+    ]
+
+
+def _severity(node: Node | None) -> str:
+    if isinstance(node, URIRef) and str(node).startswith(str(SH)):
+        return str(node)[len(str(SH)) :]
+    return short_name(node) if node is not None else "Violation"
+
+
+def _shacl_result(report: Graph, node: Node, shapes: Graph) -> Result:
+    focus = report.value(node, SH.focusNode)
+    path = report.value(node, SH.resultPath)
+    value = report.value(node, SH.value)
+    shape = report.value(node, SH.sourceShape)
+    component = report.value(node, SH.sourceConstraintComponent)
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+    if not messages and shape is not None:
+        messages = sorted(str(m) for m in shapes.objects(shape, SH.message))
+    return Result(
+        severity=_severity(report.value(node, SH.resultSeverity)),
+        focus_node=short_name(focus) if focus is not None else "",
+        path=render_path(report, path) if path is not None else None,
+        value=short_name(value) if value is not None else None,
+        source_shape=_shape_name(shapes, shape),
+        constraint_component=short_name(component) if component is not None else "",
+        message=" | ".join(messages) if messages else "(no message)",
+    )
+
+
+def _shape_name(shapes: Graph, shape: Node | None) -> str:
+    if shape is None:
+        return ""
+    if not isinstance(shape, BNode):
+        return short_name(shape)
+    # A property shape nested in a node shape is a blank node: name it by its parent
+    # and path, which is how the shapes file reads.
+    parent = shapes.value(None, SH.property, shape)
+    path = shapes.value(shape, SH.path)
+    rendered = render_path(shapes, path) if path is not None else "[]"
+    if parent is not None:
+        return f"{_shape_name(shapes, parent)} / {rendered}"
+    return f"[property shape {rendered}]"
+
+
+def render_path(graph: Graph, path: Node, depth: int = 0) -> str:
+    """A SHACL property path written the SPARQL way (``^p``, ``p/q``, ``(p|q)``, ``p*``)."""
+    if not isinstance(path, BNode) or depth > 10:
+        return short_name(path)
+    first = graph.value(path, RDF.first)
+    if first is not None:
+        return "/".join(render_path(graph, p, depth + 1) for p in Collection(graph, path))
+    for predicate, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return template.format(render_path(graph, inner, depth + 1))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        members = (render_path(graph, p, depth + 1) for p in Collection(graph, alternatives))
+        return "(" + "|".join(members) + ")"
+    return short_name(path)
+
+
+# -- SPARQL checks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    path: Path
+    name: str
+    message: str
+    severity: str
+    query: str
+
+
+def _check_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob(f"*{CHECK_SUFFIX}"))
+
+
+def read_check(path: Path) -> Check:
+    try:
+        query = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    except UnicodeDecodeError:
+        raise InputError("not valid UTF-8", path) from None
+    header = _header_comments(query)
+    severity = "Violation"
+    description: list[str] = []
+    for line in header:
+        match = _SEVERITY_LINE.match(line)
+        if match:
+            severity = match.group(1).capitalize()
+            if severity not in SEVERITIES:
+                raise InputError(f"unknown severity {match.group(1)!r}", path)
+        else:
+            description.append(line.lstrip("#").strip())
+    description = [d for d in description if d]
+    name = path.name[: -len(CHECK_SUFFIX)] if path.name.endswith(CHECK_SUFFIX) else path.stem
+    message = description[0] if description else f"check {name} failed"
+    return Check(path=path, name=name, message=message, severity=severity, query=query)
+
+
+def _header_comments(query: str) -> list[str]:
+    lines: list[str] = []
+    for line in query.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            lines.append(stripped)
+        elif stripped:
+            break
+    return lines
+
+
+def run_check(path: Path, graph: Graph) -> list[tuple[Result, dict[str, Node | None]]]:
+    """Run one check file over ``graph``: its results, each with the row it came from."""
+    check = read_check(path)
+    try:
+        rows = graph.query(check.query, initNs=PREFIXES)
+    except Exception as exc:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "col", None)
+        raise QueryError(
+            f"bad SPARQL query: {getattr(exc, 'msg', None) or exc}",
+            path,
+            line if isinstance(line, int) else None,
+            column if isinstance(column, int) else None,
+        ) from None
+    if rows.type != "SELECT":
+        raise QueryError(f"a check must be a SELECT query, not {rows.type}", path)
+    results: list[tuple[Result, dict[str, Node | None]]] = []
+    for row in rows:
+        bound: dict[str, Node | None] = {
+            name: row.get(name)  # type: ignore[union-attr]
+            for name in ("focus", "path", "value", "message")
+        }
+        focus, row_path, value, message = (bound[k] for k in ("focus", "path", "value", "message"))
+        result = Result(
+            severity=check.severity,
+            focus_node=short_name(focus) if focus is not None else "",
+            path=short_name(row_path) if row_path is not None else None,
+            value=short_name(value) if value is not None else None,
+            source_shape=path.name,
+            constraint_component=check.name,
+            message=str(message) if message is not None else check.message,
+        )
+        results.append((result, bound))
+    return results
+
+
+def _add_to_report(report: Graph, result: Result, row: dict[str, Node | None], check: Path) -> None:
+    # The check rows go into the SHACL report too, so `--format turtle` shows all.
+    reports: Iterable[Node] = report.subjects(RDF.type, SH.ValidationReport)
+    report_node = next(iter(reports), None)
+    if report_node is None:
+        report_node = BNode()
+        report.add((report_node, RDF.type, SH.ValidationReport))
+    node = BNode()
+    report.add((report_node, SH.result, node))
+    report.add((node, RDF.type, SH.ValidationResult))
+    report.add((node, SH.resultSeverity, SH[result.severity]))
+    report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+    report.add((node, SH.sourceShape, URIRef(check.resolve().as_uri())))
+    report.add((node, SH.resultMessage, Literal(result.message)))
+    for key, predicate in (("focus", SH.focusNode), ("path", SH.resultPath), ("value", SH.value)):
+        term = row.get(key)
+        if term is not None:
+            report.add((node, predicate, term))
