@@ -37,9 +37,17 @@ def ontology_version(dataset: Dataset) -> str:
     raise InputError(f"the ontology <{ONTOLOGY_IRI}> has no owl:versionInfo to name the build")
 
 
-def build(out_dir: str | Path, dataset: Dataset | None = None) -> BuildResult:
+def build(
+    out_dir: str | Path,
+    dataset: Dataset | None = None,
+    shapes: str | Path | None = None,
+    checks_dir: str | Path | None = None,
+) -> BuildResult:
     """Validate ``dataset`` (default: the shipped data) and, if it conforms, write
-    ``kg-<version>.<ext>`` in every export format to ``out_dir``."""
+    ``kg-<version>.<ext>`` in every export format to ``out_dir``.
+
+    ``shapes`` and ``checks_dir`` default to the shipped ones, as for ``validate``.
+    """
     from kg.export import EXPORTERS, export, write_atomic
     from kg.load import load
     from kg.stats import stats
@@ -47,7 +55,7 @@ def build(out_dir: str | Path, dataset: Dataset | None = None) -> BuildResult:
 
     if dataset is None:
         dataset = load()
-    result = BuildResult(validation=validate(dataset))
+    result = BuildResult(validation=validate(dataset, shapes=shapes, checks_dir=checks_dir))
     if not result.ok:
         return result
     result.version = ontology_version(dataset)

@@ -96,6 +96,19 @@ output_option = click.option(
     help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
 )
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+shapes_option = click.option(
+    "--shapes",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="SHACL shapes file (default: the shipped ontology/shapes.ttl).",
+)
+checks_option = click.option(
+    "--checks",
+    "checks_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Folder of *-violation.rq SPARQL checks (default: the shipped queries/checks).",
+)
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,19 +136,8 @@ def cli() -> None:
     help="text: a readable report; turtle: the SHACL validation report graph.",
 )
 @output_option
-@click.option(
-    "--shapes",
-    type=click.Path(dir_okay=False, path_type=str),
-    default=None,
-    help="SHACL shapes file (default: the shipped ontology/shapes.ttl).",
-)
-@click.option(
-    "--checks",
-    "checks_dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Folder of *-violation.rq SPARQL checks (default: the shipped queries/checks).",
-)
+@shapes_option
+@checks_option
 def validate(
     paths: tuple[str, ...], fmt: str, output: str, shapes: str | None, checks_dir: str | None
 ) -> None:
@@ -195,6 +197,7 @@ def stats(paths: tuple[str, ...], fmt: str, output: str) -> None:
 
 
 @cli.command()
+@paths_argument
 @click.option(
     "-d",
     "--dir",
@@ -204,16 +207,19 @@ def stats(paths: tuple[str, ...], fmt: str, output: str) -> None:
     type=click.Path(file_okay=False, path_type=str),
     help="Folder to write the release files to.",
 )
-def build(out_dir: str) -> None:
-    """Validate the shipped data, then write it in every format.
+@shapes_option
+@checks_option
+def build(paths: tuple[str, ...], out_dir: str, shapes: str | None, checks_dir: str | None) -> None:
+    """Validate the data (default: the shipped data), then write it in every format.
 
     Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
     .nq, .trig, .rdf). If the data does not conform, nothing is written, the report is
     printed and the exit code is 1.
     """
     from kg.build import build as run
+    from kg.load import load
 
-    result = run(out_dir)
+    result = run(out_dir, load(_sources(paths)), shapes=shapes, checks_dir=checks_dir)
     if not result.ok:
         click.echo(result.validation.text(), nl=False)
         _exit(EXIT_NONCONFORMING)

@@ -24,7 +24,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg import paths
-from kg.errors import InputError, QueryError
+from kg.errors import InputError, KgError, QueryError
 from kg.load import load, parse_graph, union_graph
 from kg.namespaces import G_ONTOLOGY, G_VOCABULARY, PREFIXES, SH
 from kg.render import short_name
@@ -129,7 +129,8 @@ def validate(
             allow_warnings=True,
             allow_infos=True,
         )
-        assert isinstance(report, Graph)
+        if not isinstance(report, Graph):
+            raise KgError(f"pyshacl returned a {type(report).__name__}, not a report graph")
     else:
         conforms, report = True, _empty_report()
 

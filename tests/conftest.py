@@ -1,0 +1,48 @@
+"""Shared fixtures: the tiny stand-in model and data under tests/fixtures, and the
+shipped data loaded with the default loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+
+from kg import paths
+from kg.load import load
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BAD = FIXTURES / "bad"
+FIXTURE_ONTOLOGY = FIXTURES / "ontology"
+CONFORMING = FIXTURES / "conforming"
+NONCONFORMING = FIXTURES / "nonconforming"
+FIXTURE_SHAPES = FIXTURES / "shapes.ttl"
+FIXTURE_CHECKS = FIXTURES / "checks"
+
+
+def fixture_sources() -> list[Path]:
+    return [FIXTURE_ONTOLOGY, CONFORMING]
+
+
+@pytest.fixture(scope="session")
+def fixture_dataset() -> Dataset:
+    return load(fixture_sources())
+
+
+@pytest.fixture(scope="session")
+def shipped_dataset() -> Dataset:
+    if not paths.default_sources():
+        pytest.skip("no shipped ontology or data yet")
+    return load()
+
+
+@pytest.fixture(scope="session", params=["fixture", "shipped"])
+def any_dataset(request: pytest.FixtureRequest) -> Dataset:
+    """Each test using this runs on the fixtures and on the shipped data."""
+    name = request.param
+    return request.getfixturevalue(f"{name}_dataset")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # rdflib 7 warns about its own internal use of ConjunctiveGraph; not ours to fix.
+    config.addinivalue_line("filterwarnings", r"ignore::DeprecationWarning:rdflib\..*")

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from conftest import (
+    BAD,
+    CONFORMING,
+    FIXTURE_CHECKS,
+    FIXTURE_ONTOLOGY,
+    FIXTURE_SHAPES,
+    NONCONFORMING,
+)
+from kg import __version__
+from kg.cli import EXPORT_FORMATS, cli
+from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
+
+FIXTURE = [str(FIXTURE_ONTOLOGY), str(CONFORMING)]
+SHAPES = ["--shapes", str(FIXTURE_SHAPES), "--checks", str(FIXTURE_CHECKS)]
+
+
+def invoke(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def walk(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield prefix
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from walk(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+COMMANDS = list(walk(cli))
+
+
+def test_command_tree_is_complete() -> None:
+    for expected in [("validate",), ("export",), ("stats",), ("build",), ("generate", "all")]:
+        assert expected in COMMANDS
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "kg")
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    # A description, not just the usage line: the first line of the docstring.
+    obj: click.Command = cli
+    for name in command:
+        assert isinstance(obj, click.Group)
+        obj = obj.commands[name]
+    assert obj.help and obj.help.strip()
+    first_line = obj.help.strip().splitlines()[0]
+    assert " ".join(first_line.split()) in " ".join(result.output.split())
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_import_is_cheap() -> None:
+    code = "import sys, kg.cli; sys.exit(int('rdflib' in sys.modules or 'pyshacl' in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# -- validate ------------------------------------------------------------------------------
+
+
+def test_validate_conforming_exits_0() -> None:
+    result = invoke("validate", *FIXTURE, *SHAPES)
+    assert result.exit_code == EXIT_OK
+    assert "conforms" in result.output
+
+
+def test_validate_nonconforming_exits_1() -> None:
+    result = invoke("validate", str(FIXTURE_ONTOLOGY), str(NONCONFORMING), *SHAPES)
+    assert result.exit_code == EXIT_NONCONFORMING
+    assert "person:tran-thi-b" in result.output
+    assert "Nothing is a member of itself." in result.output
+    assert "does not conform" in result.output
+
+
+def test_validate_error_exits_2_with_one_line() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(BAD / "syntax-error.ttl"), *SHAPES])
+    assert result.exit_code == EXIT_ERROR
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"kg: error: {BAD / 'syntax-error.ttl'}:4:")
+    assert "Traceback" not in result.output
+
+
+def test_validate_turtle_report() -> None:
+    result = invoke(
+        "validate", str(FIXTURE_ONTOLOGY), str(NONCONFORMING), *SHAPES, "--format", "turtle"
+    )
+    assert result.exit_code == EXIT_NONCONFORMING
+    report = Graph().parse(data=result.output, format="turtle")
+    assert len(report) > 0
+
+
+def test_validate_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    result = invoke("validate", *FIXTURE, *SHAPES, "-o", str(out))
+    assert result.exit_code == EXIT_OK
+    assert "conforms" in out.read_text(encoding="utf-8")
+
+
+def test_console_script_error_has_no_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "export", str(BAD / "does-not-exist.ttl")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == EXIT_ERROR
+    assert (
+        done.stderr.strip() == f"kg: error: {BAD / 'does-not-exist.ttl'}: no such file or directory"
+    )
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_export_to_stdout_and_file_agree(fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / f"out.{fmt}"
+    to_file = invoke("export", "--format", fmt, "-o", str(out), *FIXTURE)
+    to_stdout = invoke("export", "--format", fmt, *FIXTURE)
+    assert to_file.exit_code == to_stdout.exit_code == 0
+    assert out.read_bytes() == to_stdout.stdout_bytes
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_export_wrong_format_name() -> None:
+    result = CliRunner().invoke(cli, ["export", "--format", "yaml", *FIXTURE])
+    assert result.exit_code == EXIT_ERROR
+    assert "turtle" in result.output
+
+
+def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.ttl"
+    result = CliRunner().invoke(cli, ["export", "-o", str(out), str(BAD / "syntax-error.ttl")])
+    assert result.exit_code == EXIT_ERROR
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_export_keeps_previous_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.ttl"
+    out.write_text("previous", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", "-o", str(out), str(BAD / "doctype.rdf")])
+    assert result.exit_code == EXIT_ERROR
+    assert out.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+def test_remote_context_refused_on_the_command_line() -> None:
+    result = CliRunner().invoke(cli, ["export", str(BAD / "remote-context.jsonld")])
+    assert result.exit_code == EXIT_ERROR
+    assert "remote" in result.output
+
+
+# -- stats, build --------------------------------------------------------------------------
+
+
+def test_stats_json() -> None:
+    result = invoke("stats", "--format", "json", *FIXTURE)
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["classes"]["kgo:Person"] == 1
+    assert data["total"] == sum(data["graphs"].values())
+
+
+def test_build_writes_every_format(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = invoke("build", "-d", str(out), *SHAPES, *FIXTURE)
+    assert result.exit_code == 0, result.output
+    # The fixture ontology's owl:versionInfo is 9.9.9.
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        f"kg-9.9.9.{ext}" for ext in ("ttl", "jsonld", "nt", "nq", "trig", "rdf")
+    )
+    assert "Total triples" in result.output
+
+
+def test_build_stops_when_data_does_not_conform(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = invoke("build", "-d", str(out), *SHAPES, str(FIXTURE_ONTOLOGY), str(NONCONFORMING))
+    assert result.exit_code == EXIT_NONCONFORMING
+    assert "does not conform" in result.output
+    assert not out.exists()
+
+
+def test_build_without_version_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "-d", str(tmp_path), *SHAPES, str(CONFORMING)])
+    assert result.exit_code == EXIT_ERROR
+    assert "owl:versionInfo" in result.output
+
+
+# -- generate ------------------------------------------------------------------------------
+
+
+def test_generate_diagram_to_stdout() -> None:
+    for fmt, marker in (("mermaid", "classDiagram"), ("dot", "digraph model")):
+        result = invoke("generate", "diagram", "--format", fmt, "-o", "-")
+        assert result.exit_code == 0
+        assert result.output.startswith(marker)
+
+
+def test_generate_check_reports_stale_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from kg import generate
+
+    stale_target = tmp_path / "context.jsonld"
+    stale_target.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(
+        generate, "context_outputs", lambda: [generate.Output(stale_target, b"new\n")]
+    )
+    result = CliRunner().invoke(cli, ["generate", "--check", "context"])
+    assert result.exit_code == EXIT_NONCONFORMING
+    assert str(stale_target) in result.output
+    assert stale_target.read_text(encoding="utf-8") == "{}"
+    # The flag works after the target too.
+    assert CliRunner().invoke(cli, ["generate", "context", "--check"]).exit_code == 1

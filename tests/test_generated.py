@@ -1,0 +1,39 @@
+"""Generated files must match what their generators produce now, so they cannot drift."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kg import paths
+from kg.cli import cli
+from kg.diagram import README_END, README_START
+from kg.export import jsonld_context_text
+from kg.namespaces import PREFIXES
+
+ROOT = paths.project_root()
+pytestmark = pytest.mark.skipif(ROOT is None, reason="needs a source checkout")
+
+
+def test_generate_check_all_passes_on_the_committed_tree() -> None:
+    if not paths.ontology_path().is_file():
+        pytest.skip("no shipped ontology yet")
+    result = CliRunner().invoke(cli, ["generate", "--check", "all"])
+    assert result.exit_code == 0, result.output
+
+
+def test_context_file_matches_the_prefix_map() -> None:
+    text = paths.context_path().read_text(encoding="utf-8")
+    assert text == jsonld_context_text()
+    assert json.loads(text)["@context"] == PREFIXES
+
+
+def test_readme_embeds_the_committed_diagram() -> None:
+    assert ROOT is not None
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    diagram = (ROOT / "docs" / "model.mmd").read_text(encoding="utf-8")
+    start = readme.index(README_START)
+    end = readme.index(README_END)
+    assert readme[start:end] == f"{README_START}\n```mermaid\n{diagram}```\n"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+
+from rdflib import Dataset
+from rdflib.namespace import RDF
+
+from kg.load import named_graphs, union_graph
+from kg.render import short_name
+from kg.stats import stats
+
+
+def test_fixture_counts(fixture_dataset: Dataset) -> None:
+    result = stats(fixture_dataset)
+    assert result.graphs["kgg:facts/fixture"] == len(
+        fixture_dataset.graph("https://w3id.org/vn-kg/graph/facts/fixture")
+    )
+    assert result.classes["kgo:Person"] == 1
+    assert result.classes["kgo:Body"] == 1
+    # Three named classes and the owl:unionOf class in the range of kgo:leads.
+    assert result.classes["owl:Class"] == 4
+
+
+def test_totals_agree_with_the_dataset(any_dataset: Dataset) -> None:
+    result = stats(any_dataset)
+    graphs = named_graphs(any_dataset)
+    assert result.graphs == {short_name(n): len(g) for n, g in graphs.items()}
+    assert result.total == sum(len(g) for g in graphs.values())
+    union = union_graph(any_dataset)
+    assert result.union_total == len(union)
+    assert sum(result.classes.values()) == len(set(union.subject_objects(RDF.type)))
+
+
+def test_text_and_json(fixture_dataset: Dataset) -> None:
+    result = stats(fixture_dataset)
+    assert "kgg:facts/fixture" in result.text()
+    assert f"Total triples: {result.total}" in result.text()
+    assert json.loads(result.to_json())["total"] == result.total

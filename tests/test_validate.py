@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from conftest import (
+    BAD,
+    CONFORMING,
+    FIXTURE_CHECKS,
+    FIXTURE_ONTOLOGY,
+    FIXTURE_SHAPES,
+    NONCONFORMING,
+)
+from kg import paths
+from kg.errors import KgError, QueryError
+from kg.load import load
+from kg.namespaces import SH
+from kg.validate import read_check, validate
+
+
+def run(data: Path):  # type: ignore[no-untyped-def]
+    return validate(
+        load([FIXTURE_ONTOLOGY, data]), shapes=FIXTURE_SHAPES, checks_dir=FIXTURE_CHECKS
+    )
+
+
+def test_conforming_fixture() -> None:
+    result = run(CONFORMING)
+    assert result.conforms
+    assert result.results == []
+    assert "conforms" in result.text()
+
+
+def test_nonconforming_fixture() -> None:
+    result = run(NONCONFORMING)
+    assert not result.conforms
+    by_component = {r.constraint_component: r for r in result.results}
+    # Reached only because rdfs:subClassOf from the ontology graph is honoured.
+    label = by_component["sh:MinCountConstraintComponent"]
+    assert label.focus_node == "person:tran-thi-b"
+    assert label.path == "rdfs:label"
+    assert label.source_shape == "kgo:AgentShape / rdfs:label"
+    assert label.message == "An agent has a label with a language tag."
+    assert label.severity == "Violation"
+    # A warning does not make the data fail, but is reported.
+    assert by_component["sh:MaxCountConstraintComponent"].severity == "Warning"
+    # The SPARQL check: message from its first comment line.
+    check = by_component["self-membership"]
+    assert check.source_shape == "self-membership-violation.rq"
+    assert check.message == "Nothing is a member of itself."
+    assert check.focus_node == "body:self"
+    assert check.path == "kgo:memberOf"
+
+
+def test_results_are_sorted_violations_first() -> None:
+    results = run(NONCONFORMING).results
+    assert results == sorted(results, key=lambda r: r.sort_key())
+    assert results[0].severity == "Violation"
+    assert results[-1].severity == "Warning"
+
+
+def test_warning_checks_do_not_fail(tmp_path: Path) -> None:
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "any-body-violation.rq").write_text(
+        "# Every body is reported.\n# severity: Warning\n"
+        "PREFIX kgo: <https://w3id.org/vn-kg/ontology#>\n"
+        "SELECT ?focus WHERE { ?focus a kgo:Body }\n",
+        encoding="utf-8",
+    )
+    result = validate(
+        load([FIXTURE_ONTOLOGY, CONFORMING]), shapes=FIXTURE_SHAPES, checks_dir=checks
+    )
+    assert result.conforms
+    assert [r.severity for r in result.results] == ["Warning"]
+    assert result.results[0].message == "Every body is reported."
+
+
+def test_report_graph_holds_shacl_and_check_results() -> None:
+    result = run(NONCONFORMING)
+    report = Graph().parse(data=result.to_turtle(), format="turtle")
+    assert len(list(report.subjects(RDF.type, SH.ValidationResult))) == len(result.results)
+    assert (None, SH.conforms, None) in report
+    assert result.to_turtle() == run(NONCONFORMING).to_turtle()
+
+
+def test_bad_check_query_names_the_file(tmp_path: Path) -> None:
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "bad-query-violation.rq").write_bytes((BAD / "bad-query-violation.rq").read_bytes())
+    with pytest.raises(QueryError) as info:
+        validate(load([FIXTURE_ONTOLOGY, CONFORMING]), shapes=FIXTURE_SHAPES, checks_dir=checks)
+    assert "bad-query-violation.rq" in str(info.value)
+
+
+def test_read_check_header() -> None:
+    check = read_check(FIXTURE_CHECKS / "unused-warning-violation.rq")
+    assert check.name == "unused-warning"
+    assert check.severity == "Warning"
+    assert check.message == "Bodies without members are suspicious."
+
+
+def test_bad_shapes_file_is_an_input_error() -> None:
+    with pytest.raises(KgError) as info:
+        validate(load([FIXTURE_ONTOLOGY, CONFORMING]), shapes=BAD / "syntax-error.ttl")
+    assert "syntax-error.ttl:4" in str(info.value)
+
+
+def test_shipped_data_conforms(shipped_dataset) -> None:  # type: ignore[no-untyped-def]
+    result = validate(shipped_dataset)
+    assert result.conforms, result.text()
+
+
+def test_every_shipped_check_has_a_description() -> None:
+    for path in sorted(paths.checks_dir().glob("*-violation.rq")):
+        assert not read_check(path).message.startswith("check "), path
