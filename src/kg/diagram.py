@@ -144,7 +144,8 @@ def dot(graph: Graph) -> str:
         fields = "".join(
             f"{_dot_escape(p)} : {_dot_escape(t)}\\l" for p, t in m.attributes.get(name, [])
         )
-        label = f"{{{_dot_escape(name)}|{fields}}}" if fields else _dot_escape(name)
+        # With rankdir=LR a record's top level stacks vertically: name over attributes.
+        label = f"{_dot_escape(name)}|{fields}" if fields else _dot_escape(name)
         style = ', style=filled, fillcolor="#eeeeee"' if name in m.external else ""
         lines.append(f'    {_ident(name)} [label="{label}"{style}];')
     for child, parent in m.subclass_of:
