@@ -15,6 +15,7 @@ BASE = "https://w3id.org/vn-kg/"
 
 ONTOLOGY_IRI = BASE + "ontology"
 KGO = Namespace(BASE + "ontology#")
+KGSH = Namespace(BASE + "shapes#")
 ID = Namespace(BASE + "id/")
 GRAPH = Namespace(BASE + "graph/")
 
@@ -93,6 +94,7 @@ PREFIXES: dict[str, str] = {
     "unit": str(UNIT),
     "cc": str(CC),
     "kgo": str(KGO),
+    "kgsh": str(KGSH),
     "kgg": str(GRAPH),
     **{kind: str(ns) for kind, ns in KIND_NS.items()},
     **{prefix: str(ns) for prefix, ns in SCHEME_NS.items()},
