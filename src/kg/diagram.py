@@ -110,20 +110,31 @@ def _ident(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
+def _mermaid_label(text: str) -> str:
+    # A colon in a relation label would start a new label in Mermaid's grammar;
+    # Mermaid decodes the entity code "#58;" back to ":" when it draws.
+    return text.replace(":", "#58;")
+
+
 def mermaid(graph: Graph) -> str:
     """The model as a Mermaid ``classDiagram``."""
     m = model(graph)
     lines = ["classDiagram", "    direction LR"]
     for name in (*m.local, *m.external):
-        lines.append(f'    class {_ident(name)}["{name}"]')
-        for prop, datatype in m.attributes.get(name, []):
-            lines.append(f"    {_ident(name)} : +{datatype} {prop}")
+        attributes = m.attributes.get(name, [])
+        if not attributes:
+            lines.append(f'    class {_ident(name)}["{name}"]')
+            continue
+        # Inside braces a member may contain colons; after "Class :" it may not.
+        lines.append(f'    class {_ident(name)}["{name}"] {{')
+        lines.extend(f"        +{datatype} {prop}" for prop, datatype in attributes)
+        lines.append("    }")
     for name in m.external:
         lines.append(f"    <<external>> {_ident(name)}")
     for child, parent in m.subclass_of:
         lines.append(f"    {_ident(parent)} <|-- {_ident(child)}")
     for domain, prop, range_ in m.associations:
-        lines.append(f"    {_ident(domain)} --> {_ident(range_)} : {prop}")
+        lines.append(f"    {_ident(domain)} --> {_ident(range_)} : {_mermaid_label(prop)}")
     return "\n".join(lines) + "\n"
 
 
