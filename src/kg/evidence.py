@@ -209,8 +209,11 @@ def render(slug: str) -> str:
         source,
         [
             ("a", "kgo:SourceText , dctype:Text"),
-            ("rdfs:label", f'{_n3(Literal(f"văn bản nguồn {slug}", lang="vi"))} , '
-                           f'{_n3(Literal(f"source text {slug}", lang="en"))}'),
+            (
+                "rdfs:label",
+                f"{_n3(Literal(f'văn bản nguồn {slug}', lang='vi'))} , "
+                f"{_n3(Literal(f'source text {slug}', lang='en'))}",
+            ),
             ("dct:identifier", _n3(Literal(f"data/sources/{slug}.txt"))),
             ("dct:format", '"text/plain; charset=utf-8"'),
             ("dct:language", '"vi"'),
@@ -220,7 +223,9 @@ def render(slug: str) -> str:
     )
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
         iri = KIND_NS["annotation"][f"{slug}/{span.start}-{span.end}"]
-        target, quote, position = (URIRef(f"{iri}#{part}") for part in ("target", "quote", "position"))
+        target, quote, position = (
+            URIRef(f"{iri}#{part}") for part in ("target", "quote", "position")
+        )
         bodies = " , ".join(_n3(body) for body in sorted(spans[span]))
         out.append("")
         out += _lines(

@@ -93,6 +93,7 @@ PREFIXES: dict[str, str] = {
     "vann": str(VANN),
     "unit": str(UNIT),
     "cc": str(CC),
+    "sh": str(SH),
     "kgo": str(KGO),
     "kgsh": str(KGSH),
     "kgg": str(GRAPH),

@@ -32,7 +32,8 @@ def _syllable_key(syllable: str) -> str:
 
 def match_key(text: str) -> str:
     """A key under which spellings that a Vietnamese reader takes as equal compare equal."""
-    folded = unicodedata.normalize("NFD", text).casefold()
+    # Words are split on the NFC form: in NFD the combining marks are not word characters.
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
     words = (_syllable_key(word) for word in _WORD.findall(folded))
     return " ".join(words)
 
@@ -45,9 +46,11 @@ def ascii_fold(text: str) -> str:
     """Vietnamese to plain ASCII: diacritics removed, đ to d."""
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).encode(
-        "ascii", "ignore"
-    ).decode("ascii")
+    return (
+        "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
 
 
 def slugify(text: str) -> str:
