@@ -190,6 +190,9 @@ def test_build_writes_every_format(tmp_path: Path) -> None:
         f"kg-9.9.9.{ext}" for ext in ("ttl", "jsonld", "nt", "nq", "trig", "rdf")
     )
     assert "Total triples" in result.output
+    # The release files are the same bytes `kg export` gives.
+    exported = invoke("export", "--format", "nquads", *FIXTURE)
+    assert (out / "kg-9.9.9.nq").read_bytes() == exported.stdout_bytes
 
 
 def test_build_stops_when_data_does_not_conform(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def build(
 
     ``shapes`` and ``checks_dir`` default to the shipped ones, as for ``validate``.
     """
-    from kg.export import EXPORTERS, export, write_atomic
+    from kg.export import EXPORTERS, export_all, write_atomic
     from kg.load import load
     from kg.stats import stats
     from kg.validate import validate
@@ -61,9 +61,12 @@ def build(
     result.version = ontology_version(dataset)
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    for exporter in EXPORTERS.values():
-        target = directory / f"kg-{result.version}.{exporter.extension}"
-        write_atomic(target, export(dataset, exporter.name))
+    # Serialise everything before writing anything, so a format that fails to
+    # serialise leaves no half-written release behind.
+    outputs = export_all(dataset)
+    for name, data in outputs.items():
+        target = directory / f"kg-{result.version}.{EXPORTERS[name].extension}"
+        write_atomic(target, data)
         result.files.append(target)
     result.stats = stats(dataset)
     return result

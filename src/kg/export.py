@@ -346,6 +346,19 @@ def export(dataset: Dataset, fmt: str) -> bytes:
         raise OutputError(f"cannot serialise as {fmt}: {exc}") from exc
 
 
+def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str, bytes]:
+    """Several formats at once (default: all), canonicalising blank nodes only once."""
+    chosen = [exporter(f) for f in (EXPORTERS if fmts is None else fmts)]
+    quads = canonical_quads(dataset)
+    out: dict[str, bytes] = {}
+    for e in chosen:
+        try:
+            out[e.name] = e.write(quads)
+        except Exception as exc:
+            raise OutputError(f"cannot serialise as {e.name}: {exc}") from exc
+    return out
+
+
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never
     a part; on failure neither the file nor the temporary file is left behind."""
