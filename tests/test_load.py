@@ -180,6 +180,17 @@ def test_rdfxml_doctype_is_refused() -> None:
     assert error.line == 2
 
 
+def test_rdfxml_doctype_in_utf16_is_refused(tmp_path: Path) -> None:
+    utf16 = tmp_path / "doctype-utf16.rdf"
+    text = (
+        (BAD / "doctype.rdf")
+        .read_text(encoding="utf-8")
+        .replace('"1.0"?>', '"1.0" encoding="UTF-16"?>')
+    )
+    utf16.write_bytes(text.encode("utf-16"))
+    assert "DOCTYPE" in str(load_error(utf16))
+
+
 def test_not_utf8(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.ttl"
     bad.write_bytes(b'<http://example.org/a> <http://example.org/b> "\xe9t\xe9" .\n')

@@ -245,9 +245,18 @@ def _decode(raw: bytes, path: Path) -> str:
 def _refuse_dtd(raw: bytes, path: Path) -> None:
     # A DTD is how entity expansion bombs and external entities get in; RDF/XML
     # never needs one, so refuse it outright rather than trust parser settings.
-    match = _XML_DTD.search(raw)
+    text = raw
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw[:4]:
+        # UTF-16 or UTF-32 would hide the declaration from a byte search.
+        for encoding in ("utf-16", "utf-32"):
+            try:
+                text = raw.decode(encoding).encode("utf-8")
+                break
+            except UnicodeDecodeError:
+                continue
+    match = _XML_DTD.search(text)
     if match:
-        line, column = _line_column(raw, match.start())
+        line, column = _line_column(text, match.start())
         raise InputError(
             f"RDF/XML with a <!{match.group(1).decode().upper()}> declaration is refused "
             "(DTDs and entities are not allowed)",
