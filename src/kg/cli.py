@@ -10,6 +10,7 @@ Exit codes are those of ``kg.errors``: 0 success, 1 does not conform (or, for
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -336,6 +337,12 @@ def main(argv: list[str] | None = None) -> None:
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
         click.echo(f"kg: error: {error}", err=True)
         sys.exit(error.exit_code)
+    except BrokenPipeError:
+        # `kg export | head`: the reader left; say nothing, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":
