@@ -161,19 +161,19 @@ def locate(text: str, quote: str, occurrence: int | None = None) -> Span:
     )
 
 
-def annotations(slug: str) -> dict[Span, list[URIRef]]:
+def spans(slug: str) -> dict[Span, list[URIRef]]:
     """Every span of the table with the facts it supports."""
     text = read_source(slug)
-    spans: dict[Span, list[URIRef]] = {}
+    result: dict[Span, list[URIRef]] = {}
     for row in read_table(slug):
         try:
             span = locate(text, row.quote, row.occurrence)
         except ValueError as exc:
             raise InputError(str(exc), path=str(table_path(slug)), line=row.line) from None
-        bodies = spans.setdefault(span, [])
+        bodies = result.setdefault(span, [])
         if row.subject not in bodies:
             bodies.append(row.subject)
-    return spans
+    return result
 
 
 def _n3(node: URIRef | Literal) -> str:
@@ -192,7 +192,7 @@ def _lines(subject: URIRef, pairs: Iterable[tuple[str, str]]) -> list[str]:
 def render(slug: str) -> str:
     """The evidence graph of one source, as deterministic TriG text."""
     text = read_source(slug)
-    spans = annotations(slug)
+    found = spans(slug)
     source = KIND_NS["source"][slug]
     article = KIND_NS["article"][slug]
     graph = evidence_graph(slug)
@@ -221,12 +221,12 @@ def render(slug: str) -> str:
             ("kgo:text", _n3(Literal(text))),
         ],
     )
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+    for span in sorted(found, key=lambda s: (s.start, s.end)):
         iri = KIND_NS["annotation"][f"{slug}/{span.start}-{span.end}"]
         target, quote, position = (
             URIRef(f"{iri}#{part}") for part in ("target", "quote", "position")
         )
-        bodies = " , ".join(_n3(body) for body in sorted(spans[span]))
+        bodies = " , ".join(_n3(body) for body in sorted(found[span]))
         out.append("")
         out += _lines(
             iri,
