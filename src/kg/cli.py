@@ -322,12 +322,37 @@ def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> No
     _emit(dia.render(parse_graph(paths.ontology_path()), fmt).encode("utf-8"), output)
 
 
+@generate.command()
+@check_option
+@click.pass_context
+def catalogue(ctx: click.Context, check: bool) -> None:
+    """The query catalogue in README.md, from the headers of queries/*.rq."""
+    _run_generate(ctx, "catalogue", check)
+
+
+@generate.command()
+@check_option
+@click.pass_context
+def expected(ctx: click.Context, check: bool) -> None:
+    """tests/queries/*.expected.*: every stored query's answer (not part of all).
+
+    Run it deliberately, after checking that a changed answer is right.
+    """
+    _run_generate(ctx, "expected", check)
+
+
 @generate.command(name="all")
 @check_option
 @click.pass_context
 def all_(ctx: click.Context, check: bool) -> None:
-    """Everything: the context, the evidence graphs and the diagram."""
+    """Everything but the expected query answers: context, evidence, diagram, catalogue."""
     _run_generate(ctx, "all", check)
+
+
+# kg query, kg sparql: their module imports only click, like this one.
+from kg.cli_query import register as _register_query_commands  # noqa: E402
+
+_register_query_commands(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,12 @@ from pathlib import Path
 from kg import paths
 from kg.errors import InputError
 
-TARGETS = ("context", "evidence", "diagram")
+TARGETS = ("context", "evidence", "diagram", "catalogue", "expected")
+
+#: Where the expected answers of the stored queries are checked in.
+EXPECTED_DIR = ("tests", "queries")
+CATALOGUE_START = "<!-- queries:start -->"
+CATALOGUE_END = "<!-- queries:end -->"
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,79 @@ def evidence_outputs() -> list[Output]:
     ]
 
 
+def catalogue_markdown() -> str:
+    """The README's query catalogue: one table row per stored query, from its header."""
+    from kg import queries
+    from kg.render import short_name
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = [
+        "| query | what it answers | parameters | example |",
+        "|---|---|---|---|",
+    ]
+    for stored in queries.discover():
+        params: list[str] = []
+        example = f"kg query run {stored.name}"
+        for p in stored.parameters:
+            about = [p.describe_type() if p.enum is None else " \\| ".join(p.enum)]
+            if p.default is not None:
+                shown = short_name(p.default) if p.type == "iri" else p.default
+                about.append(f"default `{shown}`")
+            if not p.required:
+                about.append("optional")
+            params.append(f"`{p.name}` ({', '.join(about)})")
+            if p.type == "iri" and p.default is not None and "--param" not in example:
+                example += f" --param {p.name}={short_name(p.default)}"
+        if stored.has_lang:
+            example += " --lang vi"
+        lines.append(
+            f"| `{stored.name}` | {cell(stored.summary)} | {'; '.join(params) or '—'} "
+            f"| `{example}` |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def replace_catalogue(readme: str, catalogue: str, where: Path) -> str:
+    """``readme`` with ``catalogue`` between the queries markers; nothing else changes."""
+    start = readme.find(CATALOGUE_START)
+    end = readme.find(CATALOGUE_END)
+    if start < 0 or end < start:
+        raise InputError(f"no {CATALOGUE_START} ... {CATALOGUE_END} block", where)
+    head = readme[: start + len(CATALOGUE_START)]
+    return f"{head}\n{catalogue}{readme[end:]}"
+
+
+def catalogue_outputs(readme: str | None = None) -> list[Output]:
+    """README.md with the query catalogue regenerated (from ``readme``, if given:
+    the README as another target already rewrote it)."""
+    root = _checkout()
+    readme_path = root / "README.md"
+    if readme is None:
+        try:
+            readme = readme_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError("no README.md to put the query catalogue in", readme_path) from None
+    text = replace_catalogue(readme, catalogue_markdown(), readme_path)
+    return [Output(readme_path, text.encode("utf-8"))]
+
+
+def expected_outputs() -> list[Output]:
+    """tests/queries/*.expected.*: the answer of every stored query on the shipped data.
+
+    Not part of ``all``: a changed answer is to be looked at, then written deliberately
+    with ``kg generate expected``.
+    """
+    from kg import queries
+
+    folder = _checkout().joinpath(*EXPECTED_DIR)
+    return [
+        Output(folder / case.filename, queries.expected_text(case, queries.run_case(case)).encode())
+        for case in queries.expected_cases()
+    ]
+
+
 def outputs(target: str, render_svg: bool = True) -> list[Output]:
     if target == "context":
         return context_outputs()
@@ -87,10 +165,18 @@ def outputs(target: str, render_svg: bool = True) -> list[Output]:
         return diagram_outputs(render_svg)
     if target == "evidence":
         return evidence_outputs()
+    if target == "catalogue":
+        return catalogue_outputs()
+    if target == "expected":
+        return expected_outputs()
     if target == "all":
         # Context and evidence first: they are inputs of nothing here, but evidence
-        # is data and the diagram only reads the ontology.
-        return context_outputs() + evidence_outputs() + diagram_outputs(render_svg)
+        # is data and the diagram only reads the ontology. The diagram and the
+        # catalogue both rewrite README.md: the catalogue goes into the diagram's text.
+        planned = context_outputs() + evidence_outputs() + diagram_outputs(render_svg)
+        readme = _checkout() / "README.md"
+        text = next(o.data for o in planned if o.path == readme).decode("utf-8")
+        return [o for o in planned if o.path != readme] + catalogue_outputs(text)
     raise InputError(f"unknown generate target {target!r} (valid: {', '.join(TARGETS)}, all)")
 
 

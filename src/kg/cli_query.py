@@ -1,0 +1,240 @@
+"""``kg query`` and ``kg sparql``: the command line over ``kg.queries``.
+
+Registered on the ``kg`` group by ``kg.cli``. Like it, this module imports only click
+at load time; rdflib, YAML and SPARQLWrapper are imported by the commands that need
+them, so that ``kg --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.errors import InputError
+
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
+
+format_option = click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table (default for SELECT and ASK), csv, tsv, json, xml (the W3C SPARQL results "
+    "formats), turtle (default for CONSTRUCT and DESCRIBE), json-ld.",
+)
+param_option = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable). IRIs may be written prefix:local with a "
+    "project prefix, e.g. body=body:huyen-uy-nam-truc.",
+)
+endpoint_option = click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Run on this SPARQL 1.1 endpoint instead of the embedded store.",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="How long to wait for --endpoint (default 30).",
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
+)
+data_option = click.option(
+    "--data",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=str),
+    metavar="PATH",
+    help="Query these RDF files or folders (repeatable) instead of the shipped data.",
+)
+
+
+def parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` strings as a mapping; InputError for a malformed or repeated one."""
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"--param {item!r}: expected NAME=VALUE")
+        if name in values:
+            raise InputError(f"--param {name} given twice")
+        values[name] = value
+    return values
+
+
+def _emit(data: bytes, output: str) -> None:
+    from kg.cli import _emit as emit
+
+    emit(data, output)
+
+
+def _write(result: object, fmt: str | None, output: str) -> None:
+    from kg.results import Result, default_format, serialise
+
+    assert isinstance(result, Result)
+    _emit(serialise(result, fmt or default_format(result.form)), output)
+
+
+@click.group()
+def query() -> None:
+    """Stored SPARQL queries: list them, show one, run one.
+
+    The queries are the files queries/*.rq; each starts with a grlc header (#+ lines:
+    summary, description, tags, defaults, enumerate) and names its parameters as grlc
+    does (?_name_type required, ?__name_type optional).
+    """
+
+
+@query.command(name="list")
+def list_() -> None:
+    """List the stored queries: name, summary, parameters."""
+    from kg.queries import discover
+
+    for stored in discover():
+        params = " ".join(
+            f"{p.name}{'' if p.required else '?'}={p.default}"
+            if p.default is not None
+            else f"{p.name}{'' if p.required else '?'}"
+            for p in stored.parameters
+        )
+        line = f"{stored.name}\t{stored.summary}"
+        click.echo(f"{line}\t[{params}]" if params else line)
+
+
+@query.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Show a stored query: its header, its parameters with types and defaults, its SPARQL."""
+    from kg.queries import get
+
+    stored = get(name)
+    click.echo(f"name:        {stored.name}")
+    click.echo(f"form:        {stored.form}")
+    click.echo(f"summary:     {stored.summary}")
+    if stored.description:
+        click.echo(f"description: {stored.description}")
+    if stored.tags:
+        click.echo(f"tags:        {', '.join(stored.tags)}")
+    click.echo("parameters:" + ("" if stored.parameters else "  none"))
+    for p in stored.parameters:
+        parts = [p.describe_type(), "required" if p.required else "optional"]
+        if p.default is not None:
+            parts.append(f"default {p.default}")
+        if p.enum is not None:
+            parts.append(f"one of {', '.join(p.enum)}")
+        click.echo(f"  {p.name} (?{p.variable}): {'; '.join(parts)}")
+    click.echo("")
+    click.echo(stored.sparql.rstrip("\n"))
+
+
+@query.command()
+@click.argument("name")
+@param_option
+@format_option
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default=None,
+    help="Language of the labels: sets the query's lang parameter (ignored if it has none).",
+)
+@endpoint_option
+@timeout_option
+@data_option
+@output_option
+def run(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    lang: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+    sources: tuple[str, ...],
+    output: str,
+) -> None:
+    """Run a stored query on the embedded store or on --endpoint.
+
+    Parameter values are checked against their types before anything runs, then bound
+    (never pasted into the query): exit 2 naming the parameter if one is wrong.
+    """
+    from kg import queries
+    from kg.results import check_format
+
+    stored = queries.get(name)
+    if fmt is not None:
+        check_format(fmt, stored.form)
+    values = parse_params(params)
+    result = queries.run(
+        stored,
+        values,
+        lang=lang,
+        endpoint=endpoint,
+        timeout=timeout,
+        sources=list(sources) or None,
+    )
+    _write(result, fmt, output)
+
+
+@click.command()
+@click.argument("source", metavar="QUERY|FILE|-")
+@param_option
+@format_option
+@endpoint_option
+@timeout_option
+@data_option
+@output_option
+def sparql(
+    source: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+    sources: tuple[str, ...],
+    output: str,
+) -> None:
+    """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
+
+    The project prefixes (kgo:, body:, rdfs: ...) may be used without declaring them.
+    Every triple is in a named graph (the default graph is empty): match with
+    GRAPH ?g { ... }.
+    """
+    from kg import queries
+    from kg.results import check_format
+
+    if source == "-":
+        text = sys.stdin.read()
+    elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read: {exc}", source) from None
+    else:
+        text = source
+    stored = queries.parse(queries.with_prefixes(text), name="query")
+    if fmt is not None:
+        check_format(fmt, stored.form)
+    values = parse_params(params)
+    result = queries.run(
+        stored, values, endpoint=endpoint, timeout=timeout, sources=list(sources) or None
+    )
+    _write(result, fmt, output)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(query)
+    group.add_command(sparql)

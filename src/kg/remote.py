@@ -1,0 +1,140 @@
+"""Run a query on a remote SPARQL 1.1 endpoint through SPARQLWrapper.
+
+Every failure becomes one ``EndpointError`` whose message names the endpoint and the
+cause (cannot connect, HTTP status and the server's first line, timeout, malformed or
+truncated results), which the CLI prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from kg import __version__
+from kg.errors import QueryError
+
+if TYPE_CHECKING:
+    from kg.results import Result
+
+#: Seconds to wait for an endpoint, unless told otherwise.
+DEFAULT_TIMEOUT = 30.0
+
+_GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+}
+# Not RDF/XML or JSON-LD: a DTD or a remote @context in an answer could make the
+# parser fetch or expand things; Turtle and N-Triples cannot.
+
+
+class EndpointError(QueryError):
+    """A remote endpoint could not answer, or answered something unusable."""
+
+
+def check_endpoint(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise EndpointError(f"{url}: not an http(s) URL of a SPARQL endpoint")
+    return url
+
+
+def _one_line(data: bytes | str, limit: int = 200) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+def run_remote(text: str, form: str, endpoint: str, timeout: float | None = None) -> Result:
+    """POST ``text`` to ``endpoint`` (SPARQL 1.1 Protocol) and read the answer.
+
+    SELECT and ASK ask for SPARQL JSON results; CONSTRUCT and DESCRIBE for Turtle
+    (any RDF syntax the server picks is read).
+    """
+    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    check_endpoint(endpoint)
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    client = SPARQLWrapper(endpoint, agent=f"kg/{__version__}")
+    client.setQuery(text)
+    # POST: a long parameter value must not turn into a URL too long for the server.
+    client.setMethod(POST)
+    client.setOnlyConneg(True)
+    client.setTimeout(seconds)  # type: ignore[arg-type]  # int in its stubs; a float works
+    client.setReturnFormat(JSON if form in ("SELECT", "ASK") else TURTLE)
+    try:
+        response = client.query().response
+        content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        body = response.read()
+    except SPARQLWrapperException as exc:
+        # SPARQLWrapper maps 400, 401, 404, 414 and 500 to its own exceptions.
+        raise EndpointError(f"{endpoint}: {_http_cause(exc)}") from None
+    except urllib.error.HTTPError as exc:
+        body = exc.read() if exc.fp is not None else b""
+        detail = f": {_one_line(body)}" if body.strip() else ""
+        raise EndpointError(f"{endpoint}: HTTP {exc.code} {exc.reason}{detail}") from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise EndpointError(f"{endpoint}: no answer within {seconds:g} s (timeout)") from None
+        raise EndpointError(f"{endpoint}: cannot connect: {_reason(exc.reason)}") from None
+    except TimeoutError:
+        raise EndpointError(f"{endpoint}: no answer within {seconds:g} s (timeout)") from None
+    except http.client.IncompleteRead as exc:
+        raise EndpointError(
+            f"{endpoint}: truncated response ({len(exc.partial)} bytes received, "
+            f"{exc.expected} more expected)"
+        ) from None
+    except (http.client.HTTPException, OSError) as exc:
+        raise EndpointError(f"{endpoint}: connection failed: {_reason(exc)}") from None
+    return _read(body, content_type, form, endpoint)
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__
+
+
+def _http_cause(exc: Exception) -> str:
+    name = type(exc).__name__
+    status = {
+        "QueryBadFormed": "HTTP 400 Bad Request (the endpoint rejects the query)",
+        "Unauthorized": "HTTP 401 Unauthorized",
+        "EndPointNotFound": "HTTP 404 Not Found (no SPARQL endpoint at this URL)",
+        "URITooLong": "HTTP 414 URI Too Long",
+        "EndPointInternalError": "HTTP 500 Internal Server Error",
+    }.get(name, name)
+    response = getattr(exc, "response", None)
+    detail = f": {_one_line(response)}" if isinstance(response, bytes) and response.strip() else ""
+    return status + detail
+
+
+def _read(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
+    from kg.results import Result, ResultsFormatError, parse_json
+
+    if form in ("SELECT", "ASK"):
+        try:
+            return parse_json(body, form)
+        except ResultsFormatError as exc:
+            got = f" (Content-Type {content_type})" if content_type else ""
+            raise EndpointError(
+                f"{endpoint}: malformed or truncated SPARQL JSON results{got}: {exc}"
+            ) from None
+    from rdflib import Graph
+
+    from kg.namespaces import bind_all
+
+    syntax = _GRAPH_TYPES.get(content_type, "turtle")
+    graph = Graph()
+    bind_all(graph)
+    try:
+        graph.parse(data=body, format=syntax)
+    except Exception as exc:
+        raise EndpointError(
+            f"{endpoint}: malformed or truncated {syntax} result: {_one_line(str(exc))}"
+        ) from None
+    return Result(form, graph=graph)
