@@ -30,6 +30,14 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 CC = Namespace("http://creativecommons.org/ns#")
+# Links to other datasets (data/links/) and the dataset's own description (data/void.trig).
+WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+OSMREL = Namespace("https://www.openstreetmap.org/relation/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+SSSOM = Namespace("https://w3id.org/sssom/")
 
 # Resource namespaces: one per kind of thing (see README, "IRI patterns").
 KINDS = {
@@ -55,6 +63,7 @@ KINDS = {
     "period": "time instants and intervals",
     "annotation": "evidence: Web Annotations into a source text",
     "concept": "controlled lists (SKOS concept schemes)",
+    "distribution": "the files and the endpoint the dataset is published in (DCAT)",
 }
 
 KIND_NS = {kind: Namespace(f"{BASE}id/{kind}/") for kind in KINDS}
@@ -93,6 +102,13 @@ PREFIXES: dict[str, str] = {
     "vann": str(VANN),
     "unit": str(UNIT),
     "cc": str(CC),
+    "wd": str(WD),
+    "wdt": str(WDT),
+    "osmrel": str(OSMREL),
+    "void": str(VOID),
+    "dcat": str(DCAT),
+    "semapv": str(SEMAPV),
+    "sssom": str(SSSOM),
     "sh": str(SH),
     "kgo": str(KGO),
     "kgsh": str(KGSH),
@@ -105,6 +121,11 @@ PREFIXES: dict[str, str] = {
 G_ONTOLOGY = GRAPH["ontology"]
 G_VOCABULARY = GRAPH["vocabulary"]
 G_CONTEXT = GRAPH["context"]
+G_VOID = GRAPH["void"]
+
+
+def links_graph(name: str) -> URIRef:
+    return GRAPH[f"links/{name}"]
 
 
 def facts_graph(source_slug: str) -> URIRef:
