@@ -355,6 +355,11 @@ from kg.cli_query import register as _register_query_commands  # noqa: E402
 _register_query_commands(cli)
 
 
+from kg.cli_link import register as _register_link  # noqa: E402
+
+_register_link(cli, KgGroup)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script. KgErrors become ``kg: error: ...`` and exit code 2."""
     try:
