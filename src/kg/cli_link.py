@@ -97,6 +97,34 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
 
     @link.command()
     @click.option(
+        "-o",
+        "--output",
+        default="-",
+        show_default=True,
+        metavar="FILE",
+        help="Write the N-Triples to FILE instead of stdout. The file is replaced atomically.",
+    )
+    def units(output: str) -> None:
+        """The vietnamadminunits dataset as N-Triples, to serve from a second endpoint.
+
+        The federated query queries/federated/admin-unit-codes.rq joins the graph with
+        it, e.g. loaded into a local Oxigraph: oxigraph load --location DIR --file FILE,
+        then oxigraph serve --location DIR --bind 127.0.0.1:7879.
+        """
+        from kg.link import units_ntriples
+
+        data = units_ntriples()
+        if output == "-":
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+            return
+        from kg.export import write_atomic
+
+        write_atomic(output, data)
+
+    @link.command()
+    @click.option(
         "--endpoint",
         default=None,
         metavar="URL",

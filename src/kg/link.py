@@ -469,9 +469,16 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
             if old in scope:
                 b.replaces(nw_iri, ward_iri(scope[old]))
         for old_province in data.provinces.get(province_key, []):
-            for u in scope.values():
-                if u.province_key == old_province:
-                    b.replaces(np_iri, province_iri(u))
+            row = next((u for u in data.legacy if u.province_key == old_province), None)
+            if row is None:
+                notes.append(f"{old_province}: a predecessor of {province_key} missing from the legacy table")
+                continue
+            op_iri = province_iri(row)
+            b.claim(op_iri, f"province {row.province_code}")
+            b.unit(op_iri, KGO.Province, row.province, row.province_short, row.province_code, None,
+                   describe=op_iri not in resolution.provinces)
+            b.ended(op_iri)
+            b.replaces(np_iri, op_iri)
 
     for place in resolution.absent:
         notes.append(f"{place.label} ({place.iri}): not in the {VAU_DISTRIBUTION} {VAU_VERSION} legacy table")
@@ -613,3 +620,40 @@ def iter_links(dataset: Dataset, predicates: Iterable[URIRef]) -> Iterator[tuple
     for s, p, o, g in sorted(dataset.quads((None, None, None, None)), key=lambda q: tuple(map(str, q))):
         if p in wanted and str(g).startswith(prefix) and isinstance(o, URIRef) and isinstance(s, URIRef):
             yield g, s, p, o  # type: ignore[misc]
+
+
+# -- the dataset as RDF, for a second endpoint ------------------------------------------
+
+UNIT_IRI = "urn:x-vietnamadminunits:" + VAU_VERSION + ":{table}:{code}"
+
+
+def units_ntriples(data: AdminData | None = None) -> bytes:
+    """Every unit of the dataset as N-Triples (schema.org terms), sorted, for serving from
+    a second SPARQL endpoint (the federated query joins the graph with it).
+
+    A unit is ``urn:x-vietnamadminunits:VERSION:TABLE:CODE`` (TABLE is ``legacy`` or
+    ``2025``; provinces and districts of the legacy table too) with ``schema:identifier``
+    (the statistics-office code), ``schema:name``, ``schema:temporalCoverage`` (the table)
+    and ``schema:containedInPlace``. These IRIs are the package's, not the graph's.
+    """
+    d = read_admin_data() if data is None else data
+    g = Graph()
+
+    def unit(table: str, code: str, name: str, parent: str | None) -> None:
+        iri = URIRef(UNIT_IRI.format(table=table, code=code))
+        g.add((iri, RDF.type, SDO.AdministrativeArea))
+        g.add((iri, SDO.identifier, Literal(code)))
+        g.add((iri, SDO.name, Literal(name, lang="vi")))
+        g.add((iri, SDO.temporalCoverage, Literal(table)))
+        if parent:
+            g.add((iri, SDO.containedInPlace, URIRef(UNIT_IRI.format(table=table, code=parent))))
+
+    for u in d.legacy:
+        unit("legacy", u.province_code, u.province, None)
+        unit("legacy", u.district_code, u.district, u.province_code)
+        unit("legacy", u.ward_code, u.ward, u.district_code)
+    for n in d.new:
+        unit("2025", n.province_code, n.province, None)
+        unit("2025", n.ward_code, n.ward, n.province_code)
+    lines = g.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return ("\n".join(sorted(ln for ln in lines if ln.strip())) + "\n").encode("utf-8")

@@ -129,16 +129,14 @@ def _label_variants(entity: Entity) -> list[tuple[str, str]]:
         bare = text.split(" (")[0]
         variants.add((bare, lang))
         if lang == "vi":
-            kind, _ = split_unit_name(bare)
+            kind, name_key = split_unit_name(bare)
             words = bare.split(" ")
             if kind is not None:
                 # "huyện Nam Trực" -> "Nam Trực", "Huyện Nam Trực"
-                for n in (1, 2):
-                    name = " ".join(words[n:])
-                    prefix = " ".join(words[:n])
-                    if unit_key(prefix + " " + name) == unit_key(bare) and split_unit_name(prefix + " x")[0] == kind:
-                        variants.add((name, "vi"))
-                        variants.add((prefix[:1].upper() + prefix[1:] + " " + name, "vi"))
+                n = len(words) - len(name_key.split(" "))
+                name, prefix = " ".join(words[n:]), " ".join(words[:n])
+                variants.add((name, "vi"))
+                variants.add((prefix[:1].upper() + prefix[1:] + " " + name, "vi"))
         elif lang == "en":
             for word in ("province", "district", "commune", "ward", "township", "city"):
                 if bare.endswith(" " + word):
@@ -160,7 +158,6 @@ def query_for(entity: Entity, limit: int = 50) -> str:
         osm = f"""
     UNION {{ VALUES ?osmKey {{ {osm_values} }} ?item wdt:P402 ?osmKey . }}"""
     return f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <http://schema.org/>
 PREFIX wdt: <http://www.wikidata.org/prop/direct/>
 SELECT DISTINCT ?item ?label ?osm ?country ?typeLabel ?parentLabel WHERE {{
     {{ VALUES ?matched {{ {values} }} ?item rdfs:label ?matched . }}{osm}
