@@ -15,6 +15,7 @@ when both sides give one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kg.text import match_key
@@ -51,13 +52,20 @@ _TYPE_OF_PREFIX = {
 }
 
 
+_TRAILING_TYPE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+
+
 def split_unit_name(name: str) -> tuple[str | None, str]:
     """(type, key of the bare name): ``"TP. Nam Định"`` -> ``("thanh-pho", "nam đinh")``.
 
     The key is ``match_key`` of the name without its prefix; the type is None when the
-    name has no prefix. A name that is nothing but a prefix keeps it ("Thị Trấn" is not
-    emptied).
+    name has no prefix. A type written after the name in parentheses, as lists do to
+    tell a district from the city of the same name ("Hồng Ngự (Huyện)"), counts as a
+    prefix. A name that is nothing but a prefix keeps it ("Thị Trấn" is not emptied).
     """
+    trailing = _TRAILING_TYPE.match(name)
+    if trailing and match_key(trailing.group(2)) in _TYPE_OF_PREFIX:
+        name = f"{trailing.group(2)} {trailing.group(1)}"
     key = match_key(name)
     for prefix in _PREFIX_KEYS:
         if key.startswith(prefix + " ") and len(key) > len(prefix) + 1:
