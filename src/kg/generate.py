@@ -94,6 +94,21 @@ def catalogue_markdown() -> str:
         return text.replace("|", "\\|")
 
     lines = [
+        "`kg query list` lists them, `kg query show NAME` prints one with its parameters, and",
+        "`kg query run NAME [--param NAME=VALUE ...] [--lang vi|en] [--format "
+        "table|csv|tsv|json|xml|turtle|json-ld]`",
+        "runs one on the embedded store, or on any SPARQL 1.1 endpoint with `--endpoint URL`",
+        "(`--timeout SECONDS`); `kg sparql QUERY|FILE|-` runs ad-hoc SPARQL the same ways.",
+        "Parameters follow grlc (`?_name_type` required, `?__name_type` optional; types `iri`,",
+        "`integer`, `number`, `literal`, `PREFIX_TYPE`, a language tag, or none): values are",
+        "checked against their type before anything runs and bound, never pasted into the",
+        "text (`initBindings` locally, a `VALUES` block first in the outermost `WHERE` group",
+        "remotely), so a query must use a parameter only in triple patterns, in `FILTER` or",
+        "`BIND` of the outermost group, or in a `FILTER` directly inside one of its `OPTIONAL`s.",
+        "Each query's answer on the shipped data is checked in under `tests/queries/`; after a",
+        "change to the data or a query, check the new answer and write it with",
+        "`kg generate expected`. Tests run every query on Oxigraph too and compare.",
+        "",
         "| query | what it answers | parameters | example |",
         "|---|---|---|---|",
     ]

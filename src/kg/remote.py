@@ -7,6 +7,7 @@ truncated results), which the CLI prints as one line with exit code 2.
 
 from __future__ import annotations
 
+import ast
 import http.client
 import urllib.error
 from typing import TYPE_CHECKING
@@ -64,7 +65,9 @@ def run_remote(text: str, form: str, endpoint: str, timeout: float | None = None
     # POST: a long parameter value must not turn into a URL too long for the server.
     client.setMethod(POST)
     client.setOnlyConneg(True)
-    client.setTimeout(seconds)  # type: ignore[arg-type]  # int in its stubs; a float works
+    # setTimeout() truncates to int (0.5 would become 0, no timeout at all); the
+    # attribute goes to urlopen() as given.
+    client.timeout = seconds  # type: ignore[assignment]
     client.setReturnFormat(JSON if form in ("SELECT", "ASK") else TURTLE)
     try:
         response = client.query().response
@@ -108,8 +111,16 @@ def _http_cause(exc: Exception) -> str:
         "URITooLong": "HTTP 414 URI Too Long",
         "EndPointInternalError": "HTTP 500 Internal Server Error",
     }.get(name, name)
-    response = getattr(exc, "response", None)
-    detail = f": {_one_line(response)}" if isinstance(response, bytes) and response.strip() else ""
+    # The server's body survives only inside the message, as the repr() of bytes.
+    _, marker, shown = str(exc).partition("\n\nResponse:\n")
+    detail = ""
+    if marker:
+        try:
+            body = ast.literal_eval(shown)
+        except (ValueError, SyntaxError):
+            body = shown
+        if isinstance(body, bytes | str) and body.strip():
+            detail = f": {_one_line(body)}"
     return status + detail
 
 
