@@ -278,6 +278,7 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((G_VOID, RDFS.label, Literal("description of the dataset (VoID, DCAT)", lang="en")))
 
     g.add((PUBLISHER, RDF.type, FOAF.Organization))
+    g.add((PUBLISHER, RDF.type, FOAF.Agent))
     _lit(g, PUBLISHER, RDFS.label, "những người đóng góp cho kg", "kg contributors")
     g.add((PUBLISHER, FOAF.homepage, URIRef(BASE)))
 
