@@ -204,7 +204,10 @@ class Fixture(NamedTuple):
 
 
 def read_fixture(path: Path) -> Fixture:
-    graph = Graph().parse(path, format="turtle", publicID=path.resolve().as_uri())
+    try:
+        graph = Graph().parse(path, format="turtle", publicID=path.resolve().as_uri())
+    except Exception as exc:  # a syntax error names the fixture, not rdflib's internals
+        raise AssertionError(f"{path.name}: not valid Turtle: {exc}") from None
     tests = list(graph.subjects(RDF.type, SHT.Validate))
     assert len(tests) == 1, f"{path.name}: expected one sht:Validate, found {len(tests)}"
     test = tests[0]
