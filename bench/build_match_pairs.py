@@ -42,7 +42,7 @@ def move_tone(name: str) -> str | None:
                 continue
             chars = [c for c in d if c not in TONES]
             # where is the tone now? after which base letter
-            pos = [j for j, c in enumerate(d) if c in TONES][0]
+            pos = next(j for j, c in enumerate(d) if c in TONES)
             letters_before = len([c for c in d[:pos] if c not in TONES])
             target = at + 2 if letters_before == at + 1 else at + 1
             chars.insert(target, tone)
@@ -68,13 +68,27 @@ def main() -> None:
     for u in tone[:70]:
         add("tone", u.ward, u.district, move_tone(u.ward) or "", u.district, 1, u.ward_code)
     for u in shuffled[:40]:
-        add("nfd", u.ward, u.district, unicodedata.normalize("NFD", u.ward), u.district, 1, u.ward_code)
+        add(
+            "nfd",
+            u.ward,
+            u.district,
+            unicodedata.normalize("NFD", u.ward),
+            u.district,
+            1,
+            u.ward_code,
+        )
     for u in shuffled[40:70]:
         b = u.ward.upper() if rng.random() < 0.5 else u.ward.lower()
         add("case", u.ward, u.district, b, u.district, 1, u.ward_code)
     for u in shuffled[70:110]:
         add("prefix", u.ward, u.district, u.ward_short, u.district_short, 1, u.ward_code)
-    cities = sorted({(u.district, u.district_code, u.province) for u in legacy if u.district.startswith("Thành phố")})
+    cities = sorted(
+        {
+            (u.district, u.district_code, u.province)
+            for u in legacy
+            if u.district.startswith("Thành phố")
+        }
+    )
     for district, code, province in cities[:15]:
         add("prefix", district, province, "TP. " + district[len("Thành phố ") :], province, 1, code)
 
@@ -85,12 +99,27 @@ def main() -> None:
     rng.shuffle(dupes)
     for name in dupes[:70]:
         a, b = rng.sample(by_short[name], 2)
-        add("same-name-elsewhere", a.ward, a.district, b.ward, b.district, 0, f"{a.ward_code}/{b.ward_code}")
+        add(
+            "same-name-elsewhere",
+            a.ward,
+            a.district,
+            b.ward,
+            b.district,
+            0,
+            f"{a.ward_code}/{b.ward_code}",
+        )
     # the article's own near-duplicates
     nd = [u for u in legacy if u.ward == "Xã Nam Điền"]
     if len(nd) == 2:
-        add("same-name-elsewhere", nd[0].ward, nd[0].district, nd[1].ward, nd[1].district, 0,
-            f"{nd[0].ward_code}/{nd[1].ward_code}")
+        add(
+            "same-name-elsewhere",
+            nd[0].ward,
+            nd[0].district,
+            nd[1].ward,
+            nd[1].district,
+            0,
+            f"{nd[0].ward_code}/{nd[1].ward_code}",
+        )
 
     by_fold: dict[str, list] = {}
     for u in legacy:

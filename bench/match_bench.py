@@ -31,7 +31,9 @@ MATCHERS: dict[str, Callable[[Pair], bool]] = {
     "exact string": lambda p: p["a"] == p["b"],
     "ASCII fold, lower case": lambda p: ascii_fold(p["a"]).lower() == ascii_fold(p["b"]).lower(),
     "kg.text.match_key": lambda p: match_key(p["a"]) == match_key(p["b"]),
-    "unit name (match_key + prefixes)": lambda p: same_unit(_unit(p, "a"), _unit(p, "b"), use_parent=False),
+    "unit name (match_key + prefixes)": lambda p: same_unit(
+        _unit(p, "a"), _unit(p, "b"), use_parent=False
+    ),
     "unit name + parent": lambda p: same_unit(_unit(p, "a"), _unit(p, "b")),
 }
 
@@ -41,7 +43,9 @@ def read_pairs(path: Path = PAIRS) -> list[Pair]:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def scores(pairs: list[Pair], matcher: Callable[[Pair], bool]) -> tuple[float, float, int, int, int]:
+def scores(
+    pairs: list[Pair], matcher: Callable[[Pair], bool]
+) -> tuple[float, float, int, int, int]:
     tp = fp = fn = 0
     for pair in pairs:
         predicted, truth = matcher(pair), pair["same"] == "1"
@@ -56,7 +60,10 @@ def scores(pairs: list[Pair], matcher: Callable[[Pair], bool]) -> tuple[float, f
 def main() -> int:
     pairs = read_pairs()
     positives = sum(p["same"] == "1" for p in pairs)
-    print(f"{len(pairs)} labelled pairs ({positives} same unit, {len(pairs) - positives} different units)")
+    print(
+        f"{len(pairs)} labelled pairs ({positives} same unit, "
+        f"{len(pairs) - positives} different units)"
+    )
     print(f"{'matcher':36} {'precision':>9} {'recall':>7}  {'TP':>4} {'FP':>4} {'FN':>4}")
     for name, matcher in MATCHERS.items():
         p, r, tp, fp, fn = scores(pairs, matcher)

@@ -3,7 +3,8 @@
 ``OxigraphServer`` runs the ``oxigraph`` binary of the PyPI package ``oxigraph`` (a test
 extra): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT``, waits until it answers,
 loads data through the Graph Store Protocol (POST to /store: N-Quads and TriG keep their
-graphs; N-Triples and Turtle go to the default graph, through ``?default``) and stops it with SIGTERM. Without
+graphs; N-Triples and Turtle go to the default graph, through ``?default``) and stops
+it with SIGTERM. Without
 the binary the test is skipped, except under CI, where that is a failure.
 """
 
@@ -64,8 +65,14 @@ class OxigraphServer:
 
     def __enter__(self) -> OxigraphServer:
         self.location.mkdir(parents=True, exist_ok=True)
-        command = [require_binary(), "serve", "--location", str(self.location / "db"),
-                   "--bind", f"127.0.0.1:{self.port}"]
+        command = [
+            require_binary(),
+            "serve",
+            "--location",
+            str(self.location / "db"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+        ]
         if self.union_default_graph:
             command.append("--union-default-graph")
         self._log = (self.location / "server.log").open("wb")

@@ -123,7 +123,9 @@ def test_the_regulations_are_an_inference_kept_apart(shipped_dataset: Dataset) -
     parts = {str(o)[len(str(KIND_NS["document"])) :] for o in graph.objects(group, DCTERMS.hasPart)}
     assert parts == {"101-qd-tw-khoa-xi", "55-qd-tw-khoa-xii", "08-qdi-tw-khoa-xii"}
     elsewhere = [
-        g for _, _, _, g in shipped_dataset.quads((group, DCTERMS.hasPart, None, None)) if g != inferred
+        g
+        for _, _, _, g in shipped_dataset.quads((group, DCTERMS.hasPart, None, None))
+        if g != inferred
     ]
     assert not elsewhere
 
@@ -138,14 +140,22 @@ def test_void_and_dcat_describe_the_dataset_and_its_linksets(shipped_dataset: Da
     linksets = set(void.subjects(RDF.type, VOID.Linkset))
     assert linksets
     counts = {
-        str(void.value(ls, VOID.objectsTarget)).rsplit("/", 1)[-1]: int(void.value(ls, VOID.triples))  # type: ignore[arg-type]
+        str(void.value(ls, VOID.objectsTarget)).rsplit("/", 1)[-1]: int(
+            void.value(ls, VOID.triples)
+        )  # type: ignore[arg-type]
         for ls in linksets
         if void.value(ls, VOID.linkPredicate) != DCTERMS.isReplacedBy
     }
     assert counts["wikidata"] >= 1 and counts["osm"] == 3
-    assert (dataset, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")) in void
+    assert (
+        dataset,
+        DCTERMS.license,
+        URIRef("https://creativecommons.org/licenses/by/4.0/"),
+    ) in void
     assert any(void.objects(dataset, RDFS.label))
-    assert Literal("kg contributors", lang="en") in set(void.objects(KIND_NS["body"]["kg-contributors"], RDFS.label))
+    assert Literal("kg contributors", lang="en") in set(
+        void.objects(KIND_NS["body"]["kg-contributors"], RDFS.label)
+    )
 
 
 def test_units_export_is_sorted_ntriples(admin_data: object) -> None:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from rdflib import Dataset
+from tests.oxigraph_server import OxigraphServer
 
 from kg import paths, queries
 from kg.errors import InputError
 from kg.export import export
-from tests.oxigraph_server import OxigraphServer
 
 FEDERATED = paths.queries_dir() / "federated" / "admin-unit-codes.rq"
 DEFAULT_SERVICE = "<http://127.0.0.1:7879/query>"
@@ -20,7 +20,9 @@ pytest.importorskip("vietnamadminunits")
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory, shipped_dataset: Dataset) -> Iterator[tuple[str, str]]:
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, shipped_dataset: Dataset
+) -> Iterator[tuple[str, str]]:
     from kg.link import units_ntriples
 
     base = tmp_path_factory.mktemp("federation")
@@ -42,7 +44,9 @@ def test_codes_are_joined_with_the_second_endpoint(servers: tuple[str, str]) -> 
     rows = {(str(r["place"]).rsplit("/", 1)[-1], str(r["table"])): r for r in result.rows}  # type: ignore[index]
     district = rows[("huyen-nam-truc", "legacy")]
     assert (str(district["code"]), str(district["unitName"]), str(district["parentName"])) == (
-        "362", "Huyện Nam Trực", "Tỉnh Nam Định"
+        "362",
+        "Huyện Nam Trực",
+        "Tỉnh Nam Định",
     )
     assert str(rows[("phuong-vi-khe-ninh-binh-2025", "2025")]["unitName"]) == "Phường Vị Khê"
     assert str(rows[("xa-nam-dien-nam-truc", "legacy")]["unitName"]) == "Xã Nam Điền"

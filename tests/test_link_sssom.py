@@ -46,5 +46,8 @@ def test_every_reviewed_link_is_in_the_mapping_set_with_its_source() -> None:
     text = SSSOM_FILE.read_text(encoding="utf-8")
     for mapping in read_reviewed():
         row = mapping.row
-        assert f"{row['subject_id']}\t{row['subject_label']}\t{row['predicate_id']}\t{row['object_id']}" in text
+        assert (
+            f"{row['subject_id']}\t{row['subject_label']}\t{row['predicate_id']}\t{row['object_id']}"
+            in text
+        )
         assert "found in" in row["comment"]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.oxigraph_server import OxigraphServer
 
 from kg.cli import cli
 from kg.namespaces import KIND_NS
-from tests.oxigraph_server import OxigraphServer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "places.ttl"
 PLACE = KIND_NS["place"]
@@ -68,8 +68,16 @@ def test_an_endpoint_that_does_not_answer_is_one_line_and_exit_2() -> None:
 
     result = CliRunner().invoke(
         cli,
-        ["link", "wikidata", "--endpoint", f"http://127.0.0.1:{free_port()}/sparql",
-         "--only", str(PLACE["huyen-nam-truc"]), "--timeout", "2"],
+        [
+            "link",
+            "wikidata",
+            "--endpoint",
+            f"http://127.0.0.1:{free_port()}/sparql",
+            "--only",
+            str(PLACE["huyen-nam-truc"]),
+            "--timeout",
+            "2",
+        ],
     )
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "kg: error:" in result.output

@@ -10,7 +10,7 @@ import pytest
 from kg.matching import UnitName, same_name, same_unit, split_unit_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import match_bench  # noqa: E402
+import match_bench
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,12 @@ def test_spellings_of_one_name_match(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Nam Hồng", "Nam Hùng"), ("Nam Thanh", "Nam Thành"), ("Điền Xá", "Điền Xã"), ("Thị xã", "xã")],
+    [
+        ("Nam Hồng", "Nam Hùng"),
+        ("Nam Thanh", "Nam Thành"),
+        ("Điền Xá", "Điền Xã"),
+        ("Thị xã", "xã"),
+    ],
 )
 def test_different_names_do_not(a: str, b: str) -> None:
     assert not same_name(a, b)

@@ -243,13 +243,17 @@ def article_places(dataset: Dataset) -> list[ArticlePlace]:
     kinds = (KGO.Province, KGO.District, KGO.Commune, KGO.Township)
     places: list[ArticlePlace] = []
     for kind in kinds:
-        for iri in sorted(set(union.subjects(RDF.type, kind))):
-            labels = [o for o in union.objects(iri, RDFS.label) if getattr(o, "language", None) == "vi"]
+        for iri in sorted({s for s in union.subjects(RDF.type, kind) if isinstance(s, URIRef)}):
+            labels = [
+                o for o in union.objects(iri, RDFS.label) if getattr(o, "language", None) == "vi"
+            ]
             if not labels or not isinstance(iri, URIRef):
                 continue
             parent = union.value(iri, SDO.containedInPlace)
             places.append(
-                ArticlePlace(iri, kind, str(labels[0]), parent if isinstance(parent, URIRef) else None)
+                ArticlePlace(
+                    iri, kind, str(labels[0]), parent if isinstance(parent, URIRef) else None
+                )
             )
     return places
 
@@ -305,7 +309,7 @@ def resolve(places: list[ArticlePlace], data: AdminData) -> Resolution:
 
 
 def _lower_type(full: str, short: str) -> str:
-    """"Xã Nam Điền" -> "xã Nam Điền": the house style of @vi labels."""
+    """ "Xã Nam Điền" -> "xã Nam Điền": the house style of @vi labels."""
     prefix = full[: len(full) - len(short)].strip()
     return f"{prefix.lower()} {short}" if prefix else short
 
@@ -429,22 +433,47 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
                 notes.append(f"{old}: a predecessor of {new_key[1]} missing from the legacy table")
 
     # 2. legacy units: provinces, districts, wards
-    for key in sorted(scope, key=lambda k: (scope[k].province_code, scope[k].district_code, scope[k].ward_code)):
+    for key in sorted(
+        scope, key=lambda k: (scope[k].province_code, scope[k].district_code, scope[k].ward_code)
+    ):
         u = scope[key]
         p_iri, d_iri, w_iri = province_iri(u), district_iri(u), ward_iri(u)
         b.claim(p_iri, f"province {u.province_code}")
         b.claim(d_iri, f"district {u.district_code}")
         b.claim(w_iri, f"ward {u.ward_code} (legacy)")
-        b.unit(p_iri, KGO.Province, u.province, u.province_short, u.province_code, None,
-               describe=p_iri not in resolution.provinces)
+        b.unit(
+            p_iri,
+            KGO.Province,
+            u.province,
+            u.province_short,
+            u.province_code,
+            None,
+            describe=p_iri not in resolution.provinces,
+        )
         d_kind = LEGACY_DISTRICT_TYPES.get(u.district_type)
         w_kind = LEGACY_WARD_TYPES.get(u.ward_type)
         if d_kind is None or w_kind is None:
-            raise InputError(f"no class for the unit type {u.district_type!r}/{u.ward_type!r} ({key})")
-        b.unit(d_iri, d_kind, u.district, u.district_short, u.district_code, p_iri,
-               describe=d_iri not in resolution.districts)
-        b.unit(w_iri, w_kind, u.ward, u.ward_short, u.ward_code, d_iri,
-               describe=w_iri not in resolution.wards)
+            raise InputError(
+                f"no class for the unit type {u.district_type!r}/{u.ward_type!r} ({key})"
+            )
+        b.unit(
+            d_iri,
+            d_kind,
+            u.district,
+            u.district_short,
+            u.district_code,
+            p_iri,
+            describe=d_iri not in resolution.districts,
+        )
+        b.unit(
+            w_iri,
+            w_kind,
+            u.ward,
+            u.ward_short,
+            u.ward_code,
+            d_iri,
+            describe=w_iri not in resolution.wards,
+        )
         for iri in (p_iri, d_iri, w_iri):
             b.ended(iri)
 
@@ -460,9 +489,19 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
         kind = NEW_WARD_TYPES.get(n.ward_type)
         if kind is None:
             raise InputError(f"no class for the unit type {n.ward_type!r} ({ward_key})")
-        b.unit(np_iri, KGO.Province, n.province, n.province_short, n.province_code, None,
-               describe=True, suffix=" (2025)")
-        b.unit(nw_iri, kind, n.ward, n.ward_short, n.ward_code, np_iri, describe=True, suffix=" (2025)")
+        b.unit(
+            np_iri,
+            KGO.Province,
+            n.province,
+            n.province_short,
+            n.province_code,
+            None,
+            describe=True,
+            suffix=" (2025)",
+        )
+        b.unit(
+            nw_iri, kind, n.ward, n.ward_short, n.ward_code, np_iri, describe=True, suffix=" (2025)"
+        )
         b.started(np_iri)
         b.started(nw_iri)
         for old in data.successors[(province_key, ward_key)]:
@@ -471,36 +510,67 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
         for old_province in data.provinces.get(province_key, []):
             row = next((u for u in data.legacy if u.province_key == old_province), None)
             if row is None:
-                notes.append(f"{old_province}: a predecessor of {province_key} missing from the legacy table")
+                notes.append(
+                    f"{old_province}: a predecessor of {province_key} missing from the legacy table"
+                )
                 continue
             op_iri = province_iri(row)
             b.claim(op_iri, f"province {row.province_code}")
-            b.unit(op_iri, KGO.Province, row.province, row.province_short, row.province_code, None,
-                   describe=op_iri not in resolution.provinces)
+            b.unit(
+                op_iri,
+                KGO.Province,
+                row.province,
+                row.province_short,
+                row.province_code,
+                None,
+                describe=op_iri not in resolution.provinces,
+            )
             b.ended(op_iri)
             b.replaces(np_iri, op_iri)
 
     for place in resolution.absent:
-        notes.append(f"{place.label} ({place.iri}): not in the {VAU_DISTRIBUTION} {VAU_VERSION} legacy table")
+        notes.append(
+            f"{place.label} ({place.iri}): not in the {VAU_DISTRIBUTION} {VAU_VERSION} legacy table"
+        )
     return AdminLinks(graph=g, resolution=resolution, notes=notes)
 
 
 def _source_description(g: Graph) -> None:
     g.add((VAU_SOURCE, RDF.type, FOAF.Document))
     g.add((VAU_SOURCE, RDFS.label, Literal(f"{VAU_DISTRIBUTION} {VAU_VERSION}", lang="vi")))
-    g.add((VAU_SOURCE, RDFS.label, Literal(
-        f"{VAU_DISTRIBUTION} {VAU_VERSION}: Vietnamese administrative units, legacy (63 provinces) "
-        "and 2025 (34 provinces), from the statistics office's lists", lang="en")))
-    g.add((VAU_SOURCE, FOAF.homepage, URIRef(f"https://pypi.org/project/{VAU_DISTRIBUTION}/{VAU_VERSION}/")))
+    g.add(
+        (
+            VAU_SOURCE,
+            RDFS.label,
+            Literal(
+                f"{VAU_DISTRIBUTION} {VAU_VERSION}: Vietnamese administrative units, "
+                "legacy (63 provinces) "
+                "and 2025 (34 provinces), from the statistics office's lists",
+                lang="en",
+            ),
+        )
+    )
+    g.add(
+        (
+            VAU_SOURCE,
+            FOAF.homepage,
+            URIRef(f"https://pypi.org/project/{VAU_DISTRIBUTION}/{VAU_VERSION}/"),
+        )
+    )
     g.add((VAU_SOURCE, OWL.versionInfo, Literal(VAU_VERSION)))
     g.add((VAU_SOURCE, DCTERMS.license, URIRef("https://spdx.org/licenses/MIT")))
 
 
-HEADER = """# GENERATED by `kg link admin` from the {dist} {version} package (MIT licence):
-# its legacy table (63 provinces), its 2025 table (34 provinces) and its 2025 conversion
+HEADER = (
+    (
+        f"# GENERATED by `kg link admin` from the {VAU_DISTRIBUTION} {VAU_VERSION} package "
+        "(MIT licence):\n"
+    )
+    + """# its legacy table (63 provinces), its 2025 table (34 provinces) and its 2025 conversion
 # table. Do not edit: change src/kg/link.py or data/links/admin-units-curated.tsv and
 # regenerate. What the dataset lacks is in admin-units-curated.trig.
-""".format(dist=VAU_DISTRIBUTION, version=VAU_VERSION)
+"""
+)
 
 
 def render_graph(graph: Graph, name: URIRef, header: str) -> bytes:
@@ -573,7 +643,11 @@ def read_curated(path: Path) -> list[CuratedFact]:
             header_seen = True
             continue
         if len(row) != len(CURATED_COLUMNS):
-            raise InputError(f"expected {len(CURATED_COLUMNS)} tab-separated columns, got {len(row)}", path, number)
+            raise InputError(
+                f"expected {len(CURATED_COLUMNS)} tab-separated columns, got {len(row)}",
+                path,
+                number,
+            )
         fact = CuratedFact(number, *(cell.strip() for cell in row))
         if not fact.source:
             raise InputError("every fact names its source", path, number)
@@ -613,12 +687,21 @@ def curated_outputs() -> list[Output]:
     return outputs
 
 
-def iter_links(dataset: Dataset, predicates: Iterable[URIRef]) -> Iterator[tuple[URIRef, URIRef, URIRef, URIRef]]:
+def iter_links(
+    dataset: Dataset, predicates: Iterable[URIRef]
+) -> Iterator[tuple[URIRef, URIRef, URIRef, URIRef]]:
     """(graph, subject, predicate, object) of the link triples in ``kgg:links/...`` graphs."""
     wanted = set(predicates)
     prefix = str(GRAPH["links/"])
-    for s, p, o, g in sorted(dataset.quads((None, None, None, None)), key=lambda q: tuple(map(str, q))):
-        if p in wanted and str(g).startswith(prefix) and isinstance(o, URIRef) and isinstance(s, URIRef):
+    for s, p, o, g in sorted(
+        dataset.quads((None, None, None, None)), key=lambda q: tuple(map(str, q))
+    ):
+        if (
+            p in wanted
+            and str(g).startswith(prefix)
+            and isinstance(o, URIRef)
+            and isinstance(s, URIRef)
+        ):
             yield g, s, p, o  # type: ignore[misc]
 
 

@@ -107,4 +107,6 @@ def same_unit(a: UnitName, b: UnitName, use_parent: bool = True) -> bool:
         return False
     if kind_a is not None and kind_b is not None and kind_a != kind_b:
         return False
-    return not (use_parent and parent_a is not None and parent_b is not None and parent_a != parent_b)
+    return not (
+        use_parent and parent_a is not None and parent_b is not None and parent_a != parent_b
+    )

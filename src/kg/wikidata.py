@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.errors import KgError
@@ -74,7 +74,14 @@ class Candidate:
         ]
 
 
-CANDIDATE_COLUMNS = ("subject_id", "subject_label", "object_id", "object_label", "score", "evidence")
+CANDIDATE_COLUMNS = (
+    "subject_id",
+    "subject_label",
+    "object_id",
+    "object_label",
+    "score",
+    "evidence",
+)
 
 
 def entities(dataset: Dataset) -> list[Entity]:
@@ -85,11 +92,11 @@ def entities(dataset: Dataset) -> list[Entity]:
     kinds = [KGO.Province, KGO.District, KGO.ProvincialCity, KGO.Commune, KGO.Ward, KGO.Township]
     found: list[Entity] = []
     seen: set[URIRef] = set()
-    subjects: list[tuple[URIRef, URIRef | None]] = []
-    for kind in kinds:
-        subjects += [(s, kind) for s in union.subjects(RDF.type, kind) if isinstance(s, URIRef)]
+    subjects: list[tuple[URIRef, URIRef | None]] = []  # (resource, its kind)
+    for cls in kinds:
+        subjects += [(s, cls) for s in union.subjects(RDF.type, cls) if isinstance(s, URIRef)]
     subjects += [
-        (s, None)
+        (s, None)  # a topic: no unit kind
         for s in union.subjects(RDF.type, SDO.Event)
         if isinstance(s, URIRef) and "/id/topic/" in str(s)
     ]
@@ -99,16 +106,20 @@ def entities(dataset: Dataset) -> list[Entity]:
         seen.add(iri)
         labels = tuple(
             sorted(
-                (str(o), o.language)
+                (str(o), str(o.language))
                 for o in union.objects(iri, RDFS.label)
-                if getattr(o, "language", None) in ("vi", "en")
+                if isinstance(o, Literal) and o.language in ("vi", "en")
             )
         )
         parent = union.value(iri, SDO.containedInPlace)
         parent_label = None
         if parent is not None:
             parent_label = next(
-                (str(o) for o in union.objects(parent, RDFS.label) if getattr(o, "language", None) == "vi"),
+                (
+                    str(o)
+                    for o in union.objects(parent, RDFS.label)
+                    if getattr(o, "language", None) == "vi"
+                ),
                 None,
             )
         osm = tuple(
@@ -164,8 +175,10 @@ SELECT DISTINCT ?item ?label ?osm ?country ?typeLabel ?parentLabel WHERE {{
     ?item rdfs:label ?label . FILTER (LANG(?label) IN ("vi", "en"))
     OPTIONAL {{ ?item wdt:P402 ?osm . }}
     OPTIONAL {{ ?item wdt:P17 ?country . }}
-    OPTIONAL {{ ?item wdt:P31 ?type . ?type rdfs:label ?typeLabel . FILTER (LANG(?typeLabel) = "en") }}
-    OPTIONAL {{ ?item wdt:P131 ?parent . ?parent rdfs:label ?parentLabel . FILTER (LANG(?parentLabel) = "vi") }}
+    OPTIONAL {{ ?item wdt:P31 ?type . ?type rdfs:label ?typeLabel .
+        FILTER (LANG(?typeLabel) = "en") }}
+    OPTIONAL {{ ?item wdt:P131 ?parent . ?parent rdfs:label ?parentLabel .
+        FILTER (LANG(?parentLabel) = "vi") }}
 }}
 LIMIT {limit}"""
 
@@ -194,7 +207,10 @@ def score(entity: Entity, rows: list[dict[str, Any]]) -> list[Candidate]:
     for row in rows:
         by_item.setdefault(row["item"]["value"], []).append(row)
     names = [UnitName(text.split(" (")[0], entity.parent_label) for text, _ in entity.labels]
-    best_label = next((t for t, lang in entity.labels if lang == "vi"), entity.labels[0][0] if entity.labels else "")
+    best_label = next(
+        (t for t, lang in entity.labels if lang == "vi"),
+        entity.labels[0][0] if entity.labels else "",
+    )
     out: list[Candidate] = []
     for item, item_rows in by_item.items():
         labels = {(r["label"]["value"], r["label"].get("xml:lang", "")) for r in item_rows}
@@ -211,10 +227,14 @@ def score(entity: Entity, rows: list[dict[str, Any]]) -> list[Candidate]:
         if any(w in t for w in words for t in type_labels):
             evidence.append("type")
         parents = {r["parentLabel"]["value"] for r in item_rows if "parentLabel" in r}
-        if entity.parent_label and any(unit_key(p) == unit_key(entity.parent_label) for p in parents):
+        if entity.parent_label and any(
+            unit_key(p) == unit_key(entity.parent_label) for p in parents
+        ):
             evidence.append("parent")
         total = round(sum(WEIGHTS[e] for e in evidence), 2)
-        item_label = sorted(label for label, lang in labels if lang == "vi") or sorted(label for label, _ in labels)
+        item_label = sorted(label for label, lang in labels if lang == "vi") or sorted(
+            label for label, _ in labels
+        )
         out.append(Candidate(entity.iri, best_label, item, item_label[0], total, tuple(evidence)))
     return sorted(out, key=lambda c: (-c.score, c.item))
 
