@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from kg import __version__
+from kg.cli_options import output_option
 from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
 
 EXPORT_FORMATS = ("turtle", "json-ld", "nt", "nquads", "trig", "xml")
@@ -88,14 +89,6 @@ def _sources(paths: tuple[str, ...]) -> list[str] | None:
     return list(paths) if paths else None
 
 
-output_option = click.option(
-    "-o",
-    "--output",
-    default="-",
-    show_default=True,
-    metavar="FILE",
-    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
-)
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 shapes_option = click.option(
     "--shapes",

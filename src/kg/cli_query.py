@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from kg.cli_options import output_option
 from kg.errors import InputError
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
@@ -46,14 +47,6 @@ timeout_option = click.option(
     default=None,
     metavar="SECONDS",
     help="How long to wait for --endpoint (default 30).",
-)
-output_option = click.option(
-    "-o",
-    "--output",
-    default="-",
-    show_default=True,
-    metavar="FILE",
-    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
 )
 data_option = click.option(
     "--data",
