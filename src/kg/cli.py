@@ -276,6 +276,14 @@ def context(ctx: click.Context, check: bool) -> None:
 @generate.command()
 @check_option
 @click.pass_context
+def reference(ctx: click.Context, check: bool) -> None:
+    """docs/ontology.md, the reference page of the ontology and its vocabularies."""
+    _run_generate(ctx, "reference", check)
+
+
+@generate.command()
+@check_option
+@click.pass_context
 def evidence(ctx: click.Context, check: bool) -> None:
     """data/<slug>/evidence.trig from each data/<slug>/evidence.tsv."""
     _run_generate(ctx, "evidence", check)

@@ -12,7 +12,7 @@ from pathlib import Path
 from kg import paths
 from kg.errors import InputError
 
-TARGETS = ("context", "evidence", "diagram", "catalogue", "expected")
+TARGETS = ("context", "evidence", "diagram", "reference", "catalogue", "expected")
 
 #: Where the expected answers of the stored queries are checked in.
 EXPECTED_DIR = ("tests", "queries")
@@ -173,6 +173,18 @@ def expected_outputs() -> list[Output]:
     ]
 
 
+def reference_outputs() -> list[Output]:
+    """docs/ontology.md: the reference page of the ontology and its vocabularies."""
+    from kg import reference
+    from kg.load import parse_graph
+
+    root = _checkout()
+    page = reference.markdown(
+        parse_graph(paths.ontology_path()), parse_graph(paths.vocabulary_path())
+    )
+    return [Output(root / "docs" / "ontology.md", page.encode("utf-8"))]
+
+
 def outputs(target: str, render_svg: bool = True) -> list[Output]:
     if target == "context":
         return context_outputs()
@@ -180,6 +192,8 @@ def outputs(target: str, render_svg: bool = True) -> list[Output]:
         return diagram_outputs(render_svg)
     if target == "evidence":
         return evidence_outputs()
+    if target == "reference":
+        return reference_outputs()
     if target == "catalogue":
         return catalogue_outputs()
     if target == "expected":
@@ -188,7 +202,12 @@ def outputs(target: str, render_svg: bool = True) -> list[Output]:
         # Context and evidence first: they are inputs of nothing here, but evidence
         # is data and the diagram only reads the ontology. The diagram and the
         # catalogue both rewrite README.md: the catalogue goes into the diagram's text.
-        planned = context_outputs() + evidence_outputs() + diagram_outputs(render_svg)
+        planned = (
+            context_outputs()
+            + evidence_outputs()
+            + reference_outputs()
+            + diagram_outputs(render_svg)
+        )
         readme = _checkout() / "README.md"
         text = next(o.data for o in planned if o.path == readme).decode("utf-8")
         return [o for o in planned if o.path != readme] + catalogue_outputs(text)
