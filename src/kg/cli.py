@@ -361,6 +361,11 @@ from kg.cli_link import register as _register_link  # noqa: E402
 _register_link(cli, KgGroup)
 
 
+from kg.cli_serve import register as _register_serve  # noqa: E402
+
+_register_serve(cli)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console script. KgErrors become ``kg: error: ...`` and exit code 2."""
     try:

@@ -1,0 +1,246 @@
+"""``kg serve``: the graph over HTTP, as a thin layer over the library.
+
+One WSGI application (``create_app``) routes each request to a handler in the module
+responsible for it, and ``serve`` runs it under waitress, a pure-Python production
+WSGI server that buffers slow clients itself, caps request bodies and headers, and
+answers from a pool of threads, so that one slow query does not hold up the others.
+
+Routes (the paths are part of the public interface; the README lists them):
+
+* ``/sparql``: the SPARQL 1.1 Protocol query endpoint (``kg.endpoint``); with no
+  query, its Service Description.
+* ``/update``: SPARQL 1.1 Update, refused (403) unless the server has an update token.
+* ``/api/queries``, ``/api/queries/{name}``, ``/api/openapi.json``: the stored queries
+  over HTTP and their OpenAPI 3 description (``kg.api``).
+* ``/``, ``/queries``, ``/query``: HTML start page, catalogue with a form per query,
+  SPARQL query page; every other path is an entity IRI of the graph mapped onto the
+  server (``https://w3id.org/vn-kg/body/x`` is served at ``/body/x``) (``kg.browse``).
+
+Errors are one line of text (``application/json`` under ``/api``) with the status:
+never a traceback or a file path. Unexpected exceptions are logged on the server and
+answered 500 with a fixed message.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+    from kg.endpoint import SparqlService
+
+log = logging.getLogger("kg.server")
+
+#: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_TIMEOUT = 30.0  # seconds one query may run
+DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one answer may hold
+DEFAULT_MAX_BODY = 1_048_576  # bytes of a request body
+DEFAULT_THREADS = 8
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``kg serve`` can be told; the defaults are the safe ones."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    sources: tuple[Path, ...] | None = None  # None: the shipped ontology and data
+    update_token: str | None = None  # None: read-only, every update is refused (403)
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_body: int = DEFAULT_MAX_BODY
+    allow_service: bool = False  # SERVICE in queries
+    allow_remote_from: bool = False  # FROM / FROM NAMED naming graphs not in the store
+    cors_origins: tuple[str, ...] = ()  # empty: no CORS headers; ("*",) any origin
+    union_default_graph: bool = True  # the default graph is the union of the named graphs
+    threads: int = DEFAULT_THREADS
+    # Where the server is reached from outside (behind a proxy); None: from the request.
+    public_url: str | None = None
+
+
+class HttpError(Exception):
+    """An answer other than 2xx with a one-line message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = " ".join(message.split())
+        self.headers = headers or {}
+
+
+@dataclass
+class AppContext:
+    """What every handler may use: the configuration, the loaded data, the SPARQL
+    service that runs queries under the limits."""
+
+    config: ServerConfig
+    dataset: Dataset
+    service: SparqlService
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[..., Response]
+
+
+def _rules() -> tuple[Map, dict[str, Handler]]:
+    from kg import api, browse, endpoint
+
+    handlers: dict[str, Handler] = {
+        "sparql": endpoint.handle_query,
+        "update": endpoint.handle_update,
+        "api_catalogue": api.handle_catalogue,
+        "api_query": api.handle_query,
+        "api_openapi": api.handle_openapi,
+        "start": browse.handle_start,
+        "catalogue": browse.handle_catalogue,
+        "stored": browse.handle_stored,
+        "query_page": browse.handle_query_page,
+        "static": browse.handle_static,
+        "health": handle_health,
+        "entity": browse.handle_entity,
+    }
+    rules = Map(
+        [
+            Rule("/sparql", endpoint="sparql", methods=["GET", "POST", "HEAD"]),
+            Rule("/update", endpoint="update", methods=["GET", "POST"]),
+            Rule("/api/queries", endpoint="api_catalogue", methods=["GET", "HEAD"]),
+            Rule("/api/queries/<name>", endpoint="api_query", methods=["GET", "POST", "HEAD"]),
+            Rule("/api/openapi.json", endpoint="api_openapi", methods=["GET", "HEAD"]),
+            Rule("/", endpoint="start", methods=["GET", "HEAD"]),
+            Rule("/queries", endpoint="catalogue", methods=["GET", "HEAD"]),
+            Rule("/queries/<name>", endpoint="stored", methods=["GET", "HEAD"]),
+            Rule("/query", endpoint="query_page", methods=["GET", "HEAD"]),
+            Rule("/static/<name>", endpoint="static", methods=["GET", "HEAD"]),
+            Rule("/health", endpoint="health", methods=["GET", "HEAD"]),
+            Rule("/<path:path>", endpoint="entity", methods=["GET", "HEAD"]),
+        ],
+        strict_slashes=False,
+        merge_slashes=False,
+    )
+    return rules, handlers
+
+
+def handle_health(ctx: AppContext, request: Request) -> Response:
+    """Liveness for load balancers: 200 and the number of quads served."""
+    return Response(f"ok {len(ctx.dataset)}\n", mimetype="text/plain")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    """The one shape of every error: a status and a one-line message."""
+    message = " ".join(message.split())
+    if request.path.startswith("/api/"):
+        import json
+
+        body = json.dumps({"status": status, "error": message}, ensure_ascii=False) + "\n"
+        return Response(body, status=status, mimetype="application/json")
+    return Response(f"{message}\n", status=status, mimetype="text/plain")
+
+
+class App:
+    """The WSGI application."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.map, self.handlers = _rules()
+
+    def dispatch(self, request: Request) -> Response:
+        from kg.errors import KgError
+
+        config = self.ctx.config
+        if request.method == "OPTIONS" and config.cors_origins:
+            return Response(status=204)
+        length = request.content_length
+        if length is not None and length > config.max_body:
+            return error_response(
+                request, 413, f"request body over the limit of {config.max_body} bytes"
+            )
+        adapter = self.map.bind_to_environ(request.environ)
+        try:
+            rule, values = adapter.match(return_rule=True)
+            response = self.handlers[rule.endpoint](self.ctx, request, **values)
+        except HttpError as exc:
+            response = error_response(request, exc.status, exc.message)
+            response.headers.update(exc.headers)
+        except KgError as exc:
+            # A bad parameter, query or input: the client's to fix.
+            response = error_response(request, 400, str(exc))
+        except HTTPException as exc:
+            response = error_response(request, exc.code or 500, exc.description or exc.name)
+            if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+                response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("internal error %s on %s %s", incident, request.method, request.path)
+            response = error_response(request, 500, f"internal error (incident {incident})")
+        self._cors(request, response)
+        return response
+
+    def _cors(self, request: Request, response: Response) -> None:
+        origins = self.ctx.config.cors_origins
+        origin = request.headers.get("Origin")
+        if not origins or origin is None:
+            return
+        if "*" in origins:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.vary.add("Origin")
+        else:
+            return
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        # The body cap holds for chunked bodies too (no Content-Length to check first).
+        request.max_content_length = self.ctx.config.max_body
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+
+def create_app(config: ServerConfig | None = None, dataset: Dataset | None = None) -> App:
+    """The WSGI application over ``dataset`` (default: load ``config.sources``)."""
+    from kg.endpoint import SparqlService
+    from kg.load import load
+
+    config = config or ServerConfig()
+    if dataset is None:
+        dataset = load(list(config.sources) if config.sources else None)
+    service = SparqlService(dataset, config)
+    return App(AppContext(config, dataset, service))
+
+
+def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
+    """Load the data, then answer HTTP requests until interrupted."""
+    import waitress
+
+    app = create_app(config, dataset)
+    log.warning("kg serve: listening on http://%s:%d/", config.host, config.port)
+    waitress.serve(
+        app,
+        host=config.host,
+        port=config.port,
+        threads=config.threads,
+        max_request_body_size=config.max_body,
+        # Header floods: waitress answers 431 past this many bytes of headers.
+        max_request_header_size=65_536,
+        # Slow clients: a connection that sends nothing for this long is closed.
+        channel_timeout=max(30, int(config.timeout) + 10),
+        ident="kg",
+        clear_untrusted_proxy_headers=True,
+        _quiet=True,
+    )
