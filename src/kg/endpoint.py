@@ -52,7 +52,7 @@ def _check_deadline() -> None:
 class DeadlineMemory(Memory):
     """rdflib's in-memory store, checking the running thread's deadline as it yields."""
 
-    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
         _check_deadline()
         for count, item in enumerate(super().triples(triple_pattern, context), 1):
             if not count & 0xFF:
