@@ -360,6 +360,10 @@ from kg.cli_link import register as _register_link  # noqa: E402
 
 _register_link(cli, KgGroup)
 
+from kg.cli_push import register as _register_push  # noqa: E402
+
+_register_push(cli)
+
 
 from kg.cli_serve import register as _register_serve  # noqa: E402
 
