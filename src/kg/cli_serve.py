@@ -111,6 +111,9 @@ def serve(
     Read-only unless an update token is given; queries run under a time limit and a
     row cap. Stop it with Ctrl-C.
     """
+    import logging
+    import sys
+
     from kg.errors import InputError
     from kg.server import ServerConfig
     from kg.server import serve as run_server
@@ -137,6 +140,15 @@ def serve(
         threads=threads,
         public_url=public_url,
     )
+    # Logs go to standard error: "listening on http://HOST:PORT/" (the port actually
+    # bound, for --port 0), then one line per request (method, path, status, time).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    for name in ("kg.server", "kg.server.access"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    logger = logging.getLogger("kg.server")
+    logger.addHandler(handler)
+    logger.propagate = False
     run_server(config)
 
 

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from kg.endpoint import SparqlService
 
 log = logging.getLogger("kg.server")
+access_log = logging.getLogger("kg.server.access")
 
 #: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
 DEFAULT_HOST = "127.0.0.1"
@@ -134,7 +137,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
 
 def handle_health(ctx: AppContext, request: Request) -> Response:
     """Liveness for load balancers: 200 and the number of quads served."""
-    return Response(f"ok {len(ctx.dataset)}\n", mimetype="text/plain")
+    return Response(f"ok {len(ctx.service.dataset)}\n", mimetype="text/plain")
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
@@ -159,8 +162,6 @@ class App:
         from kg.errors import KgError
 
         config = self.ctx.config
-        if request.method == "OPTIONS" and config.cors_origins:
-            return Response(status=204)
         length = request.content_length
         if length is not None and length > config.max_body:
             return error_response(
@@ -168,14 +169,24 @@ class App:
             )
         adapter = self.map.bind_to_environ(request.environ)
         try:
-            rule, values = adapter.match(return_rule=True)
-            response = self.handlers[rule.endpoint](self.ctx, request, **values)
+            if request.method == "OPTIONS":
+                # Which methods a path takes (and, with --cors-origin, the preflight).
+                allowed = sorted(set(adapter.allowed_methods()) | {"OPTIONS"})
+                if len(allowed) == 1:
+                    raise NotFound()
+                response = Response(status=204)
+                response.headers["Allow"] = ", ".join(allowed)
+            else:
+                rule, values = adapter.match(return_rule=True)
+                response = self.handlers[rule.endpoint](self.ctx, request, **values)
         except HttpError as exc:
             response = error_response(request, exc.status, exc.message)
             response.headers.update(exc.headers)
         except KgError as exc:
-            # A bad parameter, query or input: the client's to fix.
-            response = error_response(request, 400, str(exc))
+            # A bad parameter, query or input: the client's to fix (400), unless the
+            # error says otherwise (kg.endpoint: a timeout is 503, the row cap 422).
+            status = getattr(exc, "http_status", 400)
+            response = error_response(request, status, str(exc))
         except HTTPException as exc:
             response = error_response(request, exc.code or 500, exc.description or exc.name)
             if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
@@ -205,10 +216,21 @@ class App:
             response.headers["Access-Control-Max-Age"] = "600"
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started = time.monotonic()
         request = Request(environ)
         # The body cap holds for chunked bodies too (no Content-Length to check first).
         request.max_content_length = self.ctx.config.max_body
         response = self.dispatch(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # One line per request: never the query string (it may hold a query), a body
+        # or a header (it may hold the token).
+        access_log.info(
+            "%s %s %d %.0fms",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
         return response(environ, start_response)
 
 
@@ -224,13 +246,20 @@ def create_app(config: ServerConfig | None = None, dataset: Dataset | None = Non
     return App(AppContext(config, dataset, service))
 
 
+class _Stop(Exception):
+    """SIGTERM or SIGINT: stop serving."""
+
+
 def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
-    """Load the data, then answer HTTP requests until interrupted."""
+    """Load the data, then answer HTTP requests until SIGTERM or SIGINT (Ctrl-C).
+
+    Logs ``listening on http://HOST:PORT/`` with the port actually bound (so ``--port
+    0`` picks a free one and says which), one line per request, and ``stopped``.
+    """
     import waitress
 
     app = create_app(config, dataset)
-    log.warning("kg serve: listening on http://%s:%d/", config.host, config.port)
-    waitress.serve(
+    server = waitress.create_server(
         app,
         host=config.host,
         port=config.port,
@@ -242,5 +271,25 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
         channel_timeout=max(30, int(config.timeout) + 10),
         ident="kg",
         clear_untrusted_proxy_headers=True,
-        _quiet=True,
     )
+    listening = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)
+    ]
+    for host, port in listening:
+        shown = f"[{host}]" if ":" in str(host) else host
+        log.warning("kg serve: listening on http://%s:%s/", shown, port)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run()
+    except (_Stop, KeyboardInterrupt):
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.task_dispatcher.shutdown(timeout=5)
+        server.close()
+    log.warning("kg serve: stopped")
