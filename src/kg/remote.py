@@ -2,7 +2,8 @@
 
 Every failure becomes one ``EndpointError`` whose message names the endpoint and the
 cause (cannot connect, HTTP status and the server's first line, timeout, malformed or
-truncated results), which the CLI prints as one line with exit code 2.
+truncated results, a partial result: HTTP 206, Virtuoso's ``X-SQL-State: S1TAT`` or an
+answer cut at ``X-SPARQL-MaxRows``), which the CLI prints as one line with exit code 2.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from kg import __version__
 from kg.errors import QueryError
 
 if TYPE_CHECKING:
+    from email.message import Message
+
     from kg.results import Result
 
 #: Seconds to wait for an endpoint, unless told otherwise.
@@ -72,6 +75,7 @@ def run_remote(text: str, form: str, endpoint: str, timeout: float | None = None
     try:
         response = client.query().response
         content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        _refuse_partial(response.getcode(), response.headers, endpoint)
         body = response.read()
     except SPARQLWrapperException as exc:
         # SPARQLWrapper maps 400, 401, 404, 414 and 500 to its own exceptions.
@@ -93,7 +97,44 @@ def run_remote(text: str, form: str, endpoint: str, timeout: float | None = None
         ) from None
     except (http.client.HTTPException, OSError) as exc:
         raise EndpointError(f"{endpoint}: connection failed: {_reason(exc)}") from None
-    return _read(body, content_type, form, endpoint)
+    result = _read(body, content_type, form, endpoint)
+    _refuse_cut(result, response.headers, endpoint)
+    return result
+
+
+def _refuse_partial(status: int | None, headers: Message, endpoint: str) -> None:
+    """EndpointError if the server says that the answer is incomplete.
+
+    HTTP 206 (Partial Content) and Virtuoso's ``X-SQL-State: S1TAT`` ("Returning
+    incomplete results, query interrupted by result timeout", its "anytime query")
+    come with a well-formed but partial answer, which must not pass for the answer.
+    """
+    state = (headers.get("X-SQL-State") or "").strip()
+    if status == 206:
+        raise EndpointError(f"{endpoint}: partial result (HTTP 206 Partial Content), refused")
+    if state.upper() == "S1TAT":
+        message = headers.get("X-SQL-Message") or ""
+        detail = f": {_one_line(message, 120)}" if message.strip() else ""
+        raise EndpointError(f"{endpoint}: partial result (X-SQL-State S1TAT{detail}), refused")
+
+
+def _refuse_cut(result: Result, headers: Message, endpoint: str) -> None:
+    """EndpointError if the server cut the answer at its row limit.
+
+    Virtuoso stops a SELECT at ``ResultSetMaxRows`` rows (10000 in Debian's
+    virtuoso.ini) with status 200 and says so only in ``X-SPARQL-MaxRows: N``, which it
+    sends when the answer reached the limit. (It cuts CONSTRUCT and DESCRIBE at the
+    limit too, without any header; that cannot be detected.)
+    """
+    limit = (headers.get("X-SPARQL-MaxRows") or "").strip()
+    if not limit:
+        return
+    size = len(result.rows) if result.form == "SELECT" else None
+    if size is None or not limit.isdigit() or size >= int(limit):
+        raise EndpointError(
+            f"{endpoint}: partial result: the answer was cut at the server's limit of "
+            f"{limit} rows (X-SPARQL-MaxRows; Virtuoso's ResultSetMaxRows), refused"
+        )
 
 
 def _reason(reason: object) -> str:

@@ -35,6 +35,7 @@ FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = _XSD + "string"
 _SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+_BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
@@ -144,8 +145,13 @@ def parse_json(data: bytes | str, form: str) -> Result:
             elif kind == "bnode":
                 row[name] = BNode(text)
             elif kind in ("literal", "typed-literal"):
+                # "typed-literal": the SPARQL JSON of Virtuoso (and of the 2005 draft).
                 datatype = value.get("datatype")
                 lang = value.get("xml:lang")
+                if datatype == _XSD + "boolean" and text in _BOOLEAN_CANONICAL:
+                    # Virtuoso writes xsd:boolean as 1 and 0: the canonical forms of the
+                    # same values, so that every engine's answer reads alike.
+                    text = _BOOLEAN_CANONICAL[text]
                 row[name] = _plain(
                     Literal(text, lang=lang, datatype=URIRef(datatype) if datatype else None)
                 )
