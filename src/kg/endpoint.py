@@ -219,7 +219,7 @@ def _prepare(text: str, base: str | None) -> PreparedQuery:
         raise QueryError(f"not a SPARQL query form: {algebra.name}")
     default: list[URIRef] = []
     named: list[URIRef] = []
-    for clause in algebra.get("datasetClause") or []:
+    for clause in algebra.datasetClause or []:
         if clause.default is not None:
             default.append(URIRef(clause.default))
         elif clause.named is not None:
@@ -437,10 +437,10 @@ class SparqlService:
         from rdflib.plugins.sparql.algebra import translateUpdate
         from rdflib.plugins.sparql.parser import parseUpdate
 
-        from kg.namespaces import PREFIXES
-
         try:
-            update = translateUpdate(parseUpdate(text), base=base, initNs=PREFIXES)
+            # No initNs: rdflib then forgets the request's own PREFIXes after the first
+            # operation; an update declares the prefixes it uses.
+            update = translateUpdate(parseUpdate(text), base=base)
         except Exception as exc:
             raise QueryError(f"bad SPARQL Update: {' '.join(str(exc).split())}") from None
         for operation in update.algebra:
@@ -448,7 +448,7 @@ class SparqlService:
                 raise Refused("LOAD is disabled on this server (it would fetch from the network)")
             if _uses_service(operation) and not self.config.allow_service:
                 raise Refused("SERVICE is disabled on this server")
-            if using and (operation.get("using") or operation.get("withClause")):
+            if using and (operation.using or operation.withClause):
                 raise QueryError(
                     "using-graph-uri/using-named-graph-uri given with USING or WITH in the "
                     "update: the protocol forbids both"
@@ -475,10 +475,10 @@ class SparqlService:
         from rdflib.plugins.sparql.sparql import QueryContext
 
         for operation in update.algebra:
-            ctx = QueryContext(dataset)
+            ctx = QueryContext(dataset, initBindings={})
             ctx.prologue = operation.prologue
             try:
-                if operation.name == "Modify" and (using or operation.get("using")):
+                if operation.name == "Modify" and (using or operation.using):
                     self._modify_using(ctx, operation, using)
                 else:
                     getattr(rdflib_update, f"eval{operation.name}")(ctx, operation)
@@ -515,7 +515,7 @@ class SparqlService:
                 for s, p, o in dataset.get_context(name).triples((None, None, None))
             )
             where.store.add_graph(context)
-        where_ctx = QueryContext(where)
+        where_ctx = QueryContext(where, initBindings={})
         where_ctx.prologue = operation.prologue
         solutions = list(evalPart(where_ctx, operation.where))
         if operation.withClause:
