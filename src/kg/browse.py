@@ -94,7 +94,9 @@ Q_LABEL = _PREFIXES + "SELECT ?label WHERE { GRAPH ?g { ?x rdfs:label|skos:prefL
 # Evidence: the annotations whose body is ?body (or the annotation ?annotation itself).
 Q_EVIDENCE = (
     _PREFIXES
-    + """SELECT ?annotation ?body ?g ?source ?article ?exact ?prefix ?suffix ?start ?end WHERE {
+    + """SELECT ?annotation ?body ?g ?source ?article ?articleLabel
+    ?exact ?prefix ?suffix ?start ?end
+WHERE {
     GRAPH ?g {
         ?annotation oa:hasBody ?body ; oa:hasTarget ?target .
         ?target oa:hasSource ?source ; oa:hasSelector ?quote .
@@ -106,6 +108,10 @@ Q_EVIDENCE = (
             ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
         }
         OPTIONAL { ?source dct:isFormatOf ?article }
+    }
+    OPTIONAL {
+        GRAPH ?ag { ?article rdfs:label ?articleLabel }
+        FILTER (LANG(?articleLabel) = "vi")
     }
 }
 ORDER BY ?start ?annotation"""
@@ -780,7 +786,10 @@ def _evidence_html(request: Request, description: Description) -> str:
         article = row.get("article") or row.get("source")
         named = ""
         if article is not None:
+            title = row.get("articleLabel")
             named = f"from {term_html(request, article)}"
+            if title is not None:
+                named = f'from <cite lang="vi">{term_html(request, article, str(title))}</cite>'
         where = ""
         if row.get("start") is not None and row.get("end") is not None:
             where = f", characters {esc(row['start'])}–{esc(row['end'])}"
