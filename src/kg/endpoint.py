@@ -258,6 +258,12 @@ def _copy(source: Dataset, union: bool) -> Dataset:
     return target
 
 
+def _default(dataset: Dataset) -> Graph:
+    """The default graph (``default_graph`` in rdflib 7.2+, ``default_context`` before)."""
+    graph: Graph = getattr(type(dataset), "default_graph", None) and dataset.default_graph  # type: ignore[assignment]
+    return graph if graph is not None else dataset.default_context
+
+
 def _names(dataset: Dataset) -> frozenset[URIRef]:
     return frozenset(
         URIRef(c.identifier)
@@ -395,7 +401,7 @@ class SparqlService:
                 # get_context does not add a graph to the store (Dataset.graph would).
                 yield from snapshot.dataset.get_context(name).triples((None, None, None))
 
-        default = view.default_context
+        default = _default(view)
         for name in spec.default:
             view.store.addN((s, p, o, default) for s, p, o in triples(name))
         for name in spec.named:
@@ -505,7 +511,7 @@ class SparqlService:
         where = Dataset(store=DeadlineMemory(), default_union=False)
         for name in using.default:
             where.store.addN(
-                (s, p, o, where.default_context)
+                (s, p, o, _default(where))
                 for s, p, o in dataset.get_context(name).triples((None, None, None))
             )
         for name in using.named:
@@ -521,13 +527,13 @@ class SparqlService:
         if operation.withClause:
             ctx = ctx.pushGraph(dataset.get_context(operation.withClause))
         for solution in solutions:
-            target = ctx.graph if type(ctx.graph) is Graph else dataset.default_context
+            target = ctx.graph if type(ctx.graph) is Graph else _default(dataset)
             if operation.delete:
-                target -= _fillTemplate(operation.delete.triples, solution)  # type: ignore[operator]
+                target -= _fillTemplate(operation.delete.triples, solution)
                 for g, quads in operation.delete.quads.items():
                     dataset.get_context(solution.get(g)).__isub__(_fillTemplate(quads, solution))
             if operation.insert:
-                target += _fillTemplate(operation.insert.triples, solution)  # type: ignore[operator]
+                target += _fillTemplate(operation.insert.triples, solution)
                 for g, quads in operation.insert.quads.items():
                     dataset.get_context(solution.get(g)).__iadd__(_fillTemplate(quads, solution))
 
@@ -541,7 +547,7 @@ class SparqlService:
         if self.config.union_default_graph:
             default = len(set(dataset.triples((None, None, None))))
         else:
-            default = len(dataset.default_context)
+            default = len(_default(dataset))
         return default, named
 
 
