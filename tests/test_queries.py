@@ -490,3 +490,33 @@ def test_readme_catalogue_is_generated_from_the_headers() -> None:
     assert block == "\n" + catalogue_markdown(), "run `kg generate catalogue`"
     for stored in STORED:
         assert f"`kg query run {stored.name}" in block
+
+
+def test_parsing_in_many_threads_at_once_stays_correct() -> None:
+    """rdflib's SPARQL parser breaks for good when two threads parse at once (found by
+    the load test of kg serve); kg parses under one lock."""
+    import threading
+
+    from kg.queries import run_text
+
+    errors: list[str] = []
+    texts = [
+        f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?t }} }} "
+        f"GROUP BY ?t ORDER BY DESC(?n) LIMIT {i}"
+        for i in range(1, 97)
+    ]
+
+    def worker(offset: int) -> None:
+        try:
+            for text in texts[offset::8]:
+                run_text(text)
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(run_text(texts[4]).rows) == 5

@@ -28,6 +28,7 @@ such a query.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -498,6 +499,13 @@ def _local_refusals(text: str) -> None:
             )
 
 
+#: rdflib's SPARQL parser (pyparsing) is not thread-safe: parses running at the same
+#: time fail, and the failure sticks for the life of the process (pyparsing learns the
+#: arity of each parse action on its first call, and two threads teach it wrong). Every
+#: parse of SPARQL in kg holds this lock; evaluation needs none.
+SPARQL_PARSE_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=64)
 def _prepared(text: str) -> Any:
     from rdflib.plugins.sparql import prepareQuery
@@ -505,7 +513,8 @@ def _prepared(text: str) -> Any:
     from kg.namespaces import PREFIXES
 
     try:
-        return prepareQuery(text, initNs=PREFIXES)
+        with SPARQL_PARSE_LOCK:
+            return prepareQuery(text, initNs=PREFIXES)
     except Exception as exc:  # pyparsing's ParseException, rdflib's own errors
         raise QueryError(f"bad SPARQL: {' '.join(str(exc).split())}") from None
 
