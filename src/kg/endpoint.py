@@ -208,9 +208,11 @@ def _prepare(text: str, base: str | None) -> PreparedQuery:
     from rdflib.plugins.sparql.sparql import Query
 
     from kg.namespaces import PREFIXES
+    from kg.queries import SPARQL_PARSE_LOCK
 
     try:
-        parsed = prepareQuery(text, initNs=PREFIXES, base=base)
+        with SPARQL_PARSE_LOCK:
+            parsed = prepareQuery(text, initNs=PREFIXES, base=base)
     except Exception as exc:  # pyparsing's ParseException, rdflib's own errors
         raise QueryError(f"bad SPARQL: {' '.join(str(exc).split())}") from None
     algebra = parsed.algebra
@@ -443,10 +445,13 @@ class SparqlService:
         from rdflib.plugins.sparql.algebra import translateUpdate
         from rdflib.plugins.sparql.parser import parseUpdate
 
+        from kg.queries import SPARQL_PARSE_LOCK
+
         try:
             # No initNs: rdflib then forgets the request's own PREFIXes after the first
             # operation; an update declares the prefixes it uses.
-            update = translateUpdate(parseUpdate(text), base=base)
+            with SPARQL_PARSE_LOCK:
+                update = translateUpdate(parseUpdate(text), base=base)
         except Exception as exc:
             raise QueryError(f"bad SPARQL Update: {' '.join(str(exc).split())}") from None
         for operation in update.algebra:
