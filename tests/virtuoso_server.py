@@ -40,7 +40,7 @@ DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 USER = "dba"
 PASSWORD = "dba"
 #: Rows a SELECT may return before Virtuoso cuts it (Debian ships 10000).
-MAX_ROWS = 50_000
+MAX_ROWS = 20_000
 
 # [section] key -> value, set in the copied ini; "{dir}", "{sql}", "{http}" filled in.
 _SETTINGS: dict[str, dict[str, str]] = {
