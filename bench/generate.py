@@ -390,9 +390,15 @@ class Article:
     facts: list[tuple[str, str, str]] = field(default_factory=list)
     evidence: list[tuple[str, str, str]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(self, s: str, p: str, o: str) -> None:
-        self.facts.append((s, p, o))
+        # A graph is a set: a triple stated twice (the author is also the secretary, the
+        # year is also the first year) is written once. The set is only asked, never
+        # iterated, so the output order stays that of the code.
+        if (s, p, o) not in self.seen:
+            self.seen.add((s, p, o))
+            self.facts.append((s, p, o))
 
     def labelled(self, s: str, types: list[str], label_vi: str, label_en: str | None) -> None:
         for t in types:
@@ -1410,10 +1416,19 @@ def plan(target: int, seed: int) -> tuple[int, int]:
     sizes = [size_of(build_article(d, FIRST_YEAR + i, 0.0)) for i, d in enumerate(sample)]
     per_article = sum(sizes) / len(sizes)
     wanted = max(1, round(target / per_article))
-    years = min(5, wanted)
+    most = 5  # a term of office
     if wanted > 5 * 700:  # about as many districts as Vietnam had; then more years
-        years = min(MAX_YEARS_AUTO, math.ceil(wanted / 700))
-    return max(1, round(wanted / years)), years
+        most = min(MAX_YEARS_AUTO, math.ceil(wanted / 700))
+    best: tuple[float, int, int] | None = None
+    for years in range(min(most, wanted), 0, -1):
+        districts = max(1, round(wanted / years))
+        miss = abs(districts * years - wanted) / wanted
+        if miss <= 0.05:
+            return districts, years
+        if best is None or miss < best[0]:
+            best = (miss, districts, years)
+    assert best is not None
+    return best[1], best[2]
 
 
 def header(fmt: str) -> str:
