@@ -131,13 +131,21 @@ def cell_text(term: Any) -> str:
 
 def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     timings: dict[str, float] = {}
 
     def timed(label: str, action: Any) -> None:
+        """Run ``action`` (a click or a get) and wait until the new page has loaded."""
+        old = browser.find_elements(By.TAG_NAME, "html")
         started = time.monotonic()
         action()
+        if old:
+            WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old[0]))
+        WebDriverWait(browser, 15).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
         timings[label] = time.monotonic() - started
 
     timed("start page", lambda: browser.get(server + "/"))
