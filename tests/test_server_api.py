@@ -462,3 +462,14 @@ def test_answers_conform_to_the_openapi_schemas(client: Client) -> None:
     check("Error", json.loads(client.get("/api/queries/review-topics?lang=fr").data))
     with pytest.raises(Exception, match="required"):
         check("Error", {"status": 400})
+
+
+def test_row_cap_is_422_and_timeout_503() -> None:
+    capped = Client(create_app(ServerConfig(max_rows=3)))
+    response = capped.get("/api/queries/review-topics")
+    assert response.status_code == 422
+    assert "3 rows" in json.loads(response.get_data(as_text=True))["error"]
+    slow = Client(create_app(ServerConfig(timeout=1e-9)))
+    response = slow.get("/api/queries/organisation-hierarchy")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"

@@ -133,14 +133,17 @@ def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Identifier
 
 
 def run(ctx: AppContext, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
-    """Run under the server's limits: a timeout is 503, anything else the client's (400)."""
-    from kg.endpoint import QueryTimeout
+    """Run under the server's limits: a timeout is 503, an answer over the row cap 422,
+    any other failure the client's (400)."""
+    from kg.endpoint import QueryTimeout, TooManyRows
     from kg.server import HttpError
 
     try:
         return ctx.service.run(text, terms)
     except QueryTimeout as exc:
         raise HttpError(503, exc.message, {"Retry-After": "10"}) from None
+    except TooManyRows as exc:  # as /sparql answers it
+        raise HttpError(422, exc.message) from None
 
 
 def choose_format(request: Request, options: tuple[Format, ...]) -> Format:
@@ -335,6 +338,7 @@ def _operation(stored: StoredQuery) -> dict[str, Any]:
             "200": {"description": f"The {stored.form} query's answer.", "content": content},
             "400": _error_response("A bad parameter value, or the query failed."),
             "406": _error_response("None of the accepted media types is available."),
+            "422": _error_response("The answer has more rows than the server's cap."),
             "503": _error_response("The query ran past the server's time limit."),
         },
     }
