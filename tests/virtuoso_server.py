@@ -11,8 +11,9 @@
   (the client still detects a cut result: see ``kg.remote``);
 * ``virtuoso-t +configfile DIR/virtuoso.ini +foreground`` starts it on a fresh database
   (user ``dba``, password ``dba``), and the fixture waits until ``/sparql`` answers;
-* ``dba`` is granted ``SPARQL_UPDATE`` (through ``isql-vt``), which the Graph Store
-  endpoint ``/sparql-graph-crud-auth`` needs to accept PUT and DELETE;
+* the Graph Store endpoint with digest authentication, ``/sparql-graph-crud-auth``,
+  accepts PUT and DELETE from ``dba`` as it is (measured: no GRANT is needed; another
+  user would need the ``SPARQL_UPDATE`` role);
 * ``stop()`` asks for ``shutdown;`` through ``isql-vt`` and kills the process if it is
   still there after 20 s.
 
@@ -180,7 +181,6 @@ class VirtuosoServer:
         )
         try:
             self._wait(started)
-            self.sql("GRANT SPARQL_UPDATE TO dba;")
         except BaseException:
             self.stop()
             raise
@@ -206,18 +206,6 @@ class VirtuosoServer:
             if time.monotonic() > deadline:
                 pytest.fail("Virtuoso did not answer within 120 s")
             time.sleep(0.1)
-
-    def sql(self, statements: str, timeout: float = 60) -> str:
-        """Run SQL through ``isql-vt`` as dba; AssertionError with the output on failure."""
-        done = subprocess.run(
-            [self.isql, f"127.0.0.1:{self.sql_port}", USER, PASSWORD, f"exec={statements}"],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        output = done.stdout + done.stderr
-        assert done.returncode == 0 and "*** Error" not in output, output
-        return output
 
     def stop(self) -> None:
         process = self.process
