@@ -1040,7 +1040,7 @@ def build_article(district: District, year: int, rate: float) -> Article:
     exact = "qualifier:exact"
     cells_value = cells_n
     if "part-above-whole" in planted:
-        cells_value = total_n + 1 + rng.randrange(10)
+        cells_value = total_n + 1 + err_rng.randrange(10)
         a.errors.append(
             _error(
                 "part-above-whole",
@@ -1149,7 +1149,7 @@ def build_article(district: District, year: int, rate: float) -> Article:
         a.add(s, _p("prov:wasGeneratedBy"), discipline)
     derived = sum(group_n)
     if "derived-sum-mismatch" in planted:
-        derived += 1 + rng.randrange(5)
+        derived += 1 + err_rng.randrange(5)
         a.errors.append(
             _error(
                 "derived-sum-mismatch",
@@ -1241,7 +1241,7 @@ def build_article(district: District, year: int, rate: float) -> Article:
     else:
         base_values, base_q = [("kgo:minExclusive", float(int(base_rated)))], "qualifier:more-than"
     if "percentage-over-100" in planted:
-        base_values = [(base_values[0][0], 100.0 + round(rng.uniform(0.5, 20.0), 1))]
+        base_values = [(base_values[0][0], 100.0 + round(err_rng.uniform(0.5, 20.0), 1))]
         a.errors.append(
             _error(
                 "percentage-over-100",

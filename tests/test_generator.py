@@ -186,14 +186,17 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
 
 
 def test_errors_change_only_their_sites(tmp_path: Path) -> None:
-    # Errors are drawn apart from the content: the same seed without errors gives the same
-    # articles, so a planted error is the only difference.
-    args = ("--districts", "1", "--years", "1", "--seed", "4")
+    # Errors are drawn apart from the content: with errors, only the quads of the planted
+    # errors' resources differ from the same seed without errors.
+    args = ("--districts", "2", "--years", "1", "--seed", "4")
     _run(tmp_path / "clean.nq", *args)
     _run(tmp_path / "bad.nq", *args, "--error-rate", "1")
     clean = set((tmp_path / "clean.nq").read_text(encoding="utf-8").splitlines())
     bad = set((tmp_path / "bad.nq").read_text(encoding="utf-8").splitlines())
-    assert 0 < len(clean ^ bad) < 40
+    planted = _manifest(tmp_path / "bad.nq")["errors"]
+    # A shifted selector is the #position next to the #target the checks name.
+    sites = {f"<{e['focus'].replace('#target', '#position')}>" for e in planted}
+    assert {line.split(" ", 1)[0] for line in clean ^ bad} == sites
 
 
 def test_failed_generation_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
