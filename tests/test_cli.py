@@ -109,6 +109,25 @@ def test_validate_turtle_report() -> None:
     assert len(report) > 0
 
 
+def test_validate_engines_give_the_same_report() -> None:
+    pytest.importorskip("pyshacl_turbo")
+    args = ("validate", str(FIXTURE_ONTOLOGY), str(NONCONFORMING), *SHAPES)
+    reference = invoke(*args, "--engine", "pyshacl")
+    turbo = invoke(*args, "--engine", "turbo")
+    assert reference.exit_code == turbo.exit_code == EXIT_NONCONFORMING
+    assert reference.output == turbo.output
+    assert invoke(*args).output == turbo.output  # auto is turbo when it is installed
+
+
+def test_validate_turbo_missing_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kg.validate.turbo_available", lambda: False)
+    result = CliRunner().invoke(cli, ["validate", *FIXTURE, *SHAPES, "--engine", "turbo"])
+    assert result.exit_code == EXIT_ERROR
+    assert "kg[fast]" in result.output
+    # auto falls back to pyshacl
+    assert invoke("validate", *FIXTURE, *SHAPES).exit_code == EXIT_OK
+
+
 def test_validate_output_file(tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     result = invoke("validate", *FIXTURE, *SHAPES, "-o", str(out))

@@ -20,6 +20,11 @@ constraint) of the actual results must equal the expected set, nothing more.
 ``test_every_constraint_has_a_fixture`` reads the constraints from
 ``ontology/shapes.ttl`` and the checks folder, so a new constraint or check without a
 fixture fails the suite.
+
+The fixtures run on the ``auto`` engine: turbo (pyshacl-turbo and pyoxigraph, in the
+``test`` extra), which takes about 0.2 s a fixture where pyshacl takes 7 s.
+``tests/test_engine_parity.py`` runs pyshacl, the reference, on one fixture per kind of
+result and requires the same results from both engines.
 """
 
 from __future__ import annotations
@@ -262,11 +267,26 @@ def fixture_paths() -> list[Path]:
 
 
 def mutated(base: Dataset, update: str) -> Dataset:
-    """A copy of ``base`` with ``update`` applied; ``base`` is left as it is."""
+    """A copy of ``base`` with ``update`` applied; ``base`` is left as it is.
+
+    The copy is of parsed quads: the shipped files are parsed once per module."""
     dataset = new_dataset()
     add_quads(dataset, base.quads((None, None, None, None)))  # type: ignore[arg-type]
     dataset.update(update)
     return dataset
+
+
+def compare(fixture: Fixture, actual: set[ResultKey]) -> str:
+    """Empty when ``actual`` is exactly what ``fixture`` expects, else what differs."""
+    missing = fixture.expected - actual
+    unexpected = actual - fixture.expected
+    if not missing and not unexpected:
+        return ""
+    return (
+        f"{fixture.name}: {fixture.label}\n"
+        + "".join(f"  missing:    {k}\n" for k in sorted(missing, key=repr))
+        + "".join(f"  unexpected: {k}\n" for k in sorted(unexpected, key=repr))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -346,14 +366,8 @@ def test_invalid_fixture(path: Path, base_dataset: Dataset, shapes_graph: Graph)
     before = len(base_dataset)
     result = validate(mutated(base_dataset, fixture.update), shapes=shapes_graph)
     assert len(base_dataset) == before, "the update leaked into the shipped dataset"
-    actual = actual_keys(result, shapes_graph)
-    missing = fixture.expected - actual
-    unexpected = actual - fixture.expected
-    assert not missing and not unexpected, (
-        f"{fixture.name}: {fixture.label}\n"
-        + "".join(f"  missing:    {k}\n" for k in sorted(missing, key=repr))
-        + "".join(f"  unexpected: {k}\n" for k in sorted(unexpected, key=repr))
-    )
+    difference = compare(fixture, actual_keys(result, shapes_graph))
+    assert not difference, difference
     assert not result.conforms
 
 

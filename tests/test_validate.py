@@ -15,15 +15,26 @@ from conftest import (
     NONCONFORMING,
 )
 from kg import paths
-from kg.errors import KgError, QueryError
+from kg.errors import InputError, KgError, QueryError
 from kg.load import load
 from kg.namespaces import SH
-from kg.validate import read_check, validate
+from kg.validate import read_check, resolve_engine, turbo_available, validate
+
+ENGINES = [
+    "pyshacl",
+    pytest.param(
+        "turbo",
+        marks=pytest.mark.skipif(not turbo_available(), reason="pyshacl-turbo not installed"),
+    ),
+]
 
 
-def run(data: Path):  # type: ignore[no-untyped-def]
+def run(data: Path, engine: str = "auto"):  # type: ignore[no-untyped-def]
     return validate(
-        load([FIXTURE_ONTOLOGY, data]), shapes=FIXTURE_SHAPES, checks_dir=FIXTURE_CHECKS
+        load([FIXTURE_ONTOLOGY, data]),
+        shapes=FIXTURE_SHAPES,
+        checks_dir=FIXTURE_CHECKS,
+        engine=engine,
     )
 
 
@@ -34,8 +45,9 @@ def test_conforming_fixture() -> None:
     assert "conforms" in result.text()
 
 
-def test_nonconforming_fixture() -> None:
-    result = run(NONCONFORMING)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_nonconforming_fixture(engine: str) -> None:
+    result = run(NONCONFORMING, engine)
     assert not result.conforms
     by_component = {r.constraint_component: r for r in result.results}
     # Reached only because rdfs:subClassOf from the ontology graph is honoured.
@@ -55,8 +67,9 @@ def test_nonconforming_fixture() -> None:
     assert check.path == "kgo:memberOf"
 
 
-def test_results_are_sorted_violations_first() -> None:
-    results = run(NONCONFORMING).results
+@pytest.mark.parametrize("engine", ENGINES)
+def test_results_are_sorted_violations_first(engine: str) -> None:
+    results = run(NONCONFORMING, engine).results
     assert results == sorted(results, key=lambda r: r.sort_key())
     assert results[0].severity == "Violation"
     assert results[-1].severity == "Warning"
@@ -79,21 +92,51 @@ def test_warning_checks_do_not_fail(tmp_path: Path) -> None:
     assert result.results[0].message == "Every body is reported."
 
 
-def test_report_graph_holds_shacl_and_check_results() -> None:
-    result = run(NONCONFORMING)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_report_graph_holds_shacl_and_check_results(engine: str) -> None:
+    result = run(NONCONFORMING, engine)
     report = Graph().parse(data=result.to_turtle(), format="turtle")
     assert len(list(report.subjects(RDF.type, SH.ValidationResult))) == len(result.results)
     assert (None, SH.conforms, None) in report
-    assert result.to_turtle() == run(NONCONFORMING).to_turtle()
+    assert result.to_turtle() == run(NONCONFORMING, engine).to_turtle()
+
+
+@pytest.mark.parametrize("data", [CONFORMING, NONCONFORMING], ids=["conforming", "nonconforming"])
+def test_engines_give_the_same_results(data: Path) -> None:
+    if not turbo_available():
+        pytest.skip("pyshacl-turbo not installed")
+    reference, turbo = run(data, "pyshacl"), run(data, "turbo")
+    assert reference.results == turbo.results
+    assert reference.conforms == turbo.conforms
+
+
+def test_engine_names() -> None:
+    assert resolve_engine("pyshacl") == "pyshacl"
+    assert resolve_engine("auto") == ("turbo" if turbo_available() else "pyshacl")
+    with pytest.raises(InputError, match="unknown validation engine"):
+        resolve_engine("jena")
+
+
+def test_turbo_missing_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kg.validate.turbo_available", lambda: False)
+    assert resolve_engine("auto") == "pyshacl"
+    with pytest.raises(KgError, match=r"kg\[fast\]"):
+        resolve_engine("turbo")
 
 
 def test_bad_check_query_names_the_file(tmp_path: Path) -> None:
     checks = tmp_path / "checks"
     checks.mkdir()
     (checks / "bad-query-violation.rq").write_bytes((BAD / "bad-query-violation.rq").read_bytes())
-    with pytest.raises(QueryError) as info:
-        validate(load([FIXTURE_ONTOLOGY, CONFORMING]), shapes=FIXTURE_SHAPES, checks_dir=checks)
-    assert "bad-query-violation.rq" in str(info.value)
+    for engine in ("pyshacl", "turbo") if turbo_available() else ("pyshacl",):
+        with pytest.raises(QueryError) as info:
+            validate(
+                load([FIXTURE_ONTOLOGY, CONFORMING]),
+                shapes=FIXTURE_SHAPES,
+                checks_dir=checks,
+                engine=engine,
+            )
+        assert "bad-query-violation.rq" in str(info.value)
 
 
 def test_read_check_header() -> None:

@@ -9,12 +9,32 @@ Each ``queries/checks/*-violation.rq`` is a SELECT whose every row is a violatio
 Its first ``#`` comment line is the message of its results unless a row binds
 ``?message``; rows may bind ``?focus``, ``?path`` and ``?value``. A header line
 ``# severity: Warning`` (or ``Info``) lowers the severity of a check's results.
+
+Two engines give the same results (``tests/test_engine_parity.py`` compares them):
+
+* ``pyshacl``, the reference: pyshacl for the shapes, rdflib's SPARQL for the checks.
+* ``turbo``: pyshacl-turbo (SHACL in Rust) for the shapes, on the same rdflib union
+  graph, and pyoxigraph for the checks, on a Store holding that union in its default
+  graph. Both packages are the optional extra ``kg[fast]``.
+
+``auto`` (the default) is ``turbo`` when both packages are importable, else ``pyshacl``.
+
+Differences the turbo engine is allowed, and why they do not change results:
+
+* pyshacl gets the ontology and vocabulary graphs as ``ont_graph``; turbo does not,
+  because the data graph is the union of all graphs and so already holds every triple
+  ``ont_graph`` would mix in.
+* A pyoxigraph Store keeps literals of XSD datatypes in canonical form
+  (``"07"^^xsd:integer`` is read back as ``"7"``, ``xsd:nonNegativeInteger`` as
+  ``xsd:integer``), which is why SHACL never runs on the Store. A check that returned
+  such a literal as ``?value``, or put its ``STR`` into ``?message``, would show the
+  canonical form; no shipped check tests datatypes or lexical forms of such literals.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +53,11 @@ SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 _SEVERITY_LINE = re.compile(r"^#\s*severity\s*:\s*(\w+)\s*$", re.IGNORECASE)
 CHECK_SUFFIX = "-violation.rq"
+#: The names ``validate(engine=...)`` and ``kg validate --engine`` accept.
+ENGINES = ("auto", "pyshacl", "turbo")
+_CHECK_VARIABLES = ("focus", "path", "value", "message")
+#: One check query run on one engine: its type ("SELECT", ...) and its rows.
+QueryRunner = Callable[[str], tuple[str, list[dict[str, Node | None]]]]
 
 
 @dataclass(frozen=True, order=False)
@@ -100,44 +125,55 @@ class ValidationResult:
         return export_graph(self.report_graph, "turtle").decode("utf-8")
 
 
+def turbo_available() -> bool:
+    """Whether the turbo engine can run: pyshacl-turbo and pyoxigraph are importable."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("pyshacl_turbo", "pyoxigraph"))
+
+
+def resolve_engine(engine: str = "auto") -> str:
+    """``pyshacl`` or ``turbo``: the engine ``engine`` stands for here."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
+    if engine == "auto":
+        return "turbo" if turbo_available() else "pyshacl"
+    if engine == "turbo" and not turbo_available():
+        raise KgError(
+            "the turbo engine needs pyshacl-turbo and pyoxigraph: pip install 'kg[fast]' "
+            "(or use --engine pyshacl)"
+        )
+    return engine
+
+
 def validate(
     dataset: Dataset | None = None,
     shapes: Graph | str | Path | None = None,
     checks_dir: str | Path | None = None,
+    engine: str = "auto",
 ) -> ValidationResult:
     """Validate ``dataset`` (default: the shipped data) against ``shapes`` (default:
     ``ontology/shapes.ttl``) and the checks in ``checks_dir`` (default:
-    ``queries/checks``)."""
-    import pyshacl
-
+    ``queries/checks``), with ``engine`` (``auto``, ``pyshacl`` or ``turbo``)."""
+    engine = resolve_engine(engine)
     if dataset is None:
         dataset = load()
     shapes_graph = _shapes(shapes)
     data = union_graph(dataset)
-    ontology = Graph()
-    for name in (G_ONTOLOGY, G_VOCABULARY):
-        for triple in dataset.graph(name):
-            ontology.add(triple)
 
-    if len(shapes_graph):
-        conforms, report, _ = pyshacl.validate(
-            data,
-            shacl_graph=shapes_graph,
-            ont_graph=ontology if len(ontology) else None,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            allow_infos=True,
-        )
-        if not isinstance(report, Graph):
-            raise KgError(f"pyshacl returned a {type(report).__name__}, not a report graph")
-    else:
+    if not len(shapes_graph):
         conforms, report = True, _empty_report()
+    elif engine == "turbo":
+        conforms, report = _turbo_shacl(data, shapes_graph)
+    else:
+        conforms, report = _pyshacl(dataset, data, shapes_graph)
 
     results = [_shacl_result(report, node, shapes_graph) for node in _result_nodes(report)]
     directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
-    for check in _check_files(directory):
-        check_results = run_check(check, data)
+    checks = _check_files(directory)
+    runner = check_runner(data, engine) if checks else None
+    for check in checks:
+        check_results = run_check(check, data, runner)
         for result, row_node in check_results:
             results.append(result)
             _add_to_report(report, result, row_node, check)
@@ -149,6 +185,45 @@ def validate(
 
 
 # -- SHACL -----------------------------------------------------------------------------
+
+
+def _pyshacl(dataset: Dataset, data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    import pyshacl
+
+    ontology = Graph()
+    for name in (G_ONTOLOGY, G_VOCABULARY):
+        for triple in dataset.graph(name):
+            ontology.add(triple)
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology if len(ontology) else None,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    if not isinstance(report, Graph):
+        raise KgError(f"pyshacl returned a {type(report).__name__}, not a report graph")
+    return bool(conforms), report
+
+
+def _turbo_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+    import pyshacl_turbo
+
+    # No ont_graph: ``data`` is the union of every graph, ontology and vocabulary
+    # included, so there is nothing for pyshacl's ontology mixing to add.
+    conforms, report, text = pyshacl_turbo.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    if not isinstance(report, Graph):
+        raise KgError(f"pyshacl-turbo could not validate: {text}")
+    return bool(conforms), report
 
 
 def _shapes(shapes: Graph | str | Path | None) -> Graph:
@@ -298,11 +373,124 @@ def _header_comments(query: str) -> list[str]:
     return lines
 
 
-def run_check(path: Path, graph: Graph) -> list[tuple[Result, dict[str, Node | None]]]:
-    """Run one check file over ``graph``: its results, each with the row it came from."""
+def check_runner(graph: Graph, engine: str = "auto") -> QueryRunner:
+    """What runs the check queries over ``graph`` for ``engine``: rdflib's SPARQL for
+    ``pyshacl``, pyoxigraph for ``turbo``. Build it once and run every check with it."""
+    if resolve_engine(engine) == "turbo":
+        return _oxigraph_runner(graph)
+    return _rdflib_runner(graph)
+
+
+def _rdflib_runner(graph: Graph) -> QueryRunner:
+    """Check queries on rdflib's SPARQL engine, over ``graph``."""
+
+    def run(query: str) -> tuple[str, list[dict[str, Node | None]]]:
+        rows = graph.query(query, initNs=PREFIXES)
+        if rows.type != "SELECT":
+            return rows.type, []
+        return "SELECT", [
+            {name: row.get(name) for name in _CHECK_VARIABLES}  # type: ignore[union-attr]
+            for row in rows
+        ]
+
+    return run
+
+
+def _oxigraph_runner(graph: Graph) -> QueryRunner:
+    """Check queries on pyoxigraph, over a Store holding ``graph`` in its default graph."""
+    import pyoxigraph as ox
+
+    to_ox: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = to_ox.get(node)
+        if found is None:
+            if isinstance(node, URIRef):
+                found = ox.NamedNode(str(node))
+            elif isinstance(node, BNode):
+                found = ox.BlankNode(str(node))
+            elif isinstance(node, Literal):
+                if node.language is not None:
+                    found = ox.Literal(str(node), language=node.language)
+                elif node.datatype is not None:
+                    found = ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+                else:
+                    found = ox.Literal(str(node))
+            else:
+                raise KgError(f"cannot put {node!r} into a pyoxigraph Store")
+            to_ox[node] = found
+        return found
+
+    store = ox.Store()
+    store.bulk_extend(
+        ox.Quad(term(s), term(p), term(o), ox.DefaultGraph())  # type: ignore[arg-type]
+        for s, p, o in graph
+    )
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+    def back(value: object) -> Node | None:
+        if value is None:
+            return None
+        if isinstance(value, ox.NamedNode):
+            return URIRef(value.value)
+        if isinstance(value, ox.BlankNode):
+            return BNode(value.value)
+        if isinstance(value, ox.Literal):
+            if value.language:
+                return Literal(value.value, lang=value.language)
+            if value.datatype.value == _XSD_STRING:
+                return Literal(value.value)
+            return Literal(value.value, datatype=URIRef(value.datatype.value))
+        raise KgError(f"a check returned {value!r}, which is not an RDF term")
+
+    def run(query: str) -> tuple[str, list[dict[str, Node | None]]]:
+        try:
+            solutions = store.query(query, prefixes=prefixes)
+        except SyntaxError as exc:
+            # Report a syntax error as rdflib does (one line, its line and column),
+            # so that the message does not depend on the engine.
+            from rdflib.plugins.sparql import prepareQuery
+
+            prepareQuery(query, initNs=PREFIXES)
+            raise _OxigraphSyntaxError(str(exc)) from None
+        if isinstance(solutions, ox.QueryBoolean):
+            return "ASK", []
+        if not isinstance(solutions, ox.QuerySolutions):
+            return "CONSTRUCT", []
+        names = {variable.value for variable in solutions.variables}
+        return "SELECT", [
+            {name: back(row[name]) if name in names else None for name in _CHECK_VARIABLES}
+            for row in solutions
+        ]
+
+    return run
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+
+
+class _OxigraphSyntaxError(Exception):
+    """A query Oxigraph refuses and rdflib accepts: its first line and position."""
+
+    def __init__(self, text: str) -> None:
+        first = text.splitlines()[0] if text else "syntax error"
+        match = _OXIGRAPH_POSITION.match(first)
+        self.lineno = int(match.group(1)) if match else None
+        self.col = int(match.group(2)) if match else None
+        self.msg = first[match.end() :] if match else first
+        super().__init__(self.msg)
+
+
+def run_check(
+    path: Path, graph: Graph, runner: QueryRunner | None = None
+) -> list[tuple[Result, dict[str, Node | None]]]:
+    """Run one check file over ``graph`` (with ``runner``, default rdflib's SPARQL):
+    its results, each with the row it came from."""
     check = read_check(path)
+    run = runner if runner is not None else _rdflib_runner(graph)
     try:
-        rows = graph.query(check.query, initNs=PREFIXES)
+        kind, rows = run(check.query)
     except Exception as exc:
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "col", None)
@@ -312,14 +500,10 @@ def run_check(path: Path, graph: Graph) -> list[tuple[Result, dict[str, Node | N
             line if isinstance(line, int) else None,
             column if isinstance(column, int) else None,
         ) from None
-    if rows.type != "SELECT":
-        raise QueryError(f"a check must be a SELECT query, not {rows.type}", path)
+    if kind != "SELECT":
+        raise QueryError(f"a check must be a SELECT query, not {kind}", path)
     results: list[tuple[Result, dict[str, Node | None]]] = []
-    for row in rows:
-        bound: dict[str, Node | None] = {
-            name: row.get(name)  # type: ignore[union-attr]
-            for name in ("focus", "path", "value", "message")
-        }
+    for bound in rows:
         focus, row_path, value, message = (bound[k] for k in ("focus", "path", "value", "message"))
         result = Result(
             severity=check.severity,
