@@ -25,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -189,35 +190,38 @@ def _free_port() -> int:
 
 @contextmanager
 def started_server(*args: str) -> Iterator[str]:
-    """``kg serve`` in a subprocess on a free loopback port; yields its base URL."""
+    """``kg serve`` in a subprocess on a free loopback port; yields its base URL.
+
+    Its log (a line per request) goes to a temporary file, not to a pipe: a pipe nobody
+    reads fills up after a few hundred requests and then blocks the server."""
     port = _free_port()
     command = [sys.executable, "-m", "kg", "serve", "--port", str(port), *args]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise SystemExit(f"kg serve exited with {process.returncode}: {err}")
-            try:
-                if _get(base, "/health", "text/plain", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("kg serve did not answer within 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.send_signal(signal.SIGINT)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    err = log.read().decode("utf-8", "replace")
+                    raise SystemExit(f"kg serve exited with {process.returncode}: {err}")
+                try:
+                    if _get(base, "/health", "text/plain", timeout=2)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("kg serve did not answer within 60 s")
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def main() -> None:
@@ -227,6 +231,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="per client")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=1, help="rounds before measuring")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="start kg serve with --cache-size 0: every request is evaluated",
+    )
     args = parser.parse_args()
 
     def measure(base: str) -> Report:
@@ -237,11 +246,12 @@ def main() -> None:
     if args.url:
         report = measure(args.url.rstrip("/"))
     else:
-        with started_server() as base:
+        with started_server(*(["--cache-size", "0"] if args.no_cache else [])) as base:
             report = measure(base)
     print(
         f"kg serve under load: {args.clients} clients × {args.requests} requests, "
-        f"seed {args.seed}, {len(report.samples)} requests in {report.wall:.1f} s "
+        f"seed {args.seed}, cache {'off' if args.no_cache else 'on'}, "
+        f"{len(report.samples)} requests in {report.wall:.1f} s "
         f"on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
         f"Python {platform.python_version()})"
     )

@@ -429,6 +429,41 @@ def test_readers_see_before_or_after_an_update(shipped_dataset: Dataset) -> None
 def test_config_defaults_match_the_cli() -> None:
     from kg import cli_serve, server
 
-    for name in ("DEFAULT_PORT", "DEFAULT_TIMEOUT", "DEFAULT_MAX_ROWS", "DEFAULT_MAX_BODY"):
+    for name in (
+        "DEFAULT_PORT",
+        "DEFAULT_TIMEOUT",
+        "DEFAULT_MAX_ROWS",
+        "DEFAULT_MAX_BODY",
+        "DEFAULT_THREADS",
+        "DEFAULT_CACHE_SIZE",
+    ):
         assert getattr(cli_serve, name) == getattr(server, name)
     assert replace(ServerConfig(), port=1).update_token is None
+
+
+def test_repeated_answers_come_from_the_cache_until_the_data_changes(
+    shipped_dataset: Dataset,
+) -> None:
+    app = create_app(ServerConfig(update_token=TOKEN), dataset=shipped_dataset)
+    c = Client(app)
+    service = app.ctx.service
+    first = query(c, COUNT_TEST).get_json(force=True)
+    assert service.cache_hits == 0
+    assert query(c, COUNT_TEST).get_json(force=True) == first
+    assert service.cache_hits == 1
+    # Another spelling is another query; the same text with other bindings too.
+    query(c, COUNT_TEST + " ")
+    assert service.cache_hits == 1
+    ok = c.post("/update", data={"update": INSERT}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 204
+    after = query(c, COUNT_TEST).get_json(force=True)
+    assert service.cache_hits == 1
+    assert after != first
+
+
+def test_no_cache_when_its_size_is_zero(shipped_dataset: Dataset) -> None:
+    app = create_app(ServerConfig(cache_size=0), dataset=shipped_dataset)
+    c = Client(app)
+    for _ in range(3):
+        query(c, COUNT_TEST)
+    assert app.ctx.service.cache_hits == 0

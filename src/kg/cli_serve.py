@@ -16,6 +16,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BODY = 1_048_576
 DEFAULT_THREADS = 8
+DEFAULT_CACHE_SIZE = 512
 
 
 @click.command()
@@ -65,6 +66,13 @@ DEFAULT_THREADS = 8
     show_default=True,
     help="Requests answered at the same time.",
 )
+@click.option(
+    "--cache-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_SIZE,
+    show_default=True,
+    help="Answers to repeated queries kept until the data changes (0: no cache).",
+)
 @click.option("--allow-service", is_flag=True, help="Let queries call other endpoints (SERVICE).")
 @click.option(
     "--allow-remote-from",
@@ -99,6 +107,7 @@ def serve(
     max_rows: int,
     max_body: int,
     threads: int,
+    cache_size: int,
     allow_service: bool,
     allow_remote_from: bool,
     cors_origins: tuple[str, ...],
@@ -138,6 +147,7 @@ def serve(
         cors_origins=cors_origins,
         union_default_graph=union_default_graph,
         threads=threads,
+        cache_size=cache_size,
         public_url=public_url,
     )
     # Logs go to standard error: "listening on http://HOST:PORT/" (the port actually

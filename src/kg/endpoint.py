@@ -274,6 +274,11 @@ def _names(dataset: Dataset) -> frozenset[URIRef]:
     )
 
 
+#: Answers larger than this many rows (or triples) are not cached: the cache is for
+#: the many small answers a public endpoint repeats, not for bulk downloads.
+_CACHEABLE_SIZE = 2_000
+
+
 class SparqlService:
     """Runs queries (and, with a token, updates) under the server's limits.
 
@@ -290,6 +295,9 @@ class SparqlService:
         self._update_lock = threading.Lock()
         self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
         self._views_lock = threading.Lock()
+        self._answers: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        self.cache_hits = 0
 
     @property
     def snapshot(self) -> Snapshot:
@@ -326,11 +334,37 @@ class SparqlService:
         ``default-graph-uri``/``named-graph-uri``) overrides the query's FROM clauses.
         Raises QueryTimeout, TooManyRows, Refused or QueryError.
         """
-        from kg.results import Result, _plain
-
         prepared = self.prepare(text, base)
         snapshot = self._snapshot
         spec = dataset if dataset else prepared.dataset
+        # Keyed by the data's generation: an update makes every older answer unreachable.
+        key = (snapshot.generation, text, base, spec, tuple(sorted((terms or {}).items())))
+        if self.config.cache_size:
+            with self._answers_lock:
+                cached = self._answers.get(key)
+                if cached is not None:
+                    self._answers.move_to_end(key)
+                    self.cache_hits += 1
+                    return cached
+        result = self._evaluate(prepared, snapshot, spec, terms, timeout)
+        size = len(result.rows) if result.graph is None else len(result.graph)
+        if self.config.cache_size and size <= _CACHEABLE_SIZE:
+            with self._answers_lock:
+                self._answers[key] = result
+                while len(self._answers) > self.config.cache_size:
+                    self._answers.popitem(last=False)
+        return result
+
+    def _evaluate(
+        self,
+        prepared: PreparedQuery,
+        snapshot: Snapshot,
+        spec: DatasetSpec,
+        terms: Mapping[str, Identifier] | None,
+        timeout: float | None,
+    ) -> Result:
+        from kg.results import Result, _plain
+
         limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
         max_rows = self.config.max_rows
         _deadline.at = time.monotonic() + limit

@@ -51,6 +51,7 @@ DEFAULT_TIMEOUT = 30.0  # seconds one query may run
 DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one answer may hold
 DEFAULT_MAX_BODY = 1_048_576  # bytes of a request body
 DEFAULT_THREADS = 8
+DEFAULT_CACHE_SIZE = 512  # answers kept for repeated queries (0: no cache)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ()  # empty: no CORS headers; ("*",) any origin
     union_default_graph: bool = True  # the default graph is the union of the named graphs
     threads: int = DEFAULT_THREADS
+    # Answers to repeated queries kept until the data changes (the data is read-only
+    # between updates, so a cached answer is never stale); 0 turns the cache off.
+    cache_size: int = DEFAULT_CACHE_SIZE
     # Where the server is reached from outside (behind a proxy); None: from the request.
     public_url: str | None = None
 
