@@ -14,7 +14,8 @@ Routes (the paths are part of the public interface; the README lists them):
   over HTTP and their OpenAPI 3 description (``kg.api``).
 * ``/``, ``/queries``, ``/query``: HTML start page, catalogue with a form per query,
   SPARQL query page; every other path is an entity IRI of the graph mapped onto the
-  server (``https://w3id.org/vn-kg/body/x`` is served at ``/body/x``) (``kg.browse``).
+  server: ``https://w3id.org/vn-kg/PATH`` is served at ``/PATH``, e.g. ``/id/body/x``
+  (``kg.browse``).
 
 Errors are one line of text (``application/json`` under ``/api``) with the status:
 never a traceback or a file path. Unexpected exceptions are logged on the server and
