@@ -46,7 +46,7 @@ timeout_option = click.option(
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
-    help="How long to wait for --endpoint (default 30).",
+    help="Seconds --endpoint may take in all, retries of transient failures included (default 30).",
 )
 data_option = click.option(
     "--data",

@@ -43,7 +43,18 @@ from urllib.parse import urlencode, urlparse, urlunparse
 
 from kg import __version__
 from kg.errors import InputError
-from kg.remote import DEFAULT_TIMEOUT, EndpointError, _one_line, _reason
+from kg.remote import (
+    DEFAULT_TIMEOUT,
+    RETRY_STATUSES,
+    Budget,
+    EndpointError,
+    Transient,
+    _one_line,
+    _reason,
+    retry_after,
+    retrying,
+    transient_oserror,
+)
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -181,6 +192,31 @@ def _put(
     timeout: float,
     authenticated: bool,
 ) -> None:
+    """PUT one graph; a transient failure is retried as for queries (``kg.remote``:
+    a PUT replaces the graph, so repeating it is safe), within ``timeout`` in all."""
+    budget = Budget(timeout)
+    try:
+        retrying(
+            lambda left: _put_once(
+                opener, graph_store, graph, body, left, authenticated, budget.seconds
+            ),
+            budget,
+        )
+    except PushError:
+        raise
+    except EndpointError as exc:
+        raise PushError(str(exc)) from None
+
+
+def _put_once(
+    opener: urllib.request.OpenerDirector,
+    graph_store: str,
+    graph: str,
+    body: bytes,
+    timeout: float,
+    authenticated: bool,
+    budget: float,
+) -> None:
     where = f"{graph_store}: graph <{graph}>"
     request = urllib.request.Request(
         graph_url(graph_store, graph),
@@ -188,20 +224,29 @@ def _put(
         method="PUT",
         headers={"Content-Type": CONTENT_TYPE, "User-Agent": f"kg/{__version__}"},
     )
+    whole = f"{budget:g}"
     try:
         with opener.open(request, timeout=timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read() if exc.fp is not None else b""
-        raise PushError(f"{where}: {_http_cause(exc, detail, authenticated)}") from None
+        message = f"{where}: {_http_cause(exc, detail, authenticated)}"
+        if exc.code in RETRY_STATUSES:
+            raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
+        raise PushError(message) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise PushError(f"{where}: no answer within {timeout:g} s (timeout)") from None
+            raise PushError(f"{where}: no answer within {whole} s (timeout)") from None
+        if transient_oserror(exc.reason):
+            raise Transient(f"{where}: connection failed: {_reason(exc.reason)}") from None
         raise PushError(f"{where}: cannot connect: {_reason(exc.reason)}") from None
     except TimeoutError:
-        raise PushError(f"{where}: no answer within {timeout:g} s (timeout)") from None
+        raise PushError(f"{where}: no answer within {whole} s (timeout)") from None
     except (http.client.HTTPException, OSError) as exc:
-        raise PushError(f"{where}: connection failed: {_reason(exc)}") from None
+        message = f"{where}: connection failed: {_reason(exc)}"
+        if transient_oserror(exc):
+            raise Transient(message) from None
+        raise PushError(message) from None
 
 
 def _http_cause(exc: urllib.error.HTTPError, body: bytes, authenticated: bool) -> str:

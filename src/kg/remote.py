@@ -4,14 +4,28 @@ Every failure becomes one ``EndpointError`` whose message names the endpoint and
 cause (cannot connect, HTTP status and the server's first line, timeout, malformed or
 truncated results, a partial result: HTTP 206, Virtuoso's ``X-SQL-State: S1TAT`` or an
 answer cut at ``X-SPARQL-MaxRows``), which the CLI prints as one line with exit code 2.
+
+**Retries.** A query is idempotent, so a transient failure is retried (``retrying``):
+HTTP 429, 500, 502, 503 and 504, and a connection reset or cut before the whole answer
+arrived, at most ``RETRIES`` times after the first attempt, waiting ``BACKOFF`` seconds
+before the first retry and twice as long before each next one (0.5, 1, 2 s), or what
+the server's ``Retry-After`` asks (seconds or an HTTP-date). The timeout is the budget
+of the whole request, retries and waits included: a wait that would end past it is not
+made, and the last error is reported. Not retried: a refused connection (nothing
+listens: a wrong URL, most likely), a timeout (the budget is spent), any other status,
+and an answer that arrived whole but is malformed or partial.
 """
 
 from __future__ import annotations
 
 import ast
+import email.utils
 import http.client
+import random
+import time
 import urllib.error
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlparse
 
 from kg import __version__
@@ -22,8 +36,19 @@ if TYPE_CHECKING:
 
     from kg.results import Result
 
-#: Seconds to wait for an endpoint, unless told otherwise.
+#: Seconds to wait for an endpoint, unless told otherwise: the budget of one request,
+#: its retries and the waits between them included.
 DEFAULT_TIMEOUT = 30.0
+#: Statuses that are retried (requests kg repeats are idempotent: queries, PUT).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Retries after the first attempt, at most.
+RETRIES = 3
+#: Seconds before the first retry, doubled before each next one (plus up to 10 %).
+BACKOFF = 0.5
+#: Bytes read at a time from an answer (the budget is checked between reads).
+_CHUNK = 65_536
+
+T = TypeVar("T")
 
 _GRAPH_TYPES = {
     "text/turtle": "turtle",
@@ -37,6 +62,81 @@ _GRAPH_TYPES = {
 
 class EndpointError(QueryError):
     """A remote endpoint could not answer, or answered something unusable."""
+
+
+class Transient(EndpointError):
+    """A failure that the same request may not meet again (``retrying`` repeats it);
+    ``retry_after``: the seconds the server asked to wait, if it did."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Budget:
+    """The seconds one request may take, retries included, counted from creation."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from ``Retry-After`` (RFC 9110: delay-seconds or an HTTP-date); None when
+    absent or unreadable, never negative."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def retrying(attempt: Callable[[float], T], budget: Budget) -> T:
+    """``attempt(seconds_left)`` until it returns, raises something not ``Transient``,
+    has been retried ``RETRIES`` times, or the next wait would pass the budget; the last
+    error is raised as an ``EndpointError`` saying how many attempts were made."""
+    made = 0
+    while True:
+        made += 1
+        try:
+            return attempt(max(budget.left(), 0.001))
+        except Transient as exc:
+            last = exc
+        if made > RETRIES:
+            raise EndpointError(f"{last} (gave up after {made} attempts)") from None
+        asked = last.retry_after
+        wait = (
+            asked if asked is not None else BACKOFF * 2 ** (made - 1) * (1 + random.random() / 10)
+        )
+        if wait >= budget.left():
+            why = f"the server asks to wait {asked:g} s" if asked is not None else "a retry"
+            raise EndpointError(
+                f"{last} ({made} attempt{'s' if made > 1 else ''}; {why} would pass the "
+                f"{budget.seconds:g} s timeout)"
+            ) from None
+        time.sleep(wait)
+
+
+def transient_oserror(exc: object) -> bool:
+    """A connection reset, aborted or closed mid-request: worth one more attempt."""
+    return isinstance(
+        exc,
+        ConnectionResetError
+        | ConnectionAbortedError
+        | BrokenPipeError
+        | http.client.RemoteDisconnected
+        | http.client.IncompleteRead,
+    )
 
 
 def check_endpoint(url: str) -> str:
@@ -56,50 +156,85 @@ def run_remote(text: str, form: str, endpoint: str, timeout: float | None = None
     """POST ``text`` to ``endpoint`` (SPARQL 1.1 Protocol) and read the answer.
 
     SELECT and ASK ask for SPARQL JSON results; CONSTRUCT and DESCRIBE for Turtle
-    (any RDF syntax the server picks is read).
+    (any RDF syntax the server picks is read). ``timeout`` (default ``DEFAULT_TIMEOUT``)
+    bounds the whole request, retries of transient failures included (module docstring).
     """
-    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
     check_endpoint(endpoint)
-    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    budget = Budget(DEFAULT_TIMEOUT if timeout is None else timeout)
+    body, content_type, headers = retrying(
+        lambda left: _attempt(text, form, endpoint, left, budget), budget
+    )
+    result = _read(body, content_type, form, endpoint)
+    _refuse_cut(result, headers, endpoint)
+    return result
+
+
+def _attempt(
+    text: str, form: str, endpoint: str, seconds: float, budget: Budget
+) -> tuple[bytes, str, Message]:
+    """One request: the body, its media type and the headers; ``Transient`` for what
+    ``retrying`` may repeat, ``EndpointError`` for the rest."""
+    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+
     client = SPARQLWrapper(endpoint, agent=f"kg/{__version__}")
     client.setQuery(text)
     # POST: a long parameter value must not turn into a URL too long for the server.
     client.setMethod(POST)
     client.setOnlyConneg(True)
     # setTimeout() truncates to int (0.5 would become 0, no timeout at all); the
-    # attribute goes to urlopen() as given.
+    # attribute goes to urlopen() as given: what is left of the budget.
     client.timeout = seconds  # type: ignore[assignment]
     client.setReturnFormat(JSON if form in ("SELECT", "ASK") else TURTLE)
+    whole = budget.seconds
     try:
         response = client.query().response
         content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
         _refuse_partial(response.getcode(), response.headers, endpoint)
-        body = response.read()
+        chunks = []
+        while chunk := response.read(_CHUNK):
+            chunks.append(chunk)
+            if budget.left() <= 0:
+                # A server trickling its answer: the socket timeout alone would not end it.
+                raise TimeoutError
+        body = b"".join(chunks)
+        missing = getattr(response, "length", None)
+        if missing:
+            # read(n) returns b"" at a closed connection even when Content-Length
+            # promised more (only read() with no size raises IncompleteRead).
+            raise http.client.IncompleteRead(body, missing)
+        return body, content_type, response.headers
+    except EndPointInternalError as exc:
+        # SPARQLWrapper turns a 500 into its own exception (its Retry-After is lost).
+        raise Transient(f"{endpoint}: {_http_cause(exc)}") from None
     except SPARQLWrapperException as exc:
         # SPARQLWrapper maps 400, 401, 404, 414 and 500 to its own exceptions.
         raise EndpointError(f"{endpoint}: {_http_cause(exc)}") from None
     except urllib.error.HTTPError as exc:
         body = exc.read() if exc.fp is not None else b""
         detail = f": {_one_line(body)}" if body.strip() else ""
-        raise EndpointError(f"{endpoint}: HTTP {exc.code} {exc.reason}{detail}") from None
+        message = f"{endpoint}: HTTP {exc.code} {exc.reason}{detail}"
+        if exc.code in RETRY_STATUSES:
+            raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
+        raise EndpointError(message) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise EndpointError(f"{endpoint}: no answer within {seconds:g} s (timeout)") from None
+            raise EndpointError(f"{endpoint}: no answer within {whole:g} s (timeout)") from None
+        if transient_oserror(exc.reason):
+            raise Transient(f"{endpoint}: connection failed: {_reason(exc.reason)}") from None
         raise EndpointError(f"{endpoint}: cannot connect: {_reason(exc.reason)}") from None
     except TimeoutError:
-        raise EndpointError(f"{endpoint}: no answer within {seconds:g} s (timeout)") from None
+        raise EndpointError(f"{endpoint}: no answer within {whole:g} s (timeout)") from None
     except http.client.IncompleteRead as exc:
-        raise EndpointError(
+        raise Transient(
             f"{endpoint}: truncated response ({len(exc.partial)} bytes received, "
             f"{exc.expected} more expected)"
         ) from None
     except (http.client.HTTPException, OSError) as exc:
-        raise EndpointError(f"{endpoint}: connection failed: {_reason(exc)}") from None
-    result = _read(body, content_type, form, endpoint)
-    _refuse_cut(result, response.headers, endpoint)
-    return result
+        message = f"{endpoint}: connection failed: {_reason(exc)}"
+        if transient_oserror(exc):
+            raise Transient(message) from None
+        raise EndpointError(message) from None
 
 
 def _refuse_partial(status: int | None, headers: Message, endpoint: str) -> None:
