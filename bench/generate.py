@@ -327,7 +327,10 @@ def integer(n: int) -> str:
 
 
 def decimal(value: float) -> str:
-    return typed(f"{value:.1f}", DECIMAL)
+    # The canonical spelling (XSD 1.1: no trailing zeros, no point for whole values),
+    # which every store keeps as written; Oxigraph would store "98.0" as "98".
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return typed(text if text not in ("", "-0") else "0", DECIMAL)
 
 
 def graph_iri(kind: str, slug: str) -> str:
@@ -1362,8 +1365,8 @@ def build_article(district: District, year: int, rate: float) -> Article:
                 )
             )
         ev.append((position, RDF_TYPE, _p("oa:TextPositionSelector")))
-        ev.append((position, _p("oa:start"), typed(str(at), f"{XSD}nonNegativeInteger")))
-        ev.append((position, _p("oa:end"), typed(str(to), f"{XSD}nonNegativeInteger")))
+        ev.append((position, _p("oa:start"), integer(at)))
+        ev.append((position, _p("oa:end"), integer(to)))
     return a
 
 

@@ -258,8 +258,8 @@ def render(slug: str) -> str:
             position,
             [
                 ("a", "oa:TextPositionSelector"),
-                ("oa:start", _n3(Literal(span.start, datatype=XSD.nonNegativeInteger))),
-                ("oa:end", _n3(Literal(span.end, datatype=XSD.nonNegativeInteger))),
+                ("oa:start", _n3(Literal(span.start, datatype=XSD.integer))),
+                ("oa:end", _n3(Literal(span.end, datatype=XSD.integer))),
             ],
         )
     out.append("}")
