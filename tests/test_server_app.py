@@ -436,6 +436,8 @@ def test_config_defaults_match_the_cli() -> None:
         "DEFAULT_MAX_BODY",
         "DEFAULT_THREADS",
         "DEFAULT_CACHE_SIZE",
+        "DEFAULT_REQUEST_TIMEOUT",
+        "DEFAULT_CONNECTION_LIMIT",
     ):
         assert getattr(cli_serve, name) == getattr(server, name)
     assert replace(ServerConfig(), port=1).update_token is None

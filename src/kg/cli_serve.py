@@ -17,6 +17,8 @@ DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_BODY = 1_048_576
 DEFAULT_THREADS = 8
 DEFAULT_CACHE_SIZE = 512
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_CONNECTION_LIMIT = 100
 
 
 @click.command()
@@ -67,6 +69,22 @@ DEFAULT_CACHE_SIZE = 512
     help="Requests answered at the same time.",
 )
 @click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_REQUEST_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client has to send a whole request, headers and body, from its first "
+    "byte (slower: 408 and disconnected).",
+)
+@click.option(
+    "--connection-limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONNECTION_LIMIT,
+    show_default=True,
+    help="Connections open at once; more wait to be accepted.",
+)
+@click.option(
     "--cache-size",
     type=click.IntRange(min=0),
     default=DEFAULT_CACHE_SIZE,
@@ -107,6 +125,8 @@ def serve(
     max_rows: int,
     max_body: int,
     threads: int,
+    request_timeout: float,
+    connection_limit: int,
     cache_size: int,
     allow_service: bool,
     allow_remote_from: bool,
@@ -149,6 +169,8 @@ def serve(
         threads=threads,
         cache_size=cache_size,
         public_url=public_url,
+        request_timeout=request_timeout,
+        connection_limit=connection_limit,
     )
     # Logs go to standard error: "listening on http://HOST:PORT/" (the port actually
     # bound, for --port 0), then one line per request (method, path, status, time).

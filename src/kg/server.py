@@ -53,6 +53,14 @@ DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one answer may hold
 DEFAULT_MAX_BODY = 1_048_576  # bytes of a request body
 DEFAULT_THREADS = 8
 DEFAULT_CACHE_SIZE = 512  # answers kept for repeated queries (0: no cache)
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (slow clients)
+DEFAULT_CONNECTION_LIMIT = 100  # connections open at once (more wait to be accepted)
+#: Fixed limits of the HTTP layer (waitress), chosen here rather than left implicit.
+MAX_HEADER_BYTES = 65_536  # request line and headers (more: 431)
+IDLE_TIMEOUT = 30  # seconds a kept-alive connection may send nothing (then closed)
+INBUF_OVERFLOW = 524_288  # bytes of a request body kept in memory (more: a temp file)
+OUTBUF_OVERFLOW = 1_048_576  # bytes of an answer kept in memory (more: a temp file)
+MAX_PARAMETERS = 1_000  # parameters in the URL, and fields of a form body (more: 400)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,10 @@ class ServerConfig:
     cache_size: int = DEFAULT_CACHE_SIZE
     # Where the server is reached from outside (behind a proxy); None: from the request.
     public_url: str | None = None
+    # A client that has not sent its whole request (headers and body) this long after
+    # its first byte gets 408 and is disconnected (slowloris).
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
 
 
 class HttpError(Exception):
@@ -156,6 +168,17 @@ def error_response(request: Request, status: int, message: str) -> Response:
     return Response(f"{message}\n", status=status, mimetype="text/plain")
 
 
+def _count_parameters(request: Request) -> None:
+    """HttpError 400 past ``MAX_PARAMETERS`` in the URL or a form body (werkzeug caps
+    only multipart forms); counted on the raw bytes, before anything is parsed."""
+    where = {"URL": request.query_string}
+    if request.mimetype == "application/x-www-form-urlencoded":
+        where["form body"] = request.get_data(cache=True)
+    for name, raw in where.items():
+        if raw.count(b"&") >= MAX_PARAMETERS:
+            raise HttpError(400, f"more than {MAX_PARAMETERS} parameters in the {name}")
+
+
 class App:
     """The WSGI application."""
 
@@ -174,6 +197,7 @@ class App:
             )
         adapter = self.map.bind_to_environ(request.environ)
         try:
+            _count_parameters(request)
             if request.method == "OPTIONS":
                 # Which methods a path takes (and, with --cors-origin, the preflight).
                 allowed = sorted(set(adapter.allowed_methods()) | {"OPTIONS"})
@@ -255,6 +279,66 @@ class _Stop(Exception):
     """SIGTERM or SIGINT: stop serving."""
 
 
+def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
+    """A waitress channel whose own errors (400, 413, 431, and 408 for a request not
+    received in time) are one line of text like the application's, and a maintenance
+    step that answers 408 to requests still arriving after ``request_timeout``."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+    from waitress.utilities import BadRequest
+
+    class RequestTimeout(BadRequest):  # type: ignore[misc]
+        code = 408
+        reason = "Request Timeout"
+
+    class OneLineErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            error: Any = self.request.error
+            detail = " ".join(str(error.body).split())
+            body = f"{error.reason}: {detail}\n".encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "text/plain; charset=utf-8"))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class Channel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = OneLineErrorTask
+        request: Any  # the request being received (waitress's)
+        request_began: float | None = None
+
+        def received(self, data: bytes) -> bool:
+            current: Any = self.request
+            if data and current is None:
+                self.request_began = time.monotonic()
+            done: bool = super().received(data)
+            current = self.request
+            if current is None:  # every request received is complete
+                self.request_began = None
+            return done
+
+        def time_out_request(self, now: float) -> None:
+            """Called on the server's thread, as ``received``: a request that has been
+            arriving for too long becomes a 408 answered by the task threads."""
+            with self.requests_lock:
+                request: Any = self.request
+                began = self.request_began
+                if request is None or began is None or now - began < request_timeout:
+                    return
+                if self.requests or self.will_close or self.close_when_flushed:
+                    return
+                request.error = RequestTimeout(
+                    f"the request was not received within {request_timeout:g} s"
+                )
+                request.completed = True
+                self.request = None
+                self.request_began = None
+                self.requests.append(request)
+                self.server.add_task(self)
+
+    return Channel, RequestTimeout
+
+
 def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
     """Load the data, then answer HTTP requests until SIGTERM or SIGINT (Ctrl-C).
 
@@ -271,12 +355,31 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
         threads=config.threads,
         max_request_body_size=config.max_body,
         # Header floods: waitress answers 431 past this many bytes of headers.
-        max_request_header_size=65_536,
-        # Slow clients: a connection that sends nothing for this long is closed.
-        channel_timeout=max(30, int(config.timeout) + 10),
+        max_request_header_size=MAX_HEADER_BYTES,
+        # An idle kept-alive connection is closed after this long (a request being
+        # answered is not idle).
+        channel_timeout=IDLE_TIMEOUT,
+        # Connections past the limit wait in the listen backlog until one closes.
+        connection_limit=config.connection_limit,
+        inbuf_overflow=INBUF_OVERFLOW,
+        outbuf_overflow=OUTBUF_OVERFLOW,
+        # How often idle connections and slow requests are looked for (seconds).
+        cleanup_interval=1,
         ident="kg",
         clear_untrusted_proxy_headers=True,
     )
+    channel_class, _ = _waitress_classes(config.request_timeout)
+    server.channel_class = channel_class
+    idle_cleanup = server.maintenance
+
+    def maintenance(now: float) -> None:
+        idle_cleanup(now)
+        moment = time.monotonic()
+        for channel in list(server.active_channels.values()):
+            if isinstance(channel, channel_class):
+                channel.time_out_request(moment)
+
+    server.maintenance = maintenance
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)
     ]

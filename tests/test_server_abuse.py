@@ -1,0 +1,267 @@
+"""``kg serve`` under abuse (issue 7, item 4): a real server (tests/serve_helper.py) gets
+hostile requests over raw sockets while a well-formed client keeps querying it.
+
+Each case shows: the hostile request is answered with a 4xx or 5xx status and a
+one-line message within its limit, and, during it, every answer the well-formed client
+gets (in a thread) is the correct one and comes within ``GOOD_BOUND`` seconds. Updates
+without a token or with a wrong one change nothing (the quad count before and after).
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from serve_helper import kg_server_factory  # noqa: F401 (fixture)
+
+TIMEOUT = 2  # --timeout of the server under test
+REQUEST_TIMEOUT = 3  # --request-timeout
+GOOD_BOUND = 1.5  # seconds one well-formed query may take during an abuse case
+GOOD_QUERY = "SELECT ?s WHERE { GRAPH ?g { ?s a kgo:Count } } ORDER BY ?s LIMIT 3 OFFSET %d"
+
+
+@pytest.fixture(scope="module")
+def server(kg_server_factory: Callable[..., str]) -> str:  # noqa: F811
+    return kg_server_factory("--timeout", str(TIMEOUT), "--request-timeout", str(REQUEST_TIMEOUT))
+
+
+def _get(url: str, timeout: float = 10) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        body: bytes = response.read()
+        return body
+
+
+def _select(base: str, text: str) -> list[str]:
+    body = _get(f"{base}/sparql?query={urllib.parse.quote(text)}")
+    rows = json.loads(body)["results"]["bindings"]
+    return [row["s"]["value"] for row in rows]
+
+
+class GoodClient(threading.Thread):
+    """Queries the server in a loop until stopped; records each answer's delay and
+    whether it was the expected one."""
+
+    def __init__(self, base: str, expected: dict[int, list[str]]) -> None:
+        super().__init__(daemon=True)
+        self.base, self.expected = base, expected
+        self.delays: list[float] = []
+        self.wrong: list[str] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        i = 0
+        while not self.stop.is_set():
+            offset = i % len(self.expected)
+            started = time.monotonic()
+            try:
+                got = _select(self.base, GOOD_QUERY % offset)
+            except Exception as exc:  # any failure is a wrong answer
+                self.wrong.append(f"{type(exc).__name__}: {exc}")
+            else:
+                if got != self.expected[offset]:
+                    self.wrong.append(f"offset {offset}: {got}")
+            self.delays.append(time.monotonic() - started)
+            i += 1
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def good_client(server: str) -> Iterator[GoodClient]:
+    expected = {offset: _select(server, GOOD_QUERY % offset) for offset in range(3)}
+    assert all(expected.values())
+    client = GoodClient(server, expected)
+    client.start()
+    time.sleep(0.2)
+    yield client
+    client.stop.set()
+    client.join(timeout=30)
+    assert not client.wrong, client.wrong[:3]
+    assert len(client.delays) >= 2
+    assert max(client.delays) < GOOD_BOUND, max(client.delays)
+
+
+def _request(method: str, target: str, headers: list[tuple[str, str]], body: bytes = b"") -> bytes:
+    head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+    if body:
+        head += f"Content-Length: {len(body)}\r\n"
+    return head.encode("latin-1") + b"\r\n" + body
+
+
+def _exchange(base: str, data: bytes, trickle: float = 0.0) -> tuple[int, bytes, float]:
+    """Send ``data`` on a new connection (one byte every ``trickle`` seconds if given,
+    else 16 KiB at a time), stopping early if the server answers first, as a browser
+    or curl does; the status, the body and the seconds until the answer ended."""
+    port = int(base.rsplit(":", 1)[1])
+    step = 1 if trickle else 16_384
+    started = time.monotonic()
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        try:
+            for i in range(0, len(data), step):
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server answered before the request was whole
+                sock.sendall(data[i : i + step])
+                if trickle:
+                    time.sleep(trickle)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading: its answer is what counts
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass  # closed with part of the request unread: what arrived is the answer
+    elapsed = time.monotonic() - started
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head, "no answer"
+    status = int(head.split(b" ", 2)[1])
+    return status, body, elapsed
+
+
+def _query(text: str) -> bytes:
+    return _request("GET", "/sparql?query=" + urllib.parse.quote(text), [])
+
+
+CARTESIAN = (
+    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s2 ?p2 ?o2 } "
+    "GRAPH ?c { ?s3 ?p3 ?o3 } }"
+)
+NESTED = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+SPARQL_QUERY = [("Content-Type", "application/sparql-query")]
+FORM = [("Content-Type", "application/x-www-form-urlencoded")]
+
+# name -> (request bytes, expected status, seconds the answer may take)
+CASES: dict[str, tuple[bytes, int, float]] = {
+    "oversized-body": (_request("POST", "/sparql", SPARQL_QUERY, b"#" * 2_000_000), 413, 2),
+    "oversized-chunked-body": (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+        + (b"100000\r\n" + b"#" * 0x100000 + b"\r\n") * 2
+        + b"0\r\n\r\n",
+        413,
+        2,
+    ),
+    "5000-url-parameters": (
+        _request("GET", "/sparql?" + "&".join(f"p{i}=1" for i in range(5000)) + "&query=ASK{}", []),
+        400,
+        1,
+    ),
+    "20000-url-parameters": (
+        _request("GET", "/sparql?" + "&".join(f"p{i}=1" for i in range(20000)), []),
+        431,
+        1,
+    ),
+    "100000-form-fields": (
+        _request("POST", "/sparql", FORM, ("a=1&" * 100_000 + "query=ASK{}").encode()),
+        400,
+        2,
+    ),
+    "5000-nested-groups": (_query(NESTED), 400, 2),
+    "5000-nested-groups-post": (_request("POST", "/sparql", SPARQL_QUERY, NESTED.encode()), 400, 2),
+    "cartesian-product": (_query(CARTESIAN), 503, TIMEOUT + 1.5),
+    "malformed-percent-encoding": (_request("GET", "/sparql?query=ASK%20%7B%ZZ%7D%", []), 400, 1),
+    "wrong-content-type": (
+        _request("POST", "/sparql", [("Content-Type", "image/png")], b"\x89PNG"),
+        415,
+        1,
+    ),
+    "no-content-type": (_request("POST", "/sparql", [], b"ASK {}"), 415, 1),
+    "wrong-charset": (
+        _request(
+            "POST",
+            "/sparql",
+            [("Content-Type", "application/sparql-query; charset=latin-1")],
+            b"ASK {}",
+        ),
+        415,
+        1,
+    ),
+    "10000-headers": (
+        _request("GET", "/health", [(f"X-H{i}", "v") for i in range(10_000)]),
+        431,
+        1,
+    ),
+    "1MB-header": (_request("GET", "/health", [("X-Big", "a" * 1_000_000)]), 431, 2),
+    "nul-in-query": (_query("ASK { }\x00"), 400, 1),
+    "nul-in-iri": (_query("ASK { <urn:a\x00b> ?p ?o }"), 400, 1),
+    "invalid-utf8-url": (_request("GET", "/sparql?query=ASK%20%7B%7D%FF%FE", []), 400, 1),
+    "invalid-utf8-body": (_request("POST", "/sparql", SPARQL_QUERY, b"ASK { } \xff\xfe"), 400, 1),
+    "invalid-utf8-form": (_request("POST", "/sparql", FORM, b"query=ASK%20%7B%7D%FF"), 400, 1),
+    "garbage-request-line": (b"\x16\x03\x01 not http\r\n\r\n", 400, 1),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_abuse_gets_one_line_4xx_5xx_while_others_are_answered(
+    case: str, server: str, good_client: GoodClient
+) -> None:
+    data, status, limit = CASES[case]
+    got, body, elapsed = _exchange(server, data)
+    assert got == status, body[:300]
+    text = body.decode("utf-8")
+    assert text.endswith("\n") and text.count("\n") == 1 and len(text) < 1000, text[:300]
+    assert "Traceback" not in text
+    assert elapsed < limit, elapsed
+
+
+def test_slowloris_gets_408_at_the_request_timeout(server: str, good_client: GoodClient) -> None:
+    # Headers one byte every 0.25 s (a real slowloris sends one a second or slower; the
+    # server's clock runs from the first byte either way).
+    data = _request("GET", "/health", [("X-Slow", "x" * 40)])
+    got, body, elapsed = _exchange(server, data, trickle=0.25)
+    assert got == 408
+    assert (
+        body
+        == f"Request Timeout: the request was not received within {REQUEST_TIMEOUT} s\n".encode()
+    )
+    assert REQUEST_TIMEOUT <= elapsed < REQUEST_TIMEOUT + 1.5
+
+
+def test_many_slow_clients_do_not_block_a_good_one(server: str, good_client: GoodClient) -> None:
+    # 50 connections that each sent half a request line and wait: waitress reads them
+    # without a thread each; the good client goes on being answered.
+    port = int(server.rsplit(":", 1)[1])
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    try:
+        for sock in socks:
+            sock.sendall(b"GET /sparql?query=ASK")
+        time.sleep(1.5)
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def _quads(base: str) -> int:
+    return int(_get(f"{base}/health").split()[1])
+
+
+TOKEN = "a-test-token-of-32-characters-00"
+INSERT = "INSERT DATA { GRAPH <urn:x-test:g> { <urn:x-test:a> <urn:x-test:b> 'c' } }"
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong-token-wrong-token-00", "Basic YTpi", f"Bearer {TOKEN}x"]
+)
+def test_updates_without_the_right_token_change_nothing(
+    kg_server_factory: Callable[..., str],  # noqa: F811
+    authorization: str | None,
+) -> None:
+    for base, refused in (
+        (kg_server_factory(), 403),  # read-only
+        (kg_server_factory(env={"KG_UPDATE_TOKEN": TOKEN}), 401),
+    ):
+        before = _quads(base)
+        headers = [("Content-Type", "application/sparql-update")]
+        if authorization:
+            headers.append(("Authorization", authorization))
+        got, body, _ = _exchange(base, _request("POST", "/update", headers, INSERT.encode()))
+        assert got == refused, body
+        assert _quads(base) == before
