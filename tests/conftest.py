@@ -3,6 +3,7 @@ shipped data loaded with the default loader."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from rdflib import Dataset
 
 from kg import paths
 from kg.load import load
+from kg.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -34,6 +36,15 @@ def shipped_dataset() -> Dataset:
     if not paths.default_sources():
         pytest.skip("no shipped ontology or data yet")
     return load()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    """A persistent Oxigraph store (kg.store) holding the shipped data, for the session."""
+    store = OxigraphStore(tmp_path_factory.mktemp("store") / "kg")
+    store.load()
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session", params=["fixture", "shipped"])

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from kg import __version__
-from kg.cli_options import output_option
+from kg.cli_options import load_dataset, output_option, store_option
 from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
 
 EXPORT_FORMATS = ("turtle", "json-ld", "nt", "nquads", "trig", "xml")
@@ -142,6 +142,7 @@ def cli() -> None:
 @shapes_option
 @checks_option
 @engine_option
+@store_option
 def validate(
     paths: tuple[str, ...],
     fmt: str,
@@ -149,16 +150,17 @@ def validate(
     shapes: str | None,
     checks_dir: str | None,
     engine: str,
+    store: str | None,
 ) -> None:
     """Validate data against the SHACL shapes and the SPARQL checks.
 
     Both engines give the same results; turbo is several times faster.
     Exits 0 if the data conforms, 1 if it does not, 2 on error.
     """
-    from kg.load import load
     from kg.validate import validate as run
 
-    result = run(load(_sources(paths)), shapes=shapes, checks_dir=checks_dir, engine=engine)
+    data = load_dataset(store, _sources(paths))
+    result = run(data, shapes=shapes, checks_dir=checks_dir, engine=engine)
     report = result.text() if fmt == "text" else result.to_turtle()
     _emit(report.encode("utf-8"), output)
     if not result.conforms:
@@ -178,12 +180,12 @@ def validate(
     "quad formats (trig, nquads, json-ld) keep them.",
 )
 @output_option
-def export(paths: tuple[str, ...], fmt: str, output: str) -> None:
+@store_option
+def export(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> None:
     """Serialise the data in one RDF format, byte for byte reproducibly."""
     from kg.export import export as run
-    from kg.load import load
 
-    _emit(run(load(_sources(paths)), fmt), output)
+    _emit(run(load_dataset(store, _sources(paths)), fmt), output)
 
 
 @cli.command()
@@ -197,12 +199,12 @@ def export(paths: tuple[str, ...], fmt: str, output: str) -> None:
     help="Output format.",
 )
 @output_option
-def stats(paths: tuple[str, ...], fmt: str, output: str) -> None:
+@store_option
+def stats(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> None:
     """Count triples per named graph and instances per class."""
-    from kg.load import load
     from kg.stats import stats as run
 
-    result = run(load(_sources(paths)))
+    result = run(load_dataset(store, _sources(paths)))
     _emit((result.text() if fmt == "text" else result.to_json()).encode("utf-8"), output)
 
 
@@ -219,7 +221,14 @@ def stats(paths: tuple[str, ...], fmt: str, output: str) -> None:
 )
 @shapes_option
 @checks_option
-def build(paths: tuple[str, ...], out_dir: str, shapes: str | None, checks_dir: str | None) -> None:
+@store_option
+def build(
+    paths: tuple[str, ...],
+    out_dir: str,
+    shapes: str | None,
+    checks_dir: str | None,
+    store: str | None,
+) -> None:
     """Validate the data (default: the shipped data), then write it in every format.
 
     Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
@@ -227,9 +236,9 @@ def build(paths: tuple[str, ...], out_dir: str, shapes: str | None, checks_dir: 
     printed and the exit code is 1.
     """
     from kg.build import build as run
-    from kg.load import load
 
-    result = run(out_dir, load(_sources(paths)), shapes=shapes, checks_dir=checks_dir)
+    data = load_dataset(store, _sources(paths))
+    result = run(out_dir, data, shapes=shapes, checks_dir=checks_dir)
     if not result.ok:
         click.echo(result.validation.text(), nl=False)
         _exit(EXIT_NONCONFORMING)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 output_option = click.option(
@@ -12,3 +14,33 @@ output_option = click.option(
     metavar="FILE",
     help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
 )
+
+store_option = click.option(
+    "--store",
+    "store",
+    envvar="KG_STORE",
+    show_envvar=True,
+    default=None,
+    metavar="SPEC",
+    help="Where the data is held: memory (rdflib, the default) or oxigraph:PATH (a "
+    "persistent Oxigraph store in the folder PATH, loaded once and reloaded only when the "
+    "source files change; pip install 'kg[oxigraph]').",
+)
+
+
+def load_dataset(store: str | None, sources: list[str] | None) -> Any:
+    """The data of ``sources`` (None: the shipped data) as an rdflib Dataset, held in the
+    store ``store`` names (None: $KG_STORE or memory): parsed by kg.load in memory, or
+    read back from an Oxigraph store that is loaded first when it does not hold them."""
+    from kg.store import open_store, store_spec
+
+    if store_spec(store) == "memory":
+        from kg.load import load
+
+        return load(sources)
+    opened = open_store(store)
+    try:
+        opened.load(sources)
+        return opened.dataset()
+    finally:
+        opened.close()

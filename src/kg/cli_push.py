@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from kg.cli_options import load_dataset, store_option
 from kg.cli_query import timeout_option
 from kg.errors import EXIT_NONCONFORMING
 
@@ -60,6 +61,7 @@ data_option = click.option(
 )
 @timeout_option
 @data_option
+@store_option
 def push(
     endpoint: str,
     graph_store: str | None,
@@ -68,6 +70,7 @@ def push(
     auth: str,
     timeout: float | None,
     sources: tuple[str, ...],
+    store: str | None,
 ) -> None:
     """Load the graph into a triple store, one named graph per source graph, and verify.
 
@@ -80,11 +83,10 @@ def push(
     than was sent, 2 error (bad option, the store refuses or cannot be reached; one line
     naming the URL, the graph and the cause).
     """
-    from kg.load import load
     from kg.push import push as run
 
     report = run(
-        load(list(sources) or None),
+        load_dataset(store, list(sources) or None),
         endpoint,
         graph_store=graph_store,
         user=user,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli_options import output_option
+from kg.cli_options import output_option, store_option
 from kg.errors import InputError
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
@@ -149,6 +149,7 @@ def show(name: str) -> None:
 @endpoint_option
 @timeout_option
 @data_option
+@store_option
 @output_option
 def run(
     name: str,
@@ -158,6 +159,7 @@ def run(
     endpoint: str | None,
     timeout: float | None,
     sources: tuple[str, ...],
+    store: str | None,
     output: str,
 ) -> None:
     """Run a stored query on the embedded store or on --endpoint.
@@ -167,6 +169,7 @@ def run(
     """
     from kg import queries
     from kg.results import check_format
+    from kg.store import store_spec
 
     stored = queries.get(name)
     if fmt is not None:
@@ -179,6 +182,7 @@ def run(
         endpoint=endpoint,
         timeout=timeout,
         sources=list(sources) or None,
+        store=store_spec(store),
     )
     _write(result, fmt, output)
 
@@ -190,6 +194,7 @@ def run(
 @endpoint_option
 @timeout_option
 @data_option
+@store_option
 @output_option
 def sparql(
     source: str,
@@ -198,6 +203,7 @@ def sparql(
     endpoint: str | None,
     timeout: float | None,
     sources: tuple[str, ...],
+    store: str | None,
     output: str,
 ) -> None:
     """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
@@ -208,6 +214,7 @@ def sparql(
     """
     from kg import queries
     from kg.results import check_format
+    from kg.store import store_spec
 
     if source == "-":
         text = sys.stdin.read()
@@ -223,7 +230,12 @@ def sparql(
         check_format(fmt, stored.form)
     values = parse_params(params)
     result = queries.run(
-        stored, values, endpoint=endpoint, timeout=timeout, sources=list(sources) or None
+        stored,
+        values,
+        endpoint=endpoint,
+        timeout=timeout,
+        sources=list(sources) or None,
+        store=store_spec(store),
     )
     _write(result, fmt, output)
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from kg.results import Result
+    from kg.store import KgStore
 
 # grlc's variable matcher (grlc.gquery.get_parameters), verbatim, so that the two
 # read the same parameters from the same text.
@@ -561,17 +562,47 @@ def run(
     timeout: float | None = None,
     sources: Sequence[str | Path] | None = None,
     data: Dataset | None = None,
+    store: KgStore | str | None = None,
 ) -> Result:
     """Run a stored query: locally, or on ``endpoint`` when one is given.
 
-    The values are checked first; nothing is loaded or sent before they pass.
+    Locally means the embedded rdflib store, unless ``store`` names another: a
+    ``kg.store.KgStore`` is queried as it is (load it first; ``sources`` must then be
+    None), a store setting (``"memory"``, ``"oxigraph:PATH"``) is opened, loaded with
+    ``sources`` (default: the shipped data; a no-op when an Oxigraph store holds them
+    already) and closed again. The values are checked first; nothing is loaded or sent
+    before they pass.
     """
     terms = bindings(query, values, lang)
     if endpoint is not None:
         from kg.remote import run_remote
 
         return run_remote(with_values(query.text, terms), query.form, endpoint, timeout)
+    if store is not None and not (isinstance(store, str) and store.strip() == "memory"):
+        return run_on_store(query.text, terms, store, sources)
     return run_local(query.text, terms, sources, data)
+
+
+def run_on_store(
+    text: str,
+    terms: Mapping[str, Identifier] | None,
+    store: KgStore | str,
+    sources: Sequence[str | Path] | None = None,
+) -> Result:
+    """Run ``text`` on ``store``: a KgStore as it is, or a store setting opened, loaded
+    with ``sources`` and closed."""
+    if not isinstance(store, str):
+        if sources is not None:
+            raise InputError("give the data to the store (KgStore.load), not to the query")
+        return store.query(text, terms)
+    from kg.store import open_store
+
+    opened = open_store(store)
+    try:
+        opened.load(sources)
+        return opened.query(text, terms)
+    finally:
+        opened.close()
 
 
 def run_text(
@@ -582,10 +613,19 @@ def run_text(
     timeout: float | None = None,
     sources: Sequence[str | Path] | None = None,
     data: Dataset | None = None,
+    store: KgStore | str | None = None,
 ) -> Result:
     """Run ad-hoc SPARQL; undeclared project prefixes are declared for it."""
     query = parse(with_prefixes(text), name="query")
-    return run(query, values, endpoint=endpoint, timeout=timeout, sources=sources, data=data)
+    return run(
+        query,
+        values,
+        endpoint=endpoint,
+        timeout=timeout,
+        sources=sources,
+        data=data,
+        store=store,
+    )
 
 
 # -- expected results ------------------------------------------------------------------

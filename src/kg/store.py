@@ -1,0 +1,495 @@
+"""Where the data is held: a store setting, ``memory`` (the default) or ``oxigraph:PATH``.
+
+``open_store(spec)`` returns a ``KgStore``; ``spec`` None means ``$KG_STORE``, and an
+unset or empty variable means ``memory``. Every command that reads data takes
+``--store SPEC`` (``kg.cli_options.store_option``), which wins over the variable.
+
+* ``memory``: rdflib in memory, as kg always was. ``load`` parses the files with
+  ``kg.load``; nothing persists.
+* ``oxigraph:PATH``: a persistent Oxigraph store (pyoxigraph, the ``kg[oxigraph]``
+  extra) in the folder PATH: the database in ``PATH/oxigraph/`` and what it holds in
+  ``PATH/kg-store.json``. ``load`` parses the files with Oxigraph's own parsers
+  (``bulk_load``) under the named-graph rules of ``kg.load`` (a triple file goes into
+  ``kg.load.graph_for_file``; a triple in the default graph of a TriG or N-Quads file
+  is an error). JSON-LD and RDF/XML go through ``kg.load`` (it inlines local JSON-LD
+  contexts and refuses DTDs) and are added as parsed.
+
+  The manifest records every source file (absolute path, size, modification time in
+  nanoseconds), the number of quads and the pyoxigraph version. ``load`` with the same
+  files, unchanged, does nothing; any difference (a file added, removed, edited or
+  touched; another pyoxigraph) clears the store and loads again, replacing everything.
+  A load that fails leaves the store empty and without a manifest, so that the next
+  command loads again.
+
+Queries bind parameter values as terms (``initBindings`` on rdflib; on Oxigraph a
+custom function returns them, see ``OxigraphStore.raw_query``), never pasted into the
+text; SERVICE and FROM are refused
+on both stores; answers are ``kg.results.Result`` with rdflib terms, so that the same
+writers serve both.
+
+Oxigraph stores literals of XSD datatypes in canonical form (``"98.0"^^xsd:decimal``
+is read back as ``"98"``, ``xsd:nonNegativeInteger`` as ``xsd:integer``); the shipped
+data is written in forms that every store keeps as they are (README, "Stores"), and
+``tests/test_store.py`` checks that the data read back from Oxigraph is the data loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from kg.errors import InputError, KgError, QueryError
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+    from rdflib.term import Identifier, Node
+
+    from kg.results import Result
+
+#: The environment variable the store setting falls back to.
+STORE_VARIABLE = "KG_STORE"
+DEFAULT_SPEC = "memory"
+#: The file in an Oxigraph store folder that records what was loaded.
+MANIFEST = "kg-store.json"
+_MANIFEST_FORMAT = 1
+_EXTRA = "pip install 'kg[oxigraph]'"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: kg.load's parser names that Oxigraph parses itself (the others go through kg.load).
+_OXIGRAPH_FORMATS = ("turtle", "nt", "nquads", "trig")
+
+
+@runtime_checkable
+class KgStore(Protocol):
+    """The data, held somewhere: what the commands, the API and ``kg serve`` use."""
+
+    spec: str
+
+    def load(self, sources: Sequence[str | Path] | None = None) -> None:
+        """Hold ``sources`` (default: the shipped data), replacing what was held."""
+
+    def query(self, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
+        """Run SPARQL ``text`` with ``terms`` (variable name -> term) bound."""
+
+    def dataset(self) -> Dataset:
+        """The data as an rdflib Dataset (for export, validation, statistics)."""
+
+    def __len__(self) -> int:
+        """The number of quads held."""
+
+    def close(self) -> None:
+        """Release the store (an Oxigraph folder is locked while open)."""
+
+
+def store_spec(spec: str | None = None) -> str:
+    """The store setting: ``spec``, else ``$KG_STORE``, else ``memory``."""
+    if spec is None or not spec.strip():
+        spec = os.environ.get(STORE_VARIABLE, "").strip() or DEFAULT_SPEC
+    return spec.strip()
+
+
+def open_store(spec: str | None = None) -> KgStore:
+    """The store ``spec`` names: ``memory`` or ``oxigraph:PATH`` (None: ``$KG_STORE`` or
+    ``memory``). InputError for anything else; KgError naming the extra when pyoxigraph
+    is not installed."""
+    spec = store_spec(spec)
+    if spec == "memory":
+        return MemoryStore()
+    kind, sep, where = spec.partition(":")
+    if kind == "oxigraph":
+        if not sep or not where:
+            raise InputError("--store oxigraph:PATH needs a folder, e.g. oxigraph:.kg-store")
+        return OxigraphStore(Path(where).expanduser())
+    raise InputError(f"unknown store {spec!r} (known: memory, oxigraph:PATH)")
+
+
+def _source_files(sources: Sequence[str | Path] | None) -> list[Path]:
+    from kg import paths
+
+    if sources is None:
+        return paths.default_sources()
+    from kg.load import expand
+
+    return expand(sources)
+
+
+# -- memory ------------------------------------------------------------------------------
+
+
+class MemoryStore:
+    """rdflib in memory. Until ``load`` is called it holds the shipped data, parsed once
+    per process and shared with ``kg.queries`` (``kg.queries.dataset``)."""
+
+    spec = "memory"
+
+    def __init__(self, data: Dataset | None = None) -> None:
+        self._data = data
+
+    def load(self, sources: Sequence[str | Path] | None = None) -> None:
+        from kg.load import load
+
+        self._data = load(list(sources) if sources is not None else None)
+
+    def dataset(self) -> Dataset:
+        if self._data is None:
+            from kg.queries import dataset
+
+            return dataset()
+        return self._data
+
+    def query(self, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
+        from kg.queries import run_local
+
+        return run_local(text, terms, data=self.dataset())
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.dataset().quads((None, None, None, None)))
+
+    def close(self) -> None:
+        self._data = None
+
+
+# -- oxigraph ----------------------------------------------------------------------------
+
+
+def _pyoxigraph() -> Any:
+    try:
+        import pyoxigraph
+    except ImportError:
+        raise KgError(f"--store oxigraph needs pyoxigraph: {_EXTRA}") from None
+    return pyoxigraph
+
+
+class OxigraphStore:
+    """A persistent Oxigraph store in a folder (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.spec = f"oxigraph:{path}"
+        ox = _pyoxigraph()
+        if path.exists() and not path.is_dir():
+            raise InputError("--store oxigraph:PATH: not a folder", path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(path / "oxigraph"))
+        except OSError as exc:
+            raise InputError(f"cannot open the Oxigraph store: {exc}", path) from None
+        self._ox = ox
+        self._prefixes: dict[str, str] | None = None
+
+    # -- loading ---------------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST
+
+    def manifest(self) -> dict[str, Any] | None:
+        """What the store holds, as recorded when it was loaded (None: nothing known)."""
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _wanted(self, files: list[Path]) -> dict[str, Any]:
+        entries = []
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror or exc}", file) from None
+            entries.append(
+                {"path": str(file.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            )
+        return {
+            "format": _MANIFEST_FORMAT,
+            "pyoxigraph": getattr(self._ox, "__version__", "?"),
+            "sources": entries,
+        }
+
+    def is_current(self, sources: Sequence[str | Path] | None = None) -> bool:
+        """Whether the store holds exactly ``sources`` as they are now on disk."""
+        return self._current(self._wanted(_source_files(sources)))
+
+    def _current(self, wanted: dict[str, Any]) -> bool:
+        held = self.manifest()
+        if held is None:
+            return False
+        return all(held.get(k) == v for k, v in wanted.items())
+
+    def load(self, sources: Sequence[str | Path] | None = None) -> None:
+        """Hold ``sources`` (default: the shipped data): nothing to do when the store
+        holds them unchanged, else clear the store and load them all."""
+        files = _source_files(sources)
+        wanted = self._wanted(files)
+        if self._current(wanted):
+            return
+        self.manifest_path.unlink(missing_ok=True)
+        self._store.clear()
+        try:
+            for file in files:
+                self._load_file(file)
+            self._store.flush()
+        except BaseException:
+            self._store.clear()
+            raise
+        wanted["quads"] = len(self._store)
+        from kg.export import write_atomic
+
+        text = json.dumps(wanted, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(self.manifest_path, text.encode("utf-8"))
+
+    def _load_file(self, path: Path) -> None:
+        from kg.load import graph_for_file, rdf_format
+
+        ox = self._ox
+        fmt = rdf_format(path)
+        if fmt not in _OXIGRAPH_FORMATS:
+            self._load_with_rdflib(path)
+            return
+        formats = {
+            "turtle": ox.RdfFormat.TURTLE,
+            "nt": ox.RdfFormat.N_TRIPLES,
+            "nquads": ox.RdfFormat.N_QUADS,
+            "trig": ox.RdfFormat.TRIG,
+        }
+        quads = fmt in ("trig", "nquads")
+        target = None if quads else ox.NamedNode(str(graph_for_file(path)))
+        try:
+            self._store.bulk_load(
+                path=str(path),
+                format=formats[fmt],
+                base_iri=path.resolve().as_uri(),
+                to_graph=target,
+            )
+        except SyntaxError as exc:
+            raise InputError(f"bad {fmt} syntax: {_first_line(exc)}", path) from None
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot load: {_first_line(exc)}", path) from None
+        if quads:
+            stray = sum(
+                1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            )
+            if stray:
+                raise InputError(
+                    f"{stray} triple(s) in the default graph; "
+                    "every triple of a TriG or N-Quads file must be in a named graph",
+                    path,
+                )
+
+    def _load_with_rdflib(self, path: Path) -> None:
+        from kg.load import load_file, new_dataset
+
+        scratch = new_dataset()
+        load_file(scratch, path)
+        self._store.bulk_extend(
+            self._ox.Quad(self.to_ox(s), self.to_ox(p), self.to_ox(o), self.to_ox(g))  # type: ignore[arg-type]
+            for s, p, o, g in scratch.quads((None, None, None, None))
+        )
+
+    # -- terms -----------------------------------------------------------------------
+
+    def to_ox(self, term: Node) -> Any:
+        """The pyoxigraph term for an rdflib term."""
+        from rdflib import BNode, Literal, URIRef
+
+        ox = self._ox
+        if isinstance(term, URIRef):
+            return ox.NamedNode(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term))
+        raise KgError(f"cannot put {term!r} into an Oxigraph store")
+
+    # -- queries ---------------------------------------------------------------------
+
+    def query(self, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
+        from kg import sparql_text
+        from kg.queries import _local_refusals
+
+        _local_refusals(text)
+        form = sparql_text.shape(text).form
+        return to_result(self.raw_query(text, terms), form)
+
+    def raw_query(
+        self,
+        text: str,
+        terms: Mapping[str, Identifier] | None = None,
+        **options: Any,
+    ) -> Any:
+        """pyoxigraph's answer to ``text`` with ``terms`` bound; QueryError for a syntax
+        error or a failure.
+
+        pyoxigraph's ``substitutions`` only bind variables of the top-level SELECT
+        projection (not ``SELECT *``, not ASK or CONSTRUCT), and a stored query's
+        parameters rarely are, so the values are bound by ``bind_text``: the query gets
+        ``BIND(<urn:x-kg:parameter>("NAME") AS ?NAME)`` as the first element of its
+        outermost WHERE group, and that custom function returns the term from Python.
+        No value is ever written into the query text.
+        """
+        ox = self._ox
+        functions = {}
+        if terms:
+            values = {name: self.to_ox(term) for name, term in terms.items()}
+            text = bind_text(text, list(values))
+
+            def parameter(name: Any) -> Any:
+                return values.get(getattr(name, "value", ""))
+
+            functions[ox.NamedNode(PARAMETER_FUNCTION)] = parameter
+        try:
+            return self._store.query(
+                text,
+                prefixes=self.prefixes(),
+                custom_functions=functions or None,
+                **options,
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"bad SPARQL: {' '.join(str(exc).split())}") from None
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {' '.join(str(exc).split())}") from None
+
+    def prefixes(self) -> dict[str, str]:
+        """The project prefixes, declared for every query as rdflib's ``initNs`` does."""
+        if self._prefixes is None:
+            from kg.namespaces import PREFIXES
+
+            self._prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        return self._prefixes
+
+    # -- views -----------------------------------------------------------------------
+
+    def dataset(self) -> Dataset:
+        from kg.load import add_quads, new_dataset
+
+        data = new_dataset()
+        add_quads(data, (_quad(q) for q in self._store))
+        return data
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def graph_quads(self, name: str) -> Iterator[tuple[Node, Node, Node, Node]]:
+        """The quads of the named graph ``name``, as rdflib terms."""
+        graph = self._ox.NamedNode(name)
+        for q in self._store.quads_for_pattern(None, None, None, graph):
+            yield _quad(q)
+
+    def version(self) -> str:
+        """A string that changes whenever the store is loaded with other data."""
+        held = self.manifest() or {}
+        digest = json.dumps(held.get("sources", []), sort_keys=True)
+        import hashlib
+
+        return hashlib.sha256(digest.encode("utf-8")).hexdigest()[:16]
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        store = getattr(self, "_store", None)
+        if store is not None:
+            self._store = None
+            del store
+
+
+#: The custom function that hands a parameter's value to Oxigraph (``bind_text``).
+PARAMETER_FUNCTION = "urn:x-kg:parameter"
+_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def bind_text(text: str, names: Sequence[str]) -> str:
+    """``text`` with ``BIND(<urn:x-kg:parameter>("NAME") AS ?NAME)`` for each of
+    ``names`` as the first elements of its outermost WHERE group: where
+    ``kg.queries.with_values`` puts its VALUES block for a remote endpoint, so that the
+    two bind alike. Only variable names (checked) go into the text, never values."""
+    from kg import sparql_text
+
+    for name in names:
+        if not _VARIABLE_NAME.match(name):
+            raise QueryError(f"cannot bind {name!r}: not a parameter variable name")
+    shape = sparql_text.shape(text)
+    if shape.where_open is None:
+        raise QueryError(
+            "cannot bind parameters: the query has no WHERE group to put them in "
+            "(write CONSTRUCT { ... } WHERE { ... }, DESCRIBE ... WHERE { ... })"
+        )
+    block = "".join(f' BIND(<{PARAMETER_FUNCTION}>("{n}") AS ?{n})' for n in names) + "\n"
+    return text[: shape.where_open] + block + text[shape.where_open :]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def to_term(value: Any) -> Node:
+    """The rdflib term for a pyoxigraph term (an ``xsd:string`` literal is simple)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(value, ox.NamedNode):
+        return URIRef(value.value)
+    if isinstance(value, ox.BlankNode):
+        return BNode(value.value)
+    if isinstance(value, ox.Literal):
+        if value.language:
+            return Literal(value.value, lang=value.language)
+        if value.datatype.value == _XSD_STRING:
+            return Literal(value.value)
+        return Literal(value.value, datatype=URIRef(value.datatype.value))
+    if isinstance(value, ox.DefaultGraph):
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        return DATASET_DEFAULT_GRAPH_ID
+    raise QueryError(f"the answer holds {value!r}, which kg cannot show (RDF 1.2 triple terms)")
+
+
+def _quad(q: Any) -> tuple[Node, Node, Node, Node]:
+    return (to_term(q.subject), to_term(q.predicate), to_term(q.object), to_term(q.graph_name))
+
+
+def to_result(
+    answer: Any, form: str = "SELECT", max_rows: int | None = None, on_cap: Any = None
+) -> Result:
+    """A ``kg.results.Result`` from a pyoxigraph answer to a ``form`` query. With
+    ``max_rows``, ``on_cap()`` (an exception) is raised at the first row (or triple)
+    over the cap."""
+    import pyoxigraph as ox
+
+    from kg.results import Result
+
+    if isinstance(answer, ox.QueryBoolean):
+        return Result("ASK", boolean=bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        rows: list[dict[str, Node]] = []
+        for solution in answer:
+            if max_rows is not None and len(rows) >= max_rows:
+                raise on_cap()
+            row: dict[str, Node] = {}
+            for name in variables:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_term(value)
+            rows.append(row)
+        return Result("SELECT", variables, rows)
+    from rdflib import Graph
+
+    from kg.namespaces import bind_all
+
+    graph = Graph()
+    bind_all(graph)
+    for count, triple in enumerate(answer, start=1):
+        if max_rows is not None and count > max_rows:
+            raise on_cap()
+        graph.add((to_term(triple.subject), to_term(triple.predicate), to_term(triple.object)))
+    return Result(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph)
