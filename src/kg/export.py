@@ -17,10 +17,12 @@ Triple formats (turtle, nt, xml) export the union of all named graphs; quad form
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +117,24 @@ def canonical_quads(dataset: Dataset) -> list[Quad]:
         quads = [
             (relabel.get(s, s), p, relabel.get(o, o), relabel.get(g, g)) for s, p, o, g in quads
         ]
+    quads = [(s, p, _xsd_lexical(o), g) for s, p, o, g in quads]
     return sorted(set(quads), key=_quad_key)
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_FLOAT_TYPES = frozenset({URIRef(_XSD + "double"), URIRef(_XSD + "float")})
+# rdflib normalises "INF", "-INF" and "NaN" (and 1e999) to Python's spelling, which is
+# not in the lexical space of xsd:double or xsd:float, and its N-Triples, N-Quads,
+# RDF/XML and JSON-LD writers print that spelling as it is.
+_FLOAT_SPECIALS = {"inf": "INF", "-inf": "-INF", "nan": "NaN"}
+
+
+def _xsd_lexical(term: Node) -> Node:
+    if isinstance(term, Literal) and term.datatype in _FLOAT_TYPES:
+        special = _FLOAT_SPECIALS.get(str(term))
+        if special is not None:
+            return Literal(special, datatype=term.datatype, normalize=False)
+    return term
 
 
 def _canonical_bnode_labels(quads: list[Quad]) -> dict[Node, BNode]:
@@ -359,9 +378,20 @@ def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str,
     return out
 
 
+#: Seconds ``write_atomic`` pauses halfway through a file, for tests only: a test sets
+#: it to kill the process mid-write (``tests/test_atomic.py``). Never set it otherwise.
+PAUSE_VARIABLE = "KG_TEST_WRITE_PAUSE"
+
+
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never
-    a part; on failure neither the file nor the temporary file is left behind."""
+    a part; on failure neither the file nor the temporary file is left behind.
+
+    The data goes to ``.NAME.PID.RANDOM.tmp`` in the target's folder, is flushed to disk
+    (fsync), then renamed over the target, and the folder is fsynced. A process killed
+    outright (SIGKILL, power loss) cannot remove its temporary file: the next write to
+    the same target removes those whose process (PID) is gone.
+    """
     target = Path(path)
     directory = target.parent
     try:
@@ -373,14 +403,25 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         mode = 0o666 & ~umask
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
+    _remove_stale_temps(directory, target.name)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory
+        )
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            pause = os.environ.get(PAUSE_VARIABLE)
+            if pause:
+                half = len(data) // 2
+                handle.write(data[:half])
+                handle.flush()
+                time.sleep(float(pause))
+                handle.write(data[half:])
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -391,6 +432,36 @@ def write_atomic(path: str | Path, data: bytes) -> None:
             raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
         raise
     _fsync_dir(directory)
+
+
+def _remove_stale_temps(directory: Path, name: str) -> None:
+    """Remove ``.NAME.PID.*.tmp`` files left by a killed writer (its PID is gone).
+
+    POSIX only (elsewhere they stay; they are hidden and harmless). A PID reused by
+    another process keeps its file until that one ends; a temporary file written from
+    another machine on a shared folder is judged by a local PID, so do not let two
+    machines write the same target at once.
+    """
+    if os.name != "posix":
+        return
+    prefix = f".{name}."
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+            continue
+        pid_text = entry[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.unlink(directory / entry)
+        except OSError:
+            pass  # alive, under another user
 
 
 def _fsync_dir(directory: Path) -> None:
