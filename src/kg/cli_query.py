@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from kg.cli_options import output_option, store_option
-from kg.errors import InputError
+from kg.errors import InputError, QueryError
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
 
@@ -216,27 +216,35 @@ def sparql(
     from kg.results import check_format
     from kg.store import store_spec
 
+    path: str | None = None
     if source == "-":
         text = sys.stdin.read()
     elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
+        path = source
         try:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read: {exc}", source) from None
     else:
         text = source
-    stored = queries.parse(queries.with_prefixes(text), name="query")
-    if fmt is not None:
-        check_format(fmt, stored.form)
-    values = parse_params(params)
-    result = queries.run(
-        stored,
-        values,
-        endpoint=endpoint,
-        timeout=timeout,
-        sources=list(sources) or None,
-        store=store_spec(store),
-    )
+    try:
+        stored = queries.parse(queries.with_prefixes(text), name="query")
+        if fmt is not None:
+            check_format(fmt, stored.form)
+        values = parse_params(params)
+        result = queries.run(
+            stored,
+            values,
+            endpoint=endpoint,
+            timeout=timeout,
+            sources=list(sources) or None,
+            store=store_spec(store),
+        )
+    except (InputError, QueryError) as exc:
+        # A bad or refused query read from a file: name the file, as for data files.
+        if path is not None and exc.path is None and endpoint is None:
+            exc.path = path
+        raise
     _write(result, fmt, output)
 
 

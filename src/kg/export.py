@@ -279,9 +279,7 @@ def _write_trig(quads: list[Quad]) -> bytes:
 
 def _write_jsonld(quads: list[Quad]) -> bytes:
     context = _shipped_context()
-    ds = _dataset(quads)
-    text = ds.serialize(format="json-ld", context=context, encoding="utf-8").decode("utf-8")
-    document = json.loads(text)
+    document = _jsonld_document(_dataset(quads), context)
     if isinstance(document, list):
         nodes: list[Any] = document
     else:
@@ -289,7 +287,31 @@ def _write_jsonld(quads: list[Quad]) -> bytes:
         if nodes is None:
             nodes = [{k: v for k, v in document.items() if k != "@context"}]
     result = {"@context": context, "@graph": _sorted_nodes(nodes)}
-    return (json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    # allow_nan=False: a NaN or an infinity would be written as JSON has no word for.
+    text = json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    return (text + "\n").encode()
+
+
+def _jsonld_document(ds: Dataset, context: dict[str, Any]) -> Any:
+    """rdflib's JSON-LD conversion of ``ds``, but for xsd:double and xsd:float INF,
+    -INF and NaN: rdflib writes a native JSON number for an xsd:double when a context
+    is active, and there is no JSON number for those (orjson wrote ``null``, json
+    ``Infinity``); they are written as typed values, which read back the same."""
+    from rdflib.plugins.serializers.jsonld import Converter
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    class _Converter(Converter):
+        def to_raw_value(self, graph: Graph, s: Any, o: Any, nodemap: Any) -> Any:
+            if isinstance(o, Literal) and o.datatype in _FLOAT_TYPES:
+                lexical = _FLOAT_SPECIALS.get(str(o), str(o))
+                if lexical in _FLOAT_SPECIALS.values():
+                    return {
+                        self.context.type_key: self.context.to_symbol(o.datatype),
+                        self.context.value_key: lexical,
+                    }
+            return super().to_raw_value(graph, s, o, nodemap)
+
+    return _Converter(Context(context), False, False).convert(ds)
 
 
 def _json_key(value: Any) -> str:

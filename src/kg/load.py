@@ -57,6 +57,10 @@ _NOT_DATA = frozenset({paths.SHAPES_FILE, paths.CONTEXT_FILE})
 _ONTOLOGY_GRAPHS = {paths.ONTOLOGY_FILE: G_ONTOLOGY, paths.VOCABULARY_FILE: G_VOCABULARY}
 
 _XML_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# What RFC 3987 (and Turtle's IRIREF) allows nowhere in an IRI: controls, space and
+# <>"{}|^`\. rdflib's parsers let some through (a NUL from Turtle, a space from
+# RDF/XML) and its serialisers then write what no parser reads back.
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _MAX_CONTEXT_DEPTH = 8
 
 
@@ -155,6 +159,7 @@ def load_file(dataset: Dataset, path: Path) -> None:
             text = _safe_jsonld(text, path)
         scratch = _parse(path, text, fmt, public_id)
 
+    _refuse_bad_iris(scratch, path)
     default = scratch.graph(DATASET_DEFAULT_GRAPH_ID)
     if fmt in QUAD_FORMATS and len(default) > 0:
         raise InputError(
@@ -213,6 +218,22 @@ def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> Inp
         line_no = _first_bad_line(data, fmt)
         return InputError(f"bad {fmt} syntax: {exc}", path, line_no)
     return InputError(f"cannot parse as {fmt}: {exc}", path)
+
+
+def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
+    seen: set[Node] = set()
+    for quad in scratch.quads((None, None, None, None)):
+        for term in quad:
+            if not isinstance(term, URIRef) or term in seen:
+                continue
+            seen.add(term)
+            bad = _BAD_IRI.search(term)
+            if bad:
+                shown = str(term) if len(term) <= 80 else str(term)[:77] + "..."
+                raise InputError(
+                    f"IRI {shown!r} holds U+{ord(bad.group()):04X}, which no IRI may hold",
+                    path,
+                )
 
 
 def _line_column(source: bytes, offset: int) -> tuple[int, int]:
@@ -276,8 +297,11 @@ def _safe_jsonld(text: str, path: Path) -> str:
     with the project is replaced by that file's context; anything else is refused.
     """
     document = _load_json(text, path)
-    _inline_contexts(document, path, depth=0)
-    return json.dumps(document, ensure_ascii=False)
+    try:
+        _inline_contexts(document, path, depth=0)
+        return json.dumps(document, ensure_ascii=False)
+    except RecursionError:
+        raise InputError("JSON-LD nested too deep", path) from None
 
 
 def _load_json(text: str, path: Path) -> Any:
@@ -285,6 +309,9 @@ def _load_json(text: str, path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"bad JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
+    except RecursionError:
+        # json's decoder recurses once per level of arrays and objects.
+        raise InputError("bad JSON: nested too deep", path) from None
 
 
 def _inline_contexts(node: Any, path: Path, depth: int) -> None:

@@ -486,7 +486,8 @@ def dataset(sources: Sequence[str | Path] | None = None) -> Dataset:
 
 
 def _local_refusals(text: str) -> None:
-    keywords = sparql_text.shape(text).keywords
+    # Escapes expanded first, as rdflib's parser does: \u0053ERVICE is SERVICE to it.
+    keywords = sparql_text.shape(sparql_text.unescape(text)).keywords
     # rdflib would fetch a FROM graph or a SERVICE endpoint from the network (or read
     # a file: URL); the embedded store already holds every graph.
     for word, why in (

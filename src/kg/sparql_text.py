@@ -38,6 +38,9 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+# rdflib's own pattern (rdflib.plugins.sparql.parser.expandUnicodeEscapes_re).
+_ESCAPE = re.compile(r"\\u([0-9a-f]{4}(?:[0-9a-f]{4})?)", re.IGNORECASE)
+
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
@@ -55,6 +58,23 @@ class Token:
     @property
     def keyword(self) -> str:
         return self.text.upper() if self.kind == "word" else ""
+
+
+def unescape(text: str) -> str:
+    """``text`` with its ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes replaced, everywhere.
+
+    rdflib's parser does this to the whole query before reading it, so a keyword may be
+    written with escapes (``\\u0053ERVICE``); look for keywords in this text, not in
+    the raw one. An escape that names no character is left as it is.
+    """
+
+    def expand(match: re.Match[str]) -> str:
+        try:
+            return chr(int(match.group(1), 16))
+        except (ValueError, OverflowError):
+            return match.group(0)
+
+    return _ESCAPE.sub(expand, text)
 
 
 def tokens(text: str) -> Iterator[Token]:

@@ -159,6 +159,7 @@ def validate(
     if dataset is None:
         dataset = load()
     shapes_graph = _shapes(shapes)
+    refuse_unsafe_shapes(shapes_graph, shapes if isinstance(shapes, str | Path) else None)
     data = union_graph(dataset)
 
     if not len(shapes_graph):
@@ -194,7 +195,7 @@ def _pyshacl(dataset: Dataset, data: Graph, shapes: Graph) -> tuple[bool, Graph]
     for name in (G_ONTOLOGY, G_VOCABULARY):
         for triple in dataset.graph(name):
             ontology.add(triple)
-    conforms, report, _ = pyshacl.validate(
+    conforms, report, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
         ont_graph=ontology if len(ontology) else None,
@@ -204,7 +205,7 @@ def _pyshacl(dataset: Dataset, data: Graph, shapes: Graph) -> tuple[bool, Graph]
         allow_infos=True,
     )
     if not isinstance(report, Graph):
-        raise KgError(f"pyshacl returned a {type(report).__name__}, not a report graph")
+        raise KgError(f"pyshacl could not validate: {' '.join(str(text).split())[:300]}")
     return bool(conforms), report
 
 
@@ -213,14 +214,18 @@ def _turbo_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
 
     # No ont_graph: ``data`` is the union of every graph, ontology and vocabulary
     # included, so there is nothing for pyshacl's ontology mixing to add.
-    conforms, report, text = pyshacl_turbo.validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        allow_infos=True,
-    )
+    try:
+        conforms, report, text = pyshacl_turbo.validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            allow_infos=True,
+        )
+    except NotImplementedError as exc:
+        # A SHACL feature the native engine does not have (it says which).
+        raise KgError(f"pyshacl-turbo cannot validate: {exc} (try --engine pyshacl)") from None
     if not isinstance(report, Graph):
         raise KgError(f"pyshacl-turbo could not validate: {text}")
     return bool(conforms), report
@@ -234,6 +239,51 @@ def _shapes(shapes: Graph | str | Path | None) -> Graph:
         # Before the shapes are written there is nothing to check them against.
         return parse_graph(default) if default.is_file() else Graph()
     return parse_graph(shapes)
+
+
+#: SPARQL words that would make an engine leave the machine: rdflib and pyoxigraph
+#: both call a SERVICE endpoint (pyoxigraph from native code, out of sight of Python's
+#: audit hooks), rdflib loads a FROM / FROM NAMED graph from its IRI, LOAD fetches.
+_REMOTE_SPARQL = {
+    "SERVICE": "SERVICE calls another endpoint",
+    "FROM": "FROM would load a graph from its IRI",
+    "LOAD": "LOAD would fetch a graph",
+}
+#: Where a shapes graph holds SPARQL (constraints, targets, rules, functions).
+_SHAPE_SPARQL = frozenset(SH[name] for name in ("select", "ask", "construct", "update"))
+
+
+def refuse_remote_sparql(text: str, where: str | Path | None = None) -> None:
+    """Raise InputError if ``text`` (SPARQL) uses SERVICE, FROM or LOAD anywhere."""
+    from kg.sparql_text import tokens, unescape
+
+    for token in tokens(unescape(text)):
+        why = _REMOTE_SPARQL.get(token.keyword)
+        if why:
+            raise InputError(
+                f"{why}; validation never goes to the network (the data is all in the files given)",
+                where,
+            )
+
+
+def refuse_unsafe_shapes(shapes: Graph, where: str | Path | None = None) -> None:
+    """Raise InputError if a shapes graph could run code or reach the network:
+    SHACL-JS (``sh:js``, ``sh:jsLibrary``, ``sh:jsLibraryURL``, ``sh:jsFunctionName``,
+    a ``sh:JS...`` class) or SPARQL with SERVICE, FROM or LOAD. ``owl:imports`` in
+    shapes is never followed (pyshacl's ``do_owl_imports`` stays off)."""
+    sh = str(SH)
+    for _, p, o in shapes:
+        for term in (p, o) if p == RDF.type else (p,):
+            if isinstance(term, URIRef) and str(term).startswith(sh):
+                local = str(term)[len(sh) :]
+                if local.lower().startswith("js"):
+                    raise InputError(
+                        f"SHACL-JS (sh:{local}) is refused: kg runs no JavaScript and "
+                        "fetches no library",
+                        where,
+                    )
+        if p in _SHAPE_SPARQL and isinstance(o, Literal):
+            refuse_remote_sparql(str(o), where)
 
 
 def _empty_report() -> Graph:
@@ -488,6 +538,7 @@ def run_check(
     """Run one check file over ``graph`` (with ``runner``, default rdflib's SPARQL):
     its results, each with the row it came from."""
     check = read_check(path)
+    refuse_remote_sparql(check.query, path)
     run = runner if runner is not None else _rdflib_runner(graph)
     try:
         kind, rows = run(check.query)

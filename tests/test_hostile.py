@@ -1,0 +1,136 @@
+"""The catalogue of hostile inputs (tests/hostile/manifest.yaml), one test per case.
+
+A ``cli`` case runs ``kg`` in a fresh subprocess through tests/audit_runner.py (no
+network, no file outside the inputs, no process start), under a memory limit and a
+time limit, and checks the exit code and the one-line error. The manifest's header
+says what each field means, for ``http`` cases too.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from audit_runner import VIOLATION_EXIT
+
+HERE = Path(__file__).parent
+HOSTILE = HERE / "hostile"
+FIXTURES = HERE / "fixtures"
+RUNNER = HERE / "audit_runner.py"
+#: Address space of one case, bytes: an expansion bomb fails here instead of swapping.
+MEMORY_LIMIT = 3 * 1024**3
+DEFAULT_SECONDS = 30.0
+KINDS = ("cli", "http")
+_CLI_FIELDS = {"id", "kind", "what", "seconds", "file", "command", "exit", "message", "stdout"}
+_HTTP_FIELDS = {"id", "kind", "what", "seconds", "serve", "method", "path", "headers"}
+_HTTP_FIELDS |= {"body", "body_file", "status", "message"}
+
+
+def load_cases() -> list[dict[str, Any]]:
+    document = yaml.safe_load((HOSTILE / "manifest.yaml").read_text(encoding="utf-8"))
+    cases: list[dict[str, Any]] = document["cases"]
+    return cases
+
+
+CASES = load_cases()
+
+
+def test_manifest_is_well_formed() -> None:
+    ids = [case["id"] for case in CASES]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    used: set[Path] = set()
+    for case in CASES:
+        assert case.get("kind") in KINDS, case["id"]
+        assert case.get("what"), f"{case['id']}: say what the case tries"
+        allowed = _CLI_FIELDS if case["kind"] == "cli" else _HTTP_FIELDS
+        assert set(case) <= allowed, f"{case['id']}: unknown fields {set(case) - allowed}"
+        if case["kind"] == "cli":
+            assert isinstance(case["command"], list)
+            assert (HOSTILE / case["file"]).exists(), case["id"]
+            assert case["exit"] != 2 or case.get("message"), f"{case['id']}: exit 2 needs message"
+            used.add((HOSTILE / case["file"]).resolve())
+        if case.get("body_file"):
+            used.add((HOSTILE / case["body_file"]).resolve())
+    # Every input file is some case's (data.ttl is the benign data shapes cases check).
+    inputs = {
+        p.resolve()
+        for p in HOSTILE.iterdir()
+        if p.name not in ("manifest.yaml", "data.ttl") and not p.name.startswith(".")
+    }
+    assert inputs <= used, f"files no case uses: {sorted(p.name for p in inputs - used)}"
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def _expand(arg: str, case: dict[str, Any], tmp: Path) -> str:
+    return arg.format(
+        file=str((HOSTILE / case.get("file", "")).resolve()),
+        dir=str(HOSTILE.resolve()),
+        fixtures=str(FIXTURES.resolve()),
+        tmp=str(tmp),
+    )
+
+
+def run_cli(case: dict[str, Any], tmp: Path) -> None:
+    args = [_expand(a, case, tmp) for a in case["command"]]
+    command = [sys.executable, str(RUNNER), "--allow", str(HOSTILE), "--allow", str(FIXTURES)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    limit = float(case.get("seconds", DEFAULT_SECONDS))
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [*command, "--", *args],
+            capture_output=True,
+            timeout=limit,
+            preexec_fn=_limit_memory,
+            env=env,
+            cwd=tmp,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{case['id']}: still running after {limit} s")
+    elapsed = time.monotonic() - started
+    stderr = done.stderr.decode("utf-8", "replace")
+    stdout = done.stdout.decode("utf-8", "replace")
+    assert done.returncode != VIOLATION_EXIT, f"network or file access:\n{stderr}"
+    assert "Traceback" not in stderr, stderr
+    assert "MemoryError" not in stderr, stderr
+    assert done.returncode == case["exit"], f"exit {done.returncode}, stderr:\n{stderr[-2000:]}"
+    errors = [line for line in stderr.splitlines() if line.startswith("kg: error:")]
+    if case["exit"] == 2:
+        assert len(errors) == 1, stderr
+        assert case["message"] in errors[0], errors[0]
+        named = _expand("{file}", case, tmp)
+        assert named in errors[0] or case["file"] in errors[0], f"file not named: {errors[0]}"
+    else:
+        assert not errors, stderr
+    if case.get("stdout"):
+        assert case["stdout"] in stdout, stdout[-2000:]
+    assert elapsed <= limit
+
+
+def run_http(case: dict[str, Any], tmp: Path) -> None:
+    pytest.fail(
+        f"{case['id']}: the http kind has no runner yet: write run_http in "
+        "tests/test_hostile.py (fields: see the header of tests/hostile/manifest.yaml)"
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_hostile(case: dict[str, Any], tmp_path: Path) -> None:
+    if case["kind"] == "cli":
+        run_cli(case, tmp_path)
+    else:
+        run_http(case, tmp_path)
