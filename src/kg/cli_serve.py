@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kg.cli_options import store_option
 from kg.cli_query import data_option
 
 # The defaults live in kg.server; they are repeated here only so that --help can show
@@ -31,6 +32,7 @@ DEFAULT_CONNECTION_LIMIT = 100
     help="Port to listen on.",
 )
 @data_option
+@store_option
 @click.option(
     "--update-token-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -120,6 +122,7 @@ def serve(
     host: str,
     port: int,
     sources: tuple[str, ...],
+    store: str | None,
     update_token_file: Path | None,
     timeout: float,
     max_rows: int,
@@ -158,6 +161,7 @@ def serve(
         host=host,
         port=port,
         sources=tuple(Path(s) for s in sources) or None,
+        store=store,
         update_token=token,
         timeout=timeout,
         max_rows=max_rows,

@@ -37,6 +37,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 
     from kg.results import Result
     from kg.server import AppContext, ServerConfig
+    from kg.store import OxigraphStore
 
 # Never let rdflib fetch a FROM / FROM NAMED / USING / LOAD graph from the network or
 # a file: the server decides which graphs a query sees (see SparqlService._restricted).
@@ -288,10 +291,24 @@ class SparqlService:
     is the data as loaded.
     """
 
-    def __init__(self, dataset: Dataset, config: ServerConfig) -> None:
+    def __init__(
+        self, dataset: Dataset, config: ServerConfig, store: OxigraphStore | None = None
+    ) -> None:
         self.config = config
-        copied = _copy(dataset, config.union_default_graph)
-        self._snapshot = Snapshot(copied, 0, _version(copied), _names(copied))
+        #: ``kg serve --store oxigraph:PATH``: queries run on the Oxigraph store, read-only.
+        self.store = store
+        if store is not None:
+            names = frozenset(URIRef(name) for name in store.graph_names())
+            self._snapshot = Snapshot(dataset, 0, store.version(), names)
+            # pyoxigraph cannot stop a query: it runs in a worker and is answered 503 at
+            # the deadline while the worker finishes in the background. As many workers
+            # as request threads, so that runaway queries cannot pile up without bound.
+            self._workers = ThreadPoolExecutor(
+                max_workers=config.threads, thread_name_prefix="kg-oxigraph"
+            )
+        else:
+            copied = _copy(dataset, config.union_default_graph)
+            self._snapshot = Snapshot(copied, 0, _version(copied), _names(copied))
         self._update_lock = threading.Lock()
         self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
         self._views_lock = threading.Lock()
@@ -306,6 +323,12 @@ class SparqlService:
     @property
     def dataset(self) -> Dataset:
         return self._snapshot.dataset
+
+    def size(self) -> int:
+        """The number of triples the health check reports."""
+        if self.store is not None:
+            return len(self.store)
+        return len(self.dataset)
 
     # -- queries --------------------------------------------------------------------
 
@@ -346,7 +369,7 @@ class SparqlService:
                     self._answers.move_to_end(key)
                     self.cache_hits += 1
                     return cached
-        result = self._evaluate(prepared, snapshot, spec, terms, timeout)
+        result = self._evaluate(prepared, snapshot, spec, terms, timeout, base)
         size = len(result.rows) if result.graph is None else len(result.graph)
         if self.config.cache_size and size <= _CACHEABLE_SIZE:
             with self._answers_lock:
@@ -362,11 +385,14 @@ class SparqlService:
         spec: DatasetSpec,
         terms: Mapping[str, Identifier] | None,
         timeout: float | None,
+        base: str | None = None,
     ) -> Result:
         from kg.results import Result, _plain
 
         limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
         max_rows = self.config.max_rows
+        if self.store is not None:
+            return self._evaluate_oxigraph(prepared, snapshot, spec, terms, limit, base)
         _deadline.at = time.monotonic() + limit
         try:
             target = self._restricted(snapshot, spec) if spec else snapshot.dataset
@@ -404,6 +430,55 @@ class SparqlService:
         finally:
             _deadline.at = None
         return result
+
+    def _evaluate_oxigraph(
+        self,
+        prepared: PreparedQuery,
+        snapshot: Snapshot,
+        spec: DatasetSpec,
+        terms: Mapping[str, Identifier] | None,
+        limit: float,
+        base: str | None,
+    ) -> Result:
+        """Run the query on the Oxigraph store in a worker; QueryTimeout at ``limit``."""
+        from kg.store import to_result
+
+        store = self.store
+        assert store is not None
+        missing = [g for g in (*spec.default, *spec.named) if g not in snapshot.graph_names]
+        if missing:
+            shown = ", ".join(f"<{g}>" for g in missing[:3])
+            raise Refused(
+                f"no graph {shown} in this store; the dataset of a query (FROM, FROM NAMED, "
+                "default-graph-uri, named-graph-uri) may only name graphs of the store "
+                "(graphs are never fetched with --store oxigraph)"
+            )
+        options: dict[str, Any] = {}
+        if spec:
+            ox = store._ox
+            options["default_graph"] = [ox.NamedNode(str(g)) for g in spec.default]
+            options["named_graphs"] = [ox.NamedNode(str(g)) for g in spec.named]
+        else:
+            options["use_default_graph_as_union"] = self.config.union_default_graph
+        if base:
+            options["base_iri"] = base
+
+        def work() -> Result:
+            answer = store.raw_query(prepared.text, terms, **options)
+            return to_result(
+                answer,
+                prepared.form,
+                self.config.max_rows,
+                lambda: TooManyRows(
+                    self._cap_message("rows" if prepared.form == "SELECT" else "triples")
+                ),
+            )
+
+        future = self._workers.submit(work)
+        try:
+            return future.result(timeout=limit)
+        except FutureTimeout:
+            raise QueryTimeout("the query ran past the time limit") from None
 
     def _cap_message(self, what: str) -> str:
         return (
@@ -498,6 +573,11 @@ class SparqlService:
                     "using-graph-uri/using-named-graph-uri given with USING or WITH in the "
                     "update: the protocol forbids both"
                 )
+        if self.store is not None:
+            raise Refused(
+                "updates are not supported on an Oxigraph store (kg serve --store oxigraph); "
+                "change the source files instead: the store reloads them on the next start"
+            )
         limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
         with self._update_lock:
             _deadline.at = time.monotonic() + limit
@@ -581,6 +661,13 @@ class SparqlService:
     def graph_sizes(self) -> tuple[int, list[tuple[URIRef, int]]]:
         """Triples in the default graph (the union, when it is one) and per named graph."""
         snapshot = self._snapshot
+        if self.store is not None:
+            counts = {
+                name: sum(1 for _ in self.store.graph_quads(str(name)))
+                for name in snapshot.graph_names
+            }
+            total = len(self.store) if self.config.union_default_graph else 0
+            return total, sorted(counts.items())
         dataset = snapshot.dataset
         named = sorted((name, len(dataset.get_context(name))) for name in snapshot.graph_names)
         if self.config.union_default_graph:

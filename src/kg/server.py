@@ -84,6 +84,9 @@ class ServerConfig:
     cache_size: int = DEFAULT_CACHE_SIZE
     # Where the server is reached from outside (behind a proxy); None: from the request.
     public_url: str | None = None
+    # Where the data is held: None or "memory" (rdflib, a copy per update) or
+    # "oxigraph:PATH" (kg.store: loaded once, queried in place, read-only).
+    store: str | None = None
     # A client that has not sent its whole request (headers and body) this long after
     # its first byte gets 408 and is disconnected (slowloris).
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
@@ -154,7 +157,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
 
 def handle_health(ctx: AppContext, request: Request) -> Response:
     """Liveness for load balancers: 200 and the number of quads served."""
-    return Response(f"ok {len(ctx.service.dataset)}\n", mimetype="text/plain")
+    return Response(f"ok {ctx.service.size()}\n", mimetype="text/plain")
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
@@ -269,6 +272,17 @@ def create_app(config: ServerConfig | None = None, dataset: Dataset | None = Non
     from kg.load import load
 
     config = config or ServerConfig()
+    from kg.store import OxigraphStore, open_store, store_spec
+
+    if dataset is None and store_spec(config.store or "memory") != "memory":
+        from kg.load import new_dataset
+
+        store = open_store(config.store)
+        assert isinstance(store, OxigraphStore)
+        store.load(list(config.sources) if config.sources else None)
+        # The pages and handlers only ask the service; the Dataset stays empty.
+        service = SparqlService(new_dataset(), config, store=store)
+        return App(AppContext(config, service.dataset, service))
     if dataset is None:
         dataset = load(list(config.sources) if config.sources else None)
     service = SparqlService(dataset, config)

@@ -177,7 +177,8 @@ class OxigraphStore:
             path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(path / "oxigraph"))
         except OSError as exc:
-            raise InputError(f"cannot open the Oxigraph store: {exc}", path) from None
+            hint = " (is another kg using it? one process at a time)" if "lock" in str(exc) else ""
+            raise InputError(f"cannot open the Oxigraph store: {exc}{hint}", path) from None
         self._ox = ox
         self._prefixes: dict[str, str] | None = None
 
