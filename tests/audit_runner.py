@@ -5,6 +5,8 @@ never be removed once installed)::
 
     python tests/audit_runner.py [--allow PATH]... [--connect HOST:PORT]... -- KG ARGS...
 
+(``KG ARGS... --and KG ARGS...`` runs several commands in the one process.)
+
 The hook (``sys.addaudithook``) is installed before ``kg`` is imported. It refuses:
 
 * ``socket.__new__`` (creating a socket) unless some ``--connect`` is given, and
@@ -143,11 +145,20 @@ def main(argv: list[str]) -> None:
 
     from kg.cli import main as kg_main
 
+    # Several commands in one process: ARGS... --and ARGS... (exit: the first non-zero).
+    commands: list[list[str]] = [[]]
+    for arg in args:
+        if arg == "--and":
+            commands.append([])
+        else:
+            commands[-1].append(arg)
     code: object = 0
-    try:
-        kg_main(args)
-    except SystemExit as exc:
-        code = exc.code
+    for command in commands:
+        try:
+            kg_main(command)
+        except SystemExit as exc:
+            if exc.code not in (0, None) and code in (0, None):
+                code = exc.code
     if violations:
         sys.stdout.flush()
         for violation in violations:
