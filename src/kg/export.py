@@ -236,10 +236,32 @@ def _serialize(serializer: Any) -> bytes:
     return buffer.getvalue()
 
 
+_XSD_DECIMAL = URIRef(_XSD + "decimal")
+
+
+def _label(serializer: Any, node: Node, position: int, label: Any) -> str:
+    # rdflib writes every xsd:decimal in Turtle's shorthand, adding ".0" to a whole
+    # one: "98"^^xsd:decimal (the canonical form, which every store keeps) would come
+    # back as "98.0", another literal. Such a decimal is written in full instead.
+    if isinstance(node, Literal) and node.datatype == _XSD_DECIMAL and "." not in str(node):
+        return node._literal_n3(
+            use_plain=False,
+            qname_callback=lambda dt: serializer.get_pname(dt, True),
+        )
+    return str(label(node, position))
+
+
+class _TurtleSerializer(TurtleSerializer):
+    """rdflib's Turtle serialiser, keeping whole decimals as written (``_label``)."""
+
+    def label(self, node: Node, position: int) -> str:
+        return _label(self, node, position, super().label)
+
+
 def _write_turtle(quads: list[Quad]) -> bytes:
     graph = _union(quads)
     _assign_prefixes(graph, strict=False)
-    return _serialize(TurtleSerializer(graph))
+    return _serialize(_TurtleSerializer(graph))
 
 
 def _write_xml(quads: list[Quad]) -> bytes:
@@ -249,7 +271,9 @@ def _write_xml(quads: list[Quad]) -> bytes:
 
 
 def _sorted_lines(data: str) -> bytes:
-    lines = sorted({line for line in data.splitlines() if line.strip()})
+    # split("\n"), not splitlines(): that also splits at \x0b, \x0c, \x1c-\x1e, \x85,
+    # \u2028 and \u2029, which rdflib leaves unescaped inside literals.
+    lines = sorted({line for line in data.split("\n") if line.strip()})
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
@@ -269,6 +293,9 @@ class _SortedTrigSerializer(TrigSerializer):
         super().__init__(store)
         self.contexts.sort(key=lambda g: _sort_key(g.identifier))
 
+    def label(self, node: Node, position: int) -> str:
+        return _label(self, node, position, super().label)
+
 
 def _write_trig(quads: list[Quad]) -> bytes:
     ds = _dataset(quads)
@@ -282,10 +309,12 @@ def _write_jsonld(quads: list[Quad]) -> bytes:
     document = _jsonld_document(_dataset(quads), context)
     if isinstance(document, list):
         nodes: list[Any] = document
+    elif "@graph" in document and "@id" not in document:
+        nodes = document["@graph"]
     else:
-        nodes = document.get("@graph")
-        if nodes is None:
-            nodes = [{k: v for k, v in document.items() if k != "@context"}]
+        # One object: a node, or the only named graph ({"@id": G, "@graph": [...]}),
+        # whose name would be lost if its @graph were taken for the default graph.
+        nodes = [{k: v for k, v in document.items() if k != "@context"}]
     result = {"@context": context, "@graph": _sorted_nodes(nodes)}
     # allow_nan=False: a NaN or an infinity would be written as JSON has no word for.
     text = json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
@@ -293,23 +322,44 @@ def _write_jsonld(quads: list[Quad]) -> bytes:
 
 
 def _jsonld_document(ds: Dataset, context: dict[str, Any]) -> Any:
-    """rdflib's JSON-LD conversion of ``ds``, but for xsd:double and xsd:float INF,
-    -INF and NaN: rdflib writes a native JSON number for an xsd:double when a context
-    is active, and there is no JSON number for those (orjson wrote ``null``, json
-    ``Infinity``); they are written as typed values, which read back the same."""
-    from rdflib.plugins.serializers.jsonld import Converter
+    """rdflib's JSON-LD conversion of ``ds``, with what it got wrong set right.
+
+    With a context, rdflib writes xsd:integer, xsd:double, xsd:boolean and xsd:string
+    literals as bare JSON values. These read back differently: INF, -INF and NaN
+    (orjson wrote ``null``, json ``Infinity``), an ill-typed value (``""`` as
+    xsd:integer: a bare string) and an explicit xsd:string (read back untyped). They
+    are written as ``{"@type": ..., "@value": ...}``. And blank nodes that only occur
+    in a cycle were left out (``from_graph``)."""
+    from rdflib.namespace import XSD
+    from rdflib.plugins.serializers.jsonld import PLAIN_LITERAL_TYPES, Converter
     from rdflib.plugins.shared.jsonld.context import Context
 
     class _Converter(Converter):
         def to_raw_value(self, graph: Graph, s: Any, o: Any, nodemap: Any) -> Any:
-            if isinstance(o, Literal) and o.datatype in _FLOAT_TYPES:
+            if isinstance(o, Literal) and o.datatype in PLAIN_LITERAL_TYPES:
                 lexical = _FLOAT_SPECIALS.get(str(o), str(o))
-                if lexical in _FLOAT_SPECIALS.values():
+                if (
+                    o.datatype == XSD.string  # a bare string reads back untyped
+                    or o.ill_typed  # "" or "abc" as xsd:integer: a bare string too
+                    or lexical in _FLOAT_SPECIALS.values()
+                ):
                     return {
                         self.context.type_key: self.context.to_symbol(o.datatype),
                         self.context.value_key: lexical,
                     }
             return super().to_raw_value(graph, s, o, nodemap)
+
+        def from_graph(self, graph: Graph) -> Any:
+            # rdflib starts only from IRIs and blank nodes that are no triple's object,
+            # so blank nodes that only occur in a cycle (_:a :p _:a) were left out.
+            nodemap: dict[Any, Any] = {}
+            subjects: list[Any] = sorted(set(graph.subjects()), key=_sort_key)
+            for s in subjects:
+                if isinstance(s, URIRef) or not any(graph.subjects(None, s)):
+                    self.process_subject(graph, s, nodemap)
+            for s in subjects:
+                self.process_subject(graph, s, nodemap)  # a no-op for those done
+            return list(nodemap.values())
 
     return _Converter(Context(context), False, False).convert(ds)
 
