@@ -57,3 +57,24 @@ def any_dataset(request: pytest.FixtureRequest) -> Dataset:
 def pytest_configure(config: pytest.Config) -> None:
     # rdflib 7 warns about its own internal use of ConjunctiveGraph; not ours to fix.
     config.addinivalue_line("filterwarnings", r"ignore::DeprecationWarning:rdflib\..*")
+
+
+# Hypothesis (tests/test_fuzz.py, tests/test_roundtrip.py): the same examples on every
+# run, so that CI is deterministic; HYPOTHESIS_PROFILE=explore searches afresh.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci",
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.register_profile("explore", deadline=None, max_examples=1000)
+    import os as _os
+
+    settings.load_profile(_os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # the test extra is not installed; those tests skip themselves
+    pass
