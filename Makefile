@@ -20,14 +20,10 @@ types:
 test:
 	$(PYTHON) -m pytest
 
-# Placeholder until benchmarks exist: runs every bench/*.py script there is.
+# The scale benchmark at small sizes (about 2 minutes); see bench/README.md for 1e6 and 1e7.
+BENCH_ARGS ?= --sizes 1e4 --runs 3
 bench:
-	@set -e; found=0; \
-	for script in bench/*.py; do \
-		[ -f "$$script" ] || continue; found=1; \
-		echo "$(PYTHON) $$script"; $(PYTHON) "$$script"; \
-	done; \
-	[ "$$found" = 1 ] || echo "no benchmarks yet (bench/*.py)"
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 generate:
 	$(PYTHON) -m kg generate all
