@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +40,7 @@ from rdflib.term import Node
 
 from kg import paths
 from kg.errors import InputError, OutputError
-from kg.load import add_quads
+from kg.load import _BAD_IRI, add_quads
 from kg.namespaces import PREFIXES, SH, bind_all
 
 Quad = tuple[Node, Node, Node, Node]
@@ -237,13 +238,18 @@ def _serialize(serializer: Any) -> bytes:
 
 
 _XSD_DECIMAL = URIRef(_XSD + "decimal")
+_XSD_DOUBLE = URIRef(_XSD + "double")
 
 
 def _label(serializer: Any, node: Node, position: int, label: Any) -> str:
     # rdflib writes every xsd:decimal in Turtle's shorthand, adding ".0" to a whole
     # one: "98"^^xsd:decimal (the canonical form, which every store keeps) would come
     # back as "98.0", another literal. Such a decimal is written in full instead.
-    if isinstance(node, Literal) and node.datatype == _XSD_DECIMAL and "." not in str(node):
+    # And every xsd:double as f"{value:e}": six significant digits, 10000001.0 became
+    # 1.000000e+07; a double is written in full too.
+    if isinstance(node, Literal) and (
+        (node.datatype == _XSD_DECIMAL and "." not in str(node)) or node.datatype == _XSD_DOUBLE
+    ):
         return node._literal_n3(
             use_plain=False,
             qname_callback=lambda dt: serializer.get_pname(dt, True),
@@ -264,9 +270,32 @@ def _write_turtle(quads: list[Quad]) -> bytes:
     return _serialize(_TurtleSerializer(graph))
 
 
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+#: An XML name without a colon (NCName), what an RDF/XML property element's local part is.
+_NCNAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f\u2040]*")
+
+
 def _write_xml(quads: list[Quad]) -> bytes:
     graph = _union(quads)
     _assign_prefixes(graph, strict=True)
+    # A predicate is an element name: namespace + local name. rdflib accepts a local
+    # name XML does not (d%20e) and writes the namespace unescaped (a & in a query
+    # string), and the file is then not XML. Refuse such a predicate instead.
+    nm = graph.namespace_manager
+    for predicate in sorted({p for _, p, _ in graph if isinstance(p, URIRef)}):
+        try:
+            _, namespace, local = nm.compute_qname_strict(predicate)
+        except ValueError:
+            local, namespace = "", ""
+        if not _NCNAME.fullmatch(local) or any(c in str(namespace) for c in '&<>"'):
+            raise OutputError(
+                f"RDF/XML cannot write the predicate <{predicate}> as an XML element name; "
+                "export as turtle, trig, nt, nquads or json-ld"
+            )
     return _serialize(XMLSerializer(graph))
 
 
@@ -354,11 +383,22 @@ def _jsonld_document(ds: Dataset, context: dict[str, Any]) -> Any:
             # so blank nodes that only occur in a cycle (_:a :p _:a) were left out.
             nodemap: dict[Any, Any] = {}
             subjects: list[Any] = sorted(set(graph.subjects()), key=_sort_key)
+            roots = [
+                s for s in subjects if isinstance(s, URIRef) or not any(graph.subjects(None, s))
+            ]
+            for s in roots:
+                self.process_subject(graph, s, nodemap)
+            # What the roots reach was written (as a node, embedded, or as a @list).
+            reached = set(roots)
+            todo = list(roots)
+            while todo:
+                for o in graph.objects(todo.pop(), None):
+                    if isinstance(o, BNode) and o not in reached:
+                        reached.add(o)
+                        todo.append(o)
             for s in subjects:
-                if isinstance(s, URIRef) or not any(graph.subjects(None, s)):
+                if s not in reached:
                     self.process_subject(graph, s, nodemap)
-            for s in subjects:
-                self.process_subject(graph, s, nodemap)  # a no-op for those done
             return list(nodemap.values())
 
     return _Converter(Context(context), False, False).convert(ds)
@@ -427,27 +467,56 @@ def exporter(fmt: str) -> Exporter:
         raise InputError(f"unknown export format {fmt!r} (valid: {valid})") from None
 
 
-def export(dataset: Dataset, fmt: str) -> bytes:
-    """``dataset`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically."""
-    chosen = exporter(fmt)
-    quads = canonical_quads(dataset)
+# XML 1.0 has no way to write these, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _refuse_unwritable(quads: list[Quad], fmt: str) -> None:
+    """Raise OutputError for what ``fmt`` cannot carry, rather than write something
+    that reads back differently (or not at all): an IRI with a character no IRI may
+    hold, in any format (rdflib lets a NUL through); in RDF/XML, a character XML 1.0
+    cannot hold (NUL, most C0 controls)."""
+    seen: set[Node] = set()
+    for quad in quads:
+        for term in quad:
+            if term in seen or isinstance(term, BNode):
+                continue
+            seen.add(term)
+            text = str(term)
+            if isinstance(term, URIRef):
+                bad = _BAD_IRI.search(text)
+                if bad:
+                    raise OutputError(
+                        f"cannot serialise as {fmt}: IRI {text[:80]!r} holds "
+                        f"U+{ord(bad.group()):04X}, which no IRI may hold"
+                    )
+            if fmt == "xml":
+                bad = _NOT_XML.search(text)
+                if bad:
+                    raise OutputError(
+                        f"RDF/XML cannot hold U+{ord(bad.group()):04X} (in {text[:80]!r}); "
+                        "export as turtle, trig, nt, nquads or json-ld"
+                    )
+
+
+def _write(chosen: Exporter, quads: list[Quad]) -> bytes:
+    _refuse_unwritable(quads, chosen.name)
     try:
         return chosen.write(quads)
     except Exception as exc:
-        raise OutputError(f"cannot serialise as {fmt}: {exc}") from exc
+        raise OutputError(f"cannot serialise as {chosen.name}: {exc}") from exc
+
+
+def export(dataset: Dataset, fmt: str) -> bytes:
+    """``dataset`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically."""
+    return _write(exporter(fmt), canonical_quads(dataset))
 
 
 def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str, bytes]:
     """Several formats at once (default: all), canonicalising blank nodes only once."""
     chosen = [exporter(f) for f in (EXPORTERS if fmts is None else fmts)]
     quads = canonical_quads(dataset)
-    out: dict[str, bytes] = {}
-    for e in chosen:
-        try:
-            out[e.name] = e.write(quads)
-        except Exception as exc:
-            raise OutputError(f"cannot serialise as {e.name}: {exc}") from exc
-    return out
+    return {e.name: _write(e, quads) for e in chosen}
 
 
 #: Seconds ``write_atomic`` pauses halfway through a file, for tests only: a test sets
@@ -558,4 +627,4 @@ def export_graph(graph: Graph, fmt: str = "turtle") -> bytes:
     name = URIRef("urn:x-kg:graph")
     ds = Dataset(default_union=False)
     add_quads(ds, ((s, p, o, name) for s, p, o in graph))
-    return chosen.write(canonical_quads(ds))
+    return _write(chosen, canonical_quads(ds))
