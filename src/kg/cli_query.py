@@ -242,7 +242,7 @@ def sparql(
         )
     except (InputError, QueryError) as exc:
         # A bad or refused query read from a file: name the file, as for data files.
-        if path is not None and exc.path is None and endpoint is None:
+        if path is not None and exc.path in (None, "query") and endpoint is None:
             exc.path = path
         raise
     _write(result, fmt, output)

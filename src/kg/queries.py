@@ -213,6 +213,9 @@ def header(text: str, where: str | Path = "query") -> dict[str, Any]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or exc
         raise QueryError(f"bad YAML in the #+ header: {problem}", where, line) from None
+    except RecursionError:
+        # PyYAML's composer recurses once per level of [ and {.
+        raise QueryError("bad YAML in the #+ header: nested too deep", where) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
