@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from kg.cli_options import output_option, store_option
-from kg.errors import InputError, QueryError
+from kg.errors import InputError, ParameterError, QueryError
 
 FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
 
@@ -64,9 +64,9 @@ def parse_params(params: tuple[str, ...]) -> dict[str, str]:
     for item in params:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise InputError(f"--param {item!r}: expected NAME=VALUE")
+            raise ParameterError(f"--param {item!r}: expected NAME=VALUE")
         if name in values:
-            raise InputError(f"--param {name} given twice")
+            raise ParameterError(f"--param {name} given twice")
         values[name] = value
     return values
 
@@ -242,7 +242,14 @@ def sparql(
         )
     except (InputError, QueryError) as exc:
         # A bad or refused query read from a file: name the file, as for data files.
-        if path is not None and exc.path in (None, "query") and endpoint is None:
+        # A bad --param value is not the file's fault: its message stays as it is (the
+        # same as the HTTP API gives for it).
+        if (
+            path is not None
+            and exc.path in (None, "query")
+            and endpoint is None
+            and not isinstance(exc, ParameterError)
+        ):
             exc.path = path
         raise
     _write(result, fmt, output)

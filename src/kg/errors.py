@@ -60,6 +60,12 @@ class InputError(KgError):
     parameter value, or an input refused for safety (remote JSON-LD context, XML DTD)."""
 
 
+class ParameterError(InputError):
+    """A bad query parameter value (wrong type, not in its enumeration, unknown,
+    missing): the same message on the command line and over HTTP, and never blamed on
+    the file the query came from."""
+
+
 class OutputError(KgError):
     """A file could not be written."""
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg import paths, sparql_text
-from kg.errors import InputError, QueryError
+from kg.errors import InputError, ParameterError, QueryError
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -333,9 +333,9 @@ def check_iri(value: str, what: str = "value") -> str:
     if bad:
         char = bad.group()
         shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
-        raise InputError(f"{what} is not a valid IRI: {shown} is not allowed in an IRI")
+        raise ParameterError(f"{what} is not a valid IRI: {shown} is not allowed in an IRI")
     if not _IRI_SCHEME.match(value):
-        raise InputError(f"{what} is not an absolute IRI (no scheme such as https:)")
+        raise ParameterError(f"{what} is not an absolute IRI (no scheme such as https:)")
     return value
 
 
@@ -362,15 +362,15 @@ def to_term(
 
     what = f"parameter {parameter.name!r}"
     if parameter.enum is not None and raw not in parameter.enum:
-        raise InputError(f"{what}: {_short(raw)} is not one of {', '.join(parameter.enum)}")
+        raise ParameterError(f"{what}: {_short(raw)} is not one of {', '.join(parameter.enum)}")
     if parameter.type == "iri":
         return URIRef(check_iri(expand_iri(raw), f"{what}: {_short(raw)}"))
     if parameter.type == "integer":
         text = raw.strip()
         if not _INTEGER.match(text):
-            raise InputError(f"{what}: {_short(raw)} is not an integer")
+            raise ParameterError(f"{what}: {_short(raw)} is not an integer")
         if len(text) > _MAX_INTEGER_DIGITS:
-            raise InputError(f"{what}: integer too long ({len(text)} digits)")
+            raise ParameterError(f"{what}: integer too long ({len(text)} digits)")
         return Literal(str(int(text)), datatype=URIRef(_XSD + "integer"))
     if parameter.type == "number":
         text = raw.strip()
@@ -382,7 +382,7 @@ def to_term(
             if pattern.match(text):
                 # The lexical form as given: what grlc's pasted number would mean.
                 return Literal(text, datatype=URIRef(_XSD + datatype))
-        raise InputError(f"{what}: {_short(raw)} is not a number")
+        raise ParameterError(f"{what}: {_short(raw)} is not a number")
     if parameter.lang:
         if not _LANG_TAG.match(parameter.lang):
             raise QueryError(f"{what}: bad language tag {parameter.lang!r}")
@@ -397,7 +397,7 @@ def to_term(
         finally:
             term_logger.disabled = disabled
         if literal.ill_typed:
-            raise InputError(f"{what}: {_short(raw)} is not a valid {parameter.datatype}")
+            raise ParameterError(f"{what}: {_short(raw)} is not a valid {parameter.datatype}")
         return literal
     return Literal(raw)
 
@@ -418,12 +418,12 @@ def bindings(
     for name in given:
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
-            raise InputError(
+            raise ParameterError(
                 f"unknown parameter {name!r} for query {query.name!r} (its parameters: {listed})"
             )
     if lang is not None and "lang" in known:
         if "lang" in given and given["lang"] != lang:
-            raise InputError(f"--lang {lang} and --param lang={given['lang']} disagree")
+            raise ParameterError(f"--lang {lang} and --param lang={given['lang']} disagree")
         given["lang"] = lang
     prefixes = sparql_text.shape(query.text).prefixes
     out: dict[str, Identifier] = {}
@@ -431,7 +431,7 @@ def bindings(
         raw = given.get(parameter.name, parameter.default)
         if raw is None:
             if parameter.required:
-                raise InputError(
+                raise ParameterError(
                     f"missing required parameter {parameter.name!r} for query {query.name!r} "
                     f"(--param {parameter.name}=VALUE, {parameter.describe_type()})"
                 )
