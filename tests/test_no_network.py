@@ -193,3 +193,34 @@ def test_hook_catches_a_socket_when_no_endpoint_is_named(tmp_path: Path) -> None
     )
     assert done.returncode == VIOLATION_EXIT
     assert "AUDIT: urllib.Request" in done.stderr
+
+
+#: Inputs that try to make kg fetch or read something: each is a case of the hostile
+#: catalogue, which runs it under this same hook (tests/test_hostile.py).
+FETCHING = (
+    "remote-context.jsonld",
+    "remote-import.jsonld",
+    "file-context.jsonld",
+    "owl-imports.ttl",
+    "owl-imports.trig",
+    "shapes-js.ttl",
+    "shapes-service.ttl",
+    "shapes-from.ttl",
+    "shapes-owl-imports.ttl",
+    "checks-service",
+    "service.rq",
+    "service-escaped.rq",
+    "from-remote.rq",
+    "from-named-remote.rq",
+    "from-escaped.rq",
+    "xxe-passwd.rdf",
+    "xxe-remote-dtd.rdf",
+    "xinclude.rdf",
+)
+
+
+def test_fetching_inputs_run_under_the_hook() -> None:
+    from test_hostile import CASES
+
+    audited_ids = {case["id"] for case in CASES if case["kind"] == "cli"}
+    assert set(FETCHING) <= audited_ids, sorted(set(FETCHING) - audited_ids)
