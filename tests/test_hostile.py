@@ -8,11 +8,14 @@ says what each field means, for ``http`` cases too.
 
 from __future__ import annotations
 
+import http.client
 import os
 import resource
 import subprocess
 import sys
 import time
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ import pytest
 import yaml
 
 from audit_runner import VIOLATION_EXIT
+from serve_helper import kg_server_factory  # noqa: F401 (fixture, for http cases)
 
 HERE = Path(__file__).parent
 HOSTILE = HERE / "hostile"
@@ -31,7 +35,7 @@ DEFAULT_SECONDS = 30.0
 KINDS = ("cli", "http")
 _CLI_FIELDS = {"id", "kind", "what", "seconds", "file", "command", "exit", "message", "stdout"}
 _HTTP_FIELDS = {"id", "kind", "what", "seconds", "serve", "method", "path", "headers"}
-_HTTP_FIELDS |= {"body", "body_file", "status", "message"}
+_HTTP_FIELDS |= {"body", "body_file", "status", "message", "unchanged"}
 
 
 def load_cases() -> list[dict[str, Any]]:
@@ -57,15 +61,25 @@ def test_manifest_is_well_formed() -> None:
             assert (HOSTILE / case["file"]).exists(), case["id"]
             assert case["exit"] != 2 or case.get("message"), f"{case['id']}: exit 2 needs message"
             used.add((HOSTILE / case["file"]).resolve())
+        if case["kind"] == "http":
+            assert str(case["path"]).startswith("/"), case["id"]
+            assert isinstance(case["status"], int), case["id"]
+            for arg in case.get("serve", []):
+                if "{dir}" in arg:
+                    used.add(Path(arg.replace("{dir}", str(HOSTILE))).resolve())
         if case.get("body_file"):
+            assert (HOSTILE / case["body_file"]).is_file(), case["id"]
             used.add((HOSTILE / case["body_file"]).resolve())
     # Every input file is some case's (data.ttl is the benign data shapes cases check).
     inputs = {
         p.resolve()
-        for p in HOSTILE.iterdir()
-        if p.name not in ("manifest.yaml", "data.ttl") and not p.name.startswith(".")
+        for p in HOSTILE.rglob("*")
+        if p.is_file()
+        and p.name not in ("manifest.yaml", "data.ttl")
+        and not p.name.startswith(".")
     }
-    assert inputs <= used, f"files no case uses: {sorted(p.name for p in inputs - used)}"
+    unused = {p for p in inputs if not ({p, *p.parents} & used)}
+    assert not unused, f"files no case uses: {sorted(p.name for p in unused)}"
 
 
 def _limit_memory() -> None:
@@ -121,16 +135,56 @@ def run_cli(case: dict[str, Any], tmp: Path) -> None:
     assert elapsed <= limit
 
 
-def run_http(case: dict[str, Any], tmp: Path) -> None:
-    pytest.fail(
-        f"{case['id']}: the http kind has no runner yet: write run_http in "
-        "tests/test_hostile.py (fields: see the header of tests/hostile/manifest.yaml)"
+def _http(
+    base: str, method: str, path: str, body: bytes | None, headers: dict[str, str], timeout: float
+) -> tuple[int, bytes]:
+    parsed = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _quads(base: str) -> int:
+    status, body = _http(base, "GET", "/health", None, {}, 10)
+    assert status == 200
+    return int(body.split()[1])
+
+
+def run_http(case: dict[str, Any], tmp: Path, start_server: Callable[..., str]) -> None:
+    base = start_server(*[_expand(a, case, tmp) for a in case.get("serve", [])])
+    if "body_file" in case:
+        body: bytes | None = (HOSTILE / case["body_file"]).read_bytes()
+    elif "body" in case:
+        body = str(case["body"]).encode("utf-8")
+    else:
+        body = None
+    limit = float(case.get("seconds", DEFAULT_SECONDS))
+    before = _quads(base) if case.get("unchanged") else None
+    started = time.monotonic()
+    status, answer = _http(
+        base, case.get("method", "GET"), case["path"], body, dict(case.get("headers", {})), limit
     )
+    elapsed = time.monotonic() - started
+    text = answer.decode("utf-8", "replace")
+    assert status == case["status"], f"HTTP {status}: {text[:500]}"
+    if status >= 400:
+        # One line, no traceback, no path of the server's files.
+        assert text.strip() and "\n" not in text.strip(), text[:2000]
+        assert "Traceback" not in text and str(HERE.parent) not in text, text[:2000]
+    if case.get("message"):
+        assert case["message"] in text, text[:2000]
+    if before is not None:
+        assert _quads(base) == before, "the request changed the data"
+    assert elapsed <= limit, f"{elapsed:.1f} s"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_hostile(case: dict[str, Any], tmp_path: Path) -> None:
+def test_hostile(case: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if case["kind"] == "cli":
         run_cli(case, tmp_path)
     else:
-        run_http(case, tmp_path)
+        run_http(case, tmp_path, request.getfixturevalue("kg_server_factory"))
