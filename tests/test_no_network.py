@@ -224,3 +224,20 @@ def test_fetching_inputs_run_under_the_hook() -> None:
 
     audited_ids = {case["id"] for case in CASES if case["kind"] == "cli"}
     assert set(FETCHING) <= audited_ids, sorted(set(FETCHING) - audited_ids)
+
+
+def test_push_connects_only_to_the_named_store(tmp_path: Path) -> None:
+    """kg push to a real Oxigraph server under the hook: it reaches that host and port
+    and nothing else, and every graph arrives (exit 0)."""
+    from oxigraph_server import OxigraphServer
+
+    with OxigraphServer(tmp_path / "oxigraph") as server:
+        done = audited(
+            "push",
+            "--endpoint",
+            server.query_url,
+            connect=(f"127.0.0.1:{server.port}",),
+            cwd=tmp_path,
+        )
+        assert_clean(done)
+        assert "mismatch" not in done.stdout
