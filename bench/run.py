@@ -68,8 +68,9 @@ TARGET_SPEEDUP = 10.0
 # == the worker: one fresh process per measurement ==========================================
 
 
-class Timeout(Exception):
-    pass
+class Timeout(BaseException):
+    """A run over its time; not an Exception, so no ``except Exception`` on the way
+    (kg.queries.run_local turns errors into QueryError) can take it for a failure."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -849,8 +850,10 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
         f"step is above {SLOPE_FLAG}; a timeout makes the slope a lower bound (≥). Times "
         "near a millisecond are mostly fixed cost, so small slopes there say little.",
         "",
-        "| measurement | store | least squares | steps | flag |",
-        "|---|---|---:|---|---|",
+        "A query's rows slope is how its answer grows: time can only be as good as that.",
+        "",
+        "| measurement | store | least squares | steps | rows slope | flag |",
+        "|---|---|---:|---|---:|---|",
     ]
     flagged = []
     keys = sorted({k[0] for k in table}, key=measurement_order)
@@ -858,11 +861,13 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
         if key.startswith(("reload", "open")):
             continue
         for store in STORES:
-            pts, bound = [], False
+            pts, bound, rows = [], False, []
             for label in labels:
                 cell = table.get((key, label), {}).get(store)
                 if cell is None:
                     continue
+                if cell.get("rows") is not None:
+                    rows.append((quads_of(out, label), max(cell["rows"], 1)))
                 y = cell.get("bytes") if "bytes" in cell else value(cell)
                 if y is None:
                     continue
@@ -878,7 +883,11 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
                 flagged.append(f"{key} ({store})")
             ge = "≥ " if bound else ""
             step_text = ", ".join(f"{s:.2f}" for s in steps if s is not None)
-            lines.append(f"| {key} | {store} | {ge}{fit:.2f} | {step_text} | {mark} |")
+            rows_fit = slope(rows) if len(rows) >= 2 else None
+            rows_text = f"{rows_fit:.2f}" if rows_fit is not None else "–"
+            lines.append(
+                f"| {key} | {store} | {ge}{fit:.2f} | {step_text} | {rows_text} | {mark} |"
+            )
     lines.append("")
     lines.append("Worse than linear: " + ("; ".join(flagged) if flagged else "none") + ".")
     lines.append("")
