@@ -115,10 +115,30 @@ def _fingerprint_remote(endpoint: str) -> tuple[int, str]:
     return len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
+_STORES: dict[str, Any] = {}
+
+
+def _oxigraph_store() -> Any:
+    # The persistent Oxigraph store (kg.store), loaded once per test session: its
+    # parameters are bound the way a remote endpoint's are, so it meets the same payloads.
+    if "store" not in _STORES:
+        import tempfile
+
+        from kg.store import open_store
+
+        folder = tempfile.mkdtemp(prefix="kg-injection-store-")
+        store = open_store(f"oxigraph:{folder}")
+        store.load()
+        _STORES["store"] = store
+    return _STORES["store"]
+
+
 def _engines(oxigraph: str, data: Dataset) -> list[tuple[str, Callable[..., Result]]]:
+    store = _oxigraph_store()
     return [
         ("rdflib", lambda q, v: queries.run(q, v, data=data)),
         ("oxigraph", lambda q, v: queries.run(q, v, endpoint=oxigraph)),
+        ("oxigraph-store", lambda q, v: queries.run(q, v, store=store)),
     ]
 
 
