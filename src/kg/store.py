@@ -295,20 +295,7 @@ class OxigraphStore:
 
     def to_ox(self, term: Node) -> Any:
         """The pyoxigraph term for an rdflib term."""
-        from rdflib import BNode, Literal, URIRef
-
-        ox = self._ox
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-        raise KgError(f"cannot put {term!r} into an Oxigraph store")
+        return to_ox(term)
 
     # -- queries ---------------------------------------------------------------------
 
@@ -400,6 +387,24 @@ class OxigraphStore:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def to_ox(term: Node) -> Any:
+    """The pyoxigraph term for an rdflib term (the inverse of ``to_term``)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise KgError(f"cannot put {term!r} into an Oxigraph store")
 
 
 def to_term(value: Any) -> Node:

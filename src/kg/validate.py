@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -450,48 +451,22 @@ def _oxigraph_runner(graph: Graph) -> QueryRunner:
     """Check queries on pyoxigraph, over a Store holding ``graph`` in its default graph."""
     import pyoxigraph as ox
 
-    to_ox: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+    from kg.store import to_ox, to_term
 
-    def term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        found = to_ox.get(node)
+    converted: dict[Node, Any] = {}
+
+    def term(node: Node) -> Any:
+        found = converted.get(node)
         if found is None:
-            if isinstance(node, URIRef):
-                found = ox.NamedNode(str(node))
-            elif isinstance(node, BNode):
-                found = ox.BlankNode(str(node))
-            elif isinstance(node, Literal):
-                if node.language is not None:
-                    found = ox.Literal(str(node), language=node.language)
-                elif node.datatype is not None:
-                    found = ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-                else:
-                    found = ox.Literal(str(node))
-            else:
-                raise KgError(f"cannot put {node!r} into a pyoxigraph Store")
-            to_ox[node] = found
+            found = converted[node] = to_ox(node)
         return found
 
     store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(term(s), term(p), term(o), ox.DefaultGraph())  # type: ignore[arg-type]
-        for s, p, o in graph
-    )
+    store.bulk_extend(ox.Quad(term(s), term(p), term(o), ox.DefaultGraph()) for s, p, o in graph)
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
     def back(value: object) -> Node | None:
-        if value is None:
-            return None
-        if isinstance(value, ox.NamedNode):
-            return URIRef(value.value)
-        if isinstance(value, ox.BlankNode):
-            return BNode(value.value)
-        if isinstance(value, ox.Literal):
-            if value.language:
-                return Literal(value.value, lang=value.language)
-            if value.datatype.value == _XSD_STRING:
-                return Literal(value.value)
-            return Literal(value.value, datatype=URIRef(value.datatype.value))
-        raise KgError(f"a check returned {value!r}, which is not an RDF term")
+        return None if value is None else to_term(value)
 
     def run(query: str) -> tuple[str, list[dict[str, Node | None]]]:
         try:
@@ -516,7 +491,6 @@ def _oxigraph_runner(graph: Graph) -> QueryRunner:
     return run
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
