@@ -51,6 +51,10 @@ BENCH = Path(__file__).resolve().parent
 STORES = ("memory", "oxigraph")
 MEMORY_LIMIT = 1e6  # sizes above this run on the Oxigraph store only
 SLOPE_FLAG = 1.15
+#: A query whose answer does not grow (rows slope below SCAN_ROWS) but whose time does
+#: (slope above SCAN_TIME, and slower than SCAN_FLOOR seconds at the largest size) is
+#: scanning where it should look up.
+SCAN_ROWS, SCAN_TIME, SCAN_FLOOR = 0.2, 0.5, 0.01
 PACKAGES = ("rdflib", "pyoxigraph", "pyshacl", "pyshacl-turbo", "kg")
 
 # -- targets of issue 6 (checked in the benchmark, never in a test) ------------------------
@@ -849,12 +853,14 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
         f"step is above {SLOPE_FLAG}; a timeout makes the slope a lower bound (≥). Times "
         "near a millisecond are mostly fixed cost, so small slopes there say little.",
         "",
-        "A query's rows slope is how its answer grows: time can only be as good as that.",
+        "A query's rows slope is how its answer grows: time can only be as good as that. A "
+        "query whose answer stays the same size while its time grows is flagged as a scan.",
         "",
         "| measurement | store | least squares | steps | rows slope | flag |",
         "|---|---|---:|---|---:|---|",
     ]
-    flagged = []
+    flagged: list[str] = []
+    scanning: list[str] = []
     keys = sorted({k[0] for k in table}, key=measurement_order)
     for key in keys:
         if key.startswith(("reload", "open")):
@@ -877,12 +883,21 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
             fit = slope(pts)
             steps = [slope([pts[i], pts[i + 1]]) for i in range(len(pts) - 1)]
             worse = (fit or 0) > SLOPE_FLAG or (steps[-1] or 0) > SLOPE_FLAG
-            mark = "⚠ worse than linear" if worse else ""
+            rows_fit = slope(rows) if len(rows) >= 2 else None
+            scans = (
+                not worse
+                and rows_fit is not None
+                and rows_fit < SCAN_ROWS
+                and (fit or 0) > SCAN_TIME
+                and pts[-1][1] > SCAN_FLOOR
+            )
+            mark = "⚠ worse than linear" if worse else "⚠ scans: answer constant" if scans else ""
             if worse:
                 flagged.append(f"{key} ({store})")
+            if scans:
+                scanning.append(f"{key} ({store})")
             ge = "≥ " if bound else ""
             step_text = ", ".join(f"{s:.2f}" for s in steps if s is not None)
-            rows_fit = slope(rows) if len(rows) >= 2 else None
             rows_text = f"{rows_fit:.2f}" if rows_fit is not None else "–"
             lines.append(
                 f"| {key} | {store} | {ge}{fit:.2f} | {step_text} | {rows_text} | {mark} |"
@@ -890,7 +905,15 @@ def render_growth(out: dict, table: dict, labels: list[str]) -> str:
     lines.append("")
     lines.append("Worse than linear: " + ("; ".join(flagged) if flagged else "none") + ".")
     lines.append("")
+    lines.append(
+        f"Scanning (rows slope < {SCAN_ROWS}, time slope > {SCAN_TIME}, over "
+        f"{fmt_seconds(SCAN_FLOOR)} at the largest size): "
+        + ("; ".join(scanning) if scanning else "none")
+        + "."
+    )
+    lines.append("")
     out["flagged"] = flagged
+    out["scanning"] = scanning
     return "\n".join(lines)
 
 

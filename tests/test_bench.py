@@ -56,3 +56,45 @@ def test_bench_report_has_every_row_and_column(tmp_path: Path) -> None:
             assert "failed" not in line, line
     for section in ("## Cold start", "## Targets", "## Growth with size", "- CPU:", "- command:"):
         assert section in text
+
+
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _synthetic(seconds_rows: dict[str, list[tuple[float, int]]]) -> dict:
+    """Measurements at 1e4, 1e5, 1e6 quads: per query, (median seconds, rows) per size."""
+    sizes = {}
+    for index, label in enumerate(("1e4", "1e5", "1e6")):
+        records = [
+            {"kind": "query", "name": name, "rows": points[index][1], "samples": [points[index][0]]}
+            for name, points in seconds_rows.items()
+        ]
+        sizes[label] = {
+            "generated_quads": 10 ** (4 + index),
+            "expected_results": 0,
+            "stores": {"oxigraph": {"records": {"queries": records}}},
+        }
+    return {"sizes": sizes}
+
+
+def test_growth_flags_a_scan_and_worse_than_linear_but_not_a_lookup_or_a_growing_answer() -> None:
+    run = _bench_module()
+    out = _synthetic(
+        {
+            "lookup": [(0.001, 1), (0.0011, 1), (0.0012, 1)],
+            "scan": [(0.002, 1), (0.02, 1), (0.2, 1)],
+            "growing-answer": [(0.002, 10), (0.02, 100), (0.2, 1000)],
+            "quadratic": [(0.001, 10), (0.1, 100), (10.0, 1000)],
+        }
+    )
+    table = run.collect(out)
+    text = run.render_growth(out, table, ["1e4", "1e5", "1e6"])
+    assert out["scanning"] == ["query scan (oxigraph)"], text
+    assert out["flagged"] == ["query quadratic (oxigraph)"], text
