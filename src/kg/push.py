@@ -46,14 +46,14 @@ from kg.errors import InputError
 from kg.remote import (
     DEFAULT_TIMEOUT,
     RETRY_STATUSES,
+    TRANSPORT_ERRORS,
     Budget,
     EndpointError,
     Transient,
     _one_line,
-    _reason,
     retry_after,
     retrying,
-    transient_oserror,
+    transport_error,
 )
 
 if TYPE_CHECKING:
@@ -234,19 +234,8 @@ def _put_once(
         if exc.code in RETRY_STATUSES:
             raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
         raise PushError(message) from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise PushError(f"{where}: no answer within {whole} s (timeout)") from None
-        if transient_oserror(exc.reason):
-            raise Transient(f"{where}: connection failed: {_reason(exc.reason)}") from None
-        raise PushError(f"{where}: cannot connect: {_reason(exc.reason)}") from None
-    except TimeoutError:
-        raise PushError(f"{where}: no answer within {whole} s (timeout)") from None
-    except (http.client.HTTPException, OSError) as exc:
-        message = f"{where}: connection failed: {_reason(exc)}"
-        if transient_oserror(exc):
-            raise Transient(message) from None
-        raise PushError(message) from None
+    except TRANSPORT_ERRORS as exc:
+        raise transport_error(exc, where, whole, PushError) from None
 
 
 def _http_cause(exc: urllib.error.HTTPError, body: bytes, authenticated: bool) -> str:

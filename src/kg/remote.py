@@ -139,6 +139,27 @@ def transient_oserror(exc: object) -> bool:
     )
 
 
+#: The transport failures ``transport_error`` maps (an HTTP error status is not one:
+#: each caller reads its body in its own way).
+TRANSPORT_ERRORS = (urllib.error.URLError, TimeoutError, http.client.HTTPException, OSError)
+
+
+def transport_error(
+    exc: BaseException, where: str, whole: str, fatal: Callable[[str], Exception]
+) -> Exception:
+    """The error to raise for the transport failure ``exc`` of a request to ``where``
+    with a budget of ``whole`` seconds: a ``Transient`` one (worth another attempt) for
+    a connection reset or cut mid-answer, else ``fatal(message)``. Queries and pushes
+    share it so that one failure reads the same whichever of them met it."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return fatal(f"{where}: no answer within {whole} s (timeout)")
+    if isinstance(exc, urllib.error.URLError) and not transient_oserror(reason):
+        return fatal(f"{where}: cannot connect: {_reason(reason)}")
+    message = f"{where}: connection failed: {_reason(reason)}"
+    return Transient(message) if transient_oserror(reason) else fatal(message)
+
+
 def check_endpoint(url: str) -> str:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -217,24 +238,13 @@ def _attempt(
         if exc.code in RETRY_STATUSES:
             raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
         raise EndpointError(message) from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise EndpointError(f"{endpoint}: no answer within {whole:g} s (timeout)") from None
-        if transient_oserror(exc.reason):
-            raise Transient(f"{endpoint}: connection failed: {_reason(exc.reason)}") from None
-        raise EndpointError(f"{endpoint}: cannot connect: {_reason(exc.reason)}") from None
-    except TimeoutError:
-        raise EndpointError(f"{endpoint}: no answer within {whole:g} s (timeout)") from None
     except http.client.IncompleteRead as exc:
         raise Transient(
             f"{endpoint}: truncated response ({len(exc.partial)} bytes received, "
             f"{exc.expected} more expected)"
         ) from None
-    except (http.client.HTTPException, OSError) as exc:
-        message = f"{endpoint}: connection failed: {_reason(exc)}"
-        if transient_oserror(exc):
-            raise Transient(message) from None
-        raise EndpointError(message) from None
+    except TRANSPORT_ERRORS as exc:
+        raise transport_error(exc, endpoint, f"{whole:g}", EndpointError) from None
 
 
 def _refuse_partial(status: int | None, headers: Message, endpoint: str) -> None:
