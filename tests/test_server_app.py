@@ -384,6 +384,22 @@ def test_updates_need_the_bearer_token(shipped_dataset: Dataset) -> None:
     assert URIRef("urn:x-test:g") not in {g.identifier for g in shipped_dataset.graphs()}
 
 
+def test_an_update_shows_on_the_entity_page_already_served(shipped_dataset: Dataset) -> None:
+    c = client(shipped_dataset, update_token=TOKEN)
+    page = "/id/body/huyen-uy-nam-truc"
+    label = "Ban viết thử nghiệm cập nhật"
+    first = c.get(page, headers={"Accept": "text/turtle"})
+    assert first.status_code == 200 and label not in first.get_data(as_text=True)
+    assert c.get(page, headers={"Accept": "text/turtle"}).get_data() == first.get_data()
+    update = (
+        "INSERT DATA { GRAPH <urn:x-test:g> { <https://w3id.org/vn-kg/id/body/huyen-uy-nam-truc> "
+        f'<http://www.w3.org/2000/01/rdf-schema#comment> "{label}"@vi }} }}'
+    )
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert c.post("/update", data={"update": update}, headers=auth).status_code == 204
+    assert label in c.get(page, headers={"Accept": "text/turtle"}).get_data(as_text=True)
+
+
 def test_failed_update_changes_nothing(shipped_dataset: Dataset) -> None:
     c = client(shipped_dataset, update_token=TOKEN)
     auth = {"Authorization": f"Bearer {TOKEN}"}

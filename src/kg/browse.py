@@ -976,7 +976,10 @@ def handle_entity(ctx: AppContext, request: Request, path: str) -> Response:
         )
         response.vary.add("Accept")
         return response
-    key = (request.script_root + "\x1f" + iri, fmt.name)
+    # Keyed by the data's generation, as the query answers are: after an update the
+    # pages made before it are never served again (they age out of the cache).
+    generation = ctx.service.snapshot.generation
+    key = (f"{generation}\x1f{request.script_root}\x1f{iri}", fmt.name)
     cached = _cache(ctx).get(key)
     if cached is not None:
         data, content_type = cached
