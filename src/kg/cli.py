@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from kg import __version__
-from kg.cli_options import load_dataset, output_option, store_option
+from kg.cli_options import load_dataset, loaded_store, output_option, store_option
 from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
 
 EXPORT_FORMATS = ("turtle", "json-ld", "nt", "nquads", "trig", "xml")
@@ -220,7 +220,8 @@ def stats(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> N
     """Count triples per named graph and instances per class."""
     from kg.stats import stats as run
 
-    result = run(load_dataset(store, _sources(paths)))
+    with loaded_store(store, _sources(paths)) as held:
+        result = run(held)
     _emit((result.text() if fmt == "text" else result.to_json()).encode("utf-8"), output)
 
 

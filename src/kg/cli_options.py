@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from kg.store import KgStore
 
 output_option = click.option(
     "-o",
@@ -42,5 +47,20 @@ def load_dataset(store: str | None, sources: list[str] | None) -> Any:
     try:
         opened.load(sources)
         return opened.dataset()
+    finally:
+        opened.close()
+
+
+@contextmanager
+def loaded_store(store: str | None, sources: list[str] | None) -> Iterator[KgStore]:
+    """The store ``store`` names (None: $KG_STORE or memory), holding ``sources`` (None:
+    the shipped data), for a command that works on the store itself rather than on an
+    rdflib copy of it; closed afterwards."""
+    from kg.store import open_store
+
+    opened = open_store(store)
+    try:
+        opened.load(sources)
+        yield opened
     finally:
         opened.close()
