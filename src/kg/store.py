@@ -448,6 +448,8 @@ def to_result(
     if isinstance(answer, ox.QuerySolutions):
         variables = [v.value for v in answer.variables]
         rows: list[dict[str, Node]] = []
+        # Answers repeat their terms (labels, classes, graphs): each is converted once.
+        seen: dict[Any, Node] = {}
         for solution in answer:
             if max_rows is not None and len(rows) >= max_rows:
                 raise on_cap()
@@ -455,7 +457,10 @@ def to_result(
             for name in variables:
                 value = solution[name]
                 if value is not None:
-                    row[name] = to_term(value)
+                    term = seen.get(value)
+                    if term is None:
+                        term = seen[value] = to_term(value)
+                    row[name] = term
             rows.append(row)
         return Result("SELECT", variables, rows)
     from rdflib import Graph
