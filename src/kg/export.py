@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import _TripleCanonicalizer
@@ -42,6 +42,9 @@ from kg import paths
 from kg.errors import InputError, OutputError
 from kg.load import _BAD_IRI, add_quads
 from kg.namespaces import PREFIXES, SH, bind_all
+
+if TYPE_CHECKING:
+    from kg.store import KgStore, OxigraphStore
 
 Quad = tuple[Node, Node, Node, Node]
 Triple = tuple[Node, Node, Node]
@@ -507,9 +510,86 @@ def _write(chosen: Exporter, quads: list[Quad]) -> bytes:
         raise OutputError(f"cannot serialise as {chosen.name}: {exc}") from exc
 
 
-def export(dataset: Dataset, fmt: str) -> bytes:
-    """``dataset`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically."""
-    return _write(exporter(fmt), canonical_quads(dataset))
+def export(data: Dataset | KgStore, fmt: str) -> bytes:
+    """``data`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically.
+
+    ``data`` is an rdflib Dataset or a store (``kg.store``). N-Quads and N-Triples of an
+    Oxigraph store are written by Oxigraph's own serialiser (``_store_lines``), the same
+    bytes as through an rdflib copy of the store; the other formats, and a store holding
+    blank nodes (which need rdflib's canonical labels), go through that copy."""
+    from kg.store import OxigraphStore
+
+    chosen = exporter(fmt)
+    if isinstance(data, OxigraphStore) and fmt in _STORE_LINE_FORMATS:
+        written = _store_lines(data, keep_graphs=chosen.keeps_graphs)
+        if written is not None:
+            return written
+    if not isinstance(data, Dataset):
+        data = data.dataset()
+    return _write(chosen, canonical_quads(data))
+
+
+#: The formats ``export`` writes from an Oxigraph store without an rdflib copy.
+_STORE_LINE_FORMATS = ("nquads", "nt")
+# An escape Oxigraph writes and rdflib does not (rdflib leaves tabs, backspaces, form
+# feeds and other control characters raw, and escapes only \\, \n, \" and \r, as
+# Oxigraph does): a backslash not itself escaped, then t, b, f, u or U.
+_OXIGRAPH_ONLY_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\[btfuU]")
+
+
+def _store_lines(store: OxigraphStore, keep_graphs: bool) -> bytes | None:
+    """The N-Quads (``keep_graphs``) or N-Triples lines of an Oxigraph store, written by
+    Oxigraph graph by graph and sorted: byte for byte what ``export`` writes from
+    ``store.dataset()``; None when the store holds a blank node (or the characters
+    ``_:`` anywhere), which the caller exports through rdflib.
+
+    Oxigraph and rdflib write IRIs, language tags and simple literals alike. They differ
+    in typed literals (rdflib reads Oxigraph's canonical form and writes its own:
+    ``"1E7"^^xsd:double`` as ``"10000000.0"``, a ``Z`` date without it) and in escapes
+    (Oxigraph escapes tabs and control characters, rdflib writes them raw): a line with
+    either gets its literal as rdflib writes it, computed once per distinct literal with
+    the same functions as the rdflib path. UTF-8 bytes sort as their code points, so the
+    byte order is rdflib's string order. The default graph is left out, as
+    ``canonical_quads`` leaves it out; Oxigraph holds no IRI that ``_refuse_unwritable``
+    would refuse (it rejects them on load).
+    """
+    import pyoxigraph as ox
+    from rdflib.plugins.serializers.nt import _quoteLiteral
+
+    from kg.store import to_term
+
+    converted: dict[bytes, bytes] = {}
+
+    def literal(text: bytes) -> bytes:
+        found = converted.get(text)
+        if found is None:
+            line = b"<urn:x-kg:s> <urn:x-kg:p> " + text + b" ."
+            parsed = next(iter(ox.parse(line, format=ox.RdfFormat.N_TRIPLES)))
+            term = _xsd_lexical(to_term(parsed.object))
+            found = converted[text] = _quoteLiteral(term).encode("utf-8", "replace")  # type: ignore[arg-type]
+        return found
+
+    lines: set[bytes] = set()
+    for name, data in store.graph_dumps("N_TRIPLES"):
+        if isinstance(name, ox.DefaultGraph):
+            continue
+        if isinstance(name, ox.BlankNode) or b"_:" in data:
+            return None
+        suffix = b" <" + name.value.encode("utf-8") + b"> ." if keep_graphs else b" ."
+        for line in data.split(b"\n"):
+            if not line:
+                continue
+            body = line[:-2]  # "<s> <p> o", without " ."
+            if b'"' in body:  # no IRI holds a quote: the object is a literal
+                start = body.index(b"> ", body.index(b"> ") + 2) + 2
+                value = body[start:]
+                if b'"^^<' in value or _OXIGRAPH_ONLY_ESCAPE.search(value):
+                    body = body[:start] + literal(value)
+            lines.add(body + suffix)
+        del data
+    if not lines:
+        return b""
+    return b"\n".join(sorted(lines)) + b"\n"
 
 
 def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str, bytes]:

@@ -357,6 +357,62 @@ class OxigraphStore:
         add_quads(data, (_quad(q) for q in self._store))
         return data
 
+    def native(self) -> Any:
+        """The pyoxigraph Store itself, for code that reads it without an rdflib copy
+        (``kg.validate``, ``kg.export``)."""
+        return self._store
+
+    def graph_dumps(self, fmt: str = "N_TRIPLES") -> Iterator[tuple[Any, bytes]]:
+        """Every graph (the named graphs, then the default graph) with its content
+        serialised by Oxigraph as ``fmt`` (a ``pyoxigraph.RdfFormat`` name), one graph
+        at a time: two threads read ahead (Oxigraph serialises without the GIL, and a
+        RocksDB store is read faster by two), at most a few graphs held at once."""
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        ox = self._ox
+        store = self._store
+        rdf_format = getattr(ox.RdfFormat, fmt)
+        names = [*store.named_graphs(), ox.DefaultGraph()]
+
+        def dump(name: Any) -> bytes:
+            data: bytes = store.dump(format=rdf_format, from_graph=name)
+            return data
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-dump") as pool:
+            pending: deque[tuple[Any, Any]] = deque()
+            for name in names:
+                pending.append((name, pool.submit(dump, name)))
+                if len(pending) > 4:
+                    done_name, future = pending.popleft()
+                    yield done_name, future.result()
+            while pending:
+                done_name, future = pending.popleft()
+                yield done_name, future.result()
+
+    def union_store(self) -> Any:
+        """A new pyoxigraph Store in memory holding the union of every graph in its
+        default graph: what ``kg.validate``'s turbo engine validates on this store (as
+        ``kg.load.union_graph`` on a Dataset), built inside Oxigraph.
+
+        Each graph is serialised as N-Triples and loaded into the new store (measured
+        fastest: 5.4 s at 10⁶ quads, against 10.5 s for a CONSTRUCT of the union, whose
+        deduplication also peaked at 870 MB). Loading renames blank nodes per document,
+        so a graph holding one is parsed keeping its labels, which stay the same node
+        across graphs."""
+        ox = self._ox
+        union = ox.Store()
+        for _, data in self.graph_dumps("N_TRIPLES"):
+            if not data:
+                continue
+            if b"_:" in data:  # perhaps a blank node (or those characters in a literal)
+                union.extend(
+                    ox.parse(data, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+                )
+            else:
+                union.load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return union
+
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs())
 
