@@ -197,7 +197,7 @@ def worker(job: dict[str, Any]) -> None:
         from kg.validate import validate
 
         def check() -> tuple[bool, int]:
-            report = validate(store.dataset())
+            report = validate(store)
             return report.conforms, len(report.results)
 
         result = measure(check, runs, budget, timeout)
@@ -206,7 +206,7 @@ def worker(job: dict[str, Any]) -> None:
     elif kind == "export":
         from kg.export import export
 
-        result = measure(lambda: len(export(store.dataset(), "nquads")), runs, budget, timeout)
+        result = measure(lambda: len(export(store, "nquads")), runs, budget, timeout)
         emit({"kind": "export", "bytes": result.pop("value", None), **result})
     store.close()
     emit({"kind": "peak", "bytes": peak_rss()})

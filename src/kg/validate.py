@@ -15,7 +15,9 @@ Two engines give the same results (``tests/test_engine_parity.py`` compares them
 * ``pyshacl``, the reference: pyshacl for the shapes, rdflib's SPARQL for the checks.
 * ``turbo``: pyshacl-turbo (SHACL in Rust) for the shapes, on the same rdflib union
   graph, and pyoxigraph for the checks, on a Store holding that union in its default
-  graph. Both packages are the optional extra ``kg[fast]``.
+  graph. Both packages are the optional extra ``kg[fast]``. On an Oxigraph store
+  (``kg.store``) there is no rdflib graph: the union is built in a pyoxigraph Store,
+  and both the shapes and the checks run on it (``_validate_store``).
 
 ``auto`` (the default) is ``turbo`` when both packages are importable, else ``pyshacl``.
 
@@ -37,7 +39,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -49,6 +51,9 @@ from kg.errors import InputError, KgError, QueryError
 from kg.load import load, parse_graph, union_graph
 from kg.namespaces import G_ONTOLOGY, G_VOCABULARY, PREFIXES, SH
 from kg.render import short_name
+
+if TYPE_CHECKING:
+    from kg.store import KgStore, OxigraphStore
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -148,19 +153,31 @@ def resolve_engine(engine: str = "auto") -> str:
 
 
 def validate(
-    dataset: Dataset | None = None,
+    dataset: Dataset | KgStore | None = None,
     shapes: Graph | str | Path | None = None,
     checks_dir: str | Path | None = None,
     engine: str = "auto",
 ) -> ValidationResult:
     """Validate ``dataset`` (default: the shipped data) against ``shapes`` (default:
     ``ontology/shapes.ttl``) and the checks in ``checks_dir`` (default:
-    ``queries/checks``), with ``engine`` (``auto``, ``pyshacl`` or ``turbo``)."""
+    ``queries/checks``), with ``engine`` (``auto``, ``pyshacl`` or ``turbo``).
+
+    ``dataset`` is an rdflib Dataset or a store (``kg.store``). On an Oxigraph store the
+    turbo engine works inside pyoxigraph (``_validate_store``); the pyshacl engine, and
+    the memory store, validate the store's rdflib Dataset."""
+    from kg.store import OxigraphStore
+
     engine = resolve_engine(engine)
-    if dataset is None:
-        dataset = load()
     shapes_graph = _shapes(shapes)
     refuse_unsafe_shapes(shapes_graph, shapes if isinstance(shapes, str | Path) else None)
+    directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
+    checks = _check_files(directory)
+    if isinstance(dataset, OxigraphStore) and engine == "turbo":
+        return _validate_store(dataset, shapes_graph, checks)
+    if dataset is None:
+        dataset = load()
+    elif not isinstance(dataset, Dataset):
+        dataset = dataset.dataset()
     data = union_graph(dataset)
 
     if not len(shapes_graph):
@@ -170,12 +187,76 @@ def validate(
     else:
         conforms, report = _pyshacl(dataset, data, shapes_graph)
 
-    results = [_shacl_result(report, node, shapes_graph) for node in _result_nodes(report)]
-    directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
-    checks = _check_files(directory)
     runner = check_runner(data, engine) if checks else None
-    for check in checks:
-        check_results = run_check(check, data, runner)
+    found = [(check, run_check(check, data, runner)) for check in checks]
+    return _result(conforms, report, shapes_graph, found)
+
+
+def _validate_store(
+    store: OxigraphStore, shapes_graph: Graph, checks: list[Path]
+) -> ValidationResult:
+    """The turbo engine on an Oxigraph store, without an rdflib copy of its data.
+
+    The union of the store's graphs is built once, inside pyoxigraph, in a Store in
+    memory (``OxigraphStore.union_store``). The checks run on it in a second thread
+    while pyshacl-turbo validates a snapshot of it (its N-Quads text, taken as
+    pyshacl-turbo takes it from any Store): pyshacl-turbo releases the GIL, so the two
+    share the machine's cores, and the union is dropped as soon as the checks are done,
+    halfway through the SHACL validation, instead of living as long as it.
+
+    The data are the store's, literals in Oxigraph's canonical form, as a query on the
+    store sees them; through an rdflib copy, rdflib re-reads a few of those forms its own
+    way (an ``xsd:double`` ``"10000000"`` as ``"10000000.0"``, a date's ``Z``), which
+    only a shape on lexical forms, or a result's value, could show; no shipped or
+    generated data hold such a literal."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    union = store.union_store()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-checks") as pool:
+        checking = pool.submit(_run_checks, union, checks)
+        data = _turbo_input(union) if len(shapes_graph) else None
+        del union  # the checks hold it until they are done
+        if data is None:
+            conforms, report = True, _empty_report()
+        else:
+            conforms, report = _turbo_shacl(data, shapes_graph)
+        del data
+        found = checking.result()
+    return _result(conforms, report, shapes_graph, found)
+
+
+def _run_checks(
+    store: Any, checks: list[Path]
+) -> list[tuple[Path, list[tuple[Result, dict[str, Node | None]]]]]:
+    """Every check on the default graph of the pyoxigraph Store ``store``."""
+    if not checks:
+        return []
+    runner = _store_runner(store)
+    return [(check, run_check(check, None, runner)) for check in checks]
+
+
+def _turbo_input(union: Any) -> Any:
+    """What pyshacl-turbo is given for the pyoxigraph Store ``union``: the snapshot it
+    would take of it itself (``pyshacl_turbo.rdf.input_graph``: the N-Quads text), so
+    that the Store can be dropped before the validation ends; the Store itself if that
+    function is not there (another pyshacl-turbo)."""
+    try:
+        from pyshacl_turbo.rdf import input_graph
+    except ImportError:
+        return union
+    return input_graph(union)  # type: ignore[no-untyped-call]
+
+
+def _result(
+    conforms: bool,
+    report: Graph,
+    shapes_graph: Graph,
+    found: list[tuple[Path, list[tuple[Result, dict[str, Node | None]]]]],
+) -> ValidationResult:
+    """The SHACL report's results and the checks' (each check file with its results),
+    added to the report, sorted."""
+    results = [_shacl_result(report, node, shapes_graph) for node in _result_nodes(report)]
+    for check, check_results in found:
         for result, row_node in check_results:
             results.append(result)
             _add_to_report(report, result, row_node, check)
@@ -210,7 +291,9 @@ def _pyshacl(dataset: Dataset, data: Graph, shapes: Graph) -> tuple[bool, Graph]
     return bool(conforms), report
 
 
-def _turbo_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+def _turbo_shacl(data: Any, shapes: Graph) -> tuple[bool, Graph]:
+    """pyshacl-turbo on ``data``: an rdflib Graph, or a pyoxigraph Store holding the
+    union in its default graph (which pyshacl-turbo reads as N-Quads, no rdflib)."""
     import pyshacl_turbo
 
     # No ont_graph: ``data`` is the union of every graph, ontology and vocabulary
@@ -229,7 +312,24 @@ def _turbo_shacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
         raise KgError(f"pyshacl-turbo cannot validate: {exc} (try --engine pyshacl)") from None
     if not isinstance(report, Graph):
         raise KgError(f"pyshacl-turbo could not validate: {text}")
+    if not isinstance(data, Graph):
+        _simple_strings(report)
     return bool(conforms), report
+
+
+_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+def _simple_strings(report: Graph) -> None:
+    """Data terms in ``report`` (values, focus nodes) that are ``xsd:string`` literals,
+    written as simple literals: pyshacl-turbo reading a pyoxigraph Store reports them
+    typed, where the same data read into rdflib (``kg.store.to_term``) is simple. The
+    same term in RDF 1.1; written the same way, the results read the same."""
+    for predicate in (SH.value, SH.focusNode):
+        for node, term in list(report.subject_objects(predicate)):
+            if isinstance(term, Literal) and term.datatype == _XSD_STRING and not term.language:
+                report.remove((node, predicate, term))
+                report.add((node, predicate, Literal(str(term))))
 
 
 def _shapes(shapes: Graph | str | Path | None) -> Graph:
@@ -451,7 +551,7 @@ def _oxigraph_runner(graph: Graph) -> QueryRunner:
     """Check queries on pyoxigraph, over a Store holding ``graph`` in its default graph."""
     import pyoxigraph as ox
 
-    from kg.store import to_ox, to_term
+    from kg.store import to_ox
 
     converted: dict[Node, Any] = {}
 
@@ -463,6 +563,15 @@ def _oxigraph_runner(graph: Graph) -> QueryRunner:
 
     store = ox.Store()
     store.bulk_extend(ox.Quad(term(s), term(p), term(o), ox.DefaultGraph()) for s, p, o in graph)
+    return _store_runner(store)
+
+
+def _store_runner(store: Any) -> QueryRunner:
+    """Check queries on pyoxigraph, over the default graph of ``store``."""
+    import pyoxigraph as ox
+
+    from kg.store import to_term
+
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
     def back(value: object) -> Node | None:
@@ -507,13 +616,17 @@ class _OxigraphSyntaxError(Exception):
 
 
 def run_check(
-    path: Path, graph: Graph, runner: QueryRunner | None = None
+    path: Path, graph: Graph | None, runner: QueryRunner | None = None
 ) -> list[tuple[Result, dict[str, Node | None]]]:
-    """Run one check file over ``graph`` (with ``runner``, default rdflib's SPARQL):
-    its results, each with the row it came from."""
+    """Run one check file over ``graph`` (with ``runner``, default rdflib's SPARQL over
+    ``graph``, which may then not be None): its results, each with the row it came from."""
     check = read_check(path)
     refuse_remote_sparql(check.query, path)
-    run = runner if runner is not None else _rdflib_runner(graph)
+    if runner is None:
+        if graph is None:
+            raise KgError("run_check needs a graph or a runner")
+        runner = _rdflib_runner(graph)
+    run = runner
     try:
         kind, rows = run(check.query)
     except Exception as exc:
