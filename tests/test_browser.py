@@ -130,11 +130,21 @@ def cell_text(term: Any) -> str:
 
 
 def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     timings: dict[str, float] = {}
+
+    def gone(element: Any) -> bool:
+        """Whether the page ``element`` was on has been replaced. Mid-navigation
+        chromedriver may answer "Node with given id does not belong to the document"
+        rather than "stale element" (selenium's staleness_of lets that through)."""
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
 
     def timed(label: str, action: Any) -> None:
         """Run ``action`` (a click or a get) and wait until the new page has loaded."""
@@ -142,7 +152,7 @@ def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> No
         started = time.monotonic()
         action()
         if old:
-            WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old[0]))
+            WebDriverWait(browser, 15).until(lambda d: gone(old[0]))
         WebDriverWait(browser, 15).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
