@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench_scripts import bench_script
 from kg import queries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,16 +59,6 @@ def test_bench_report_has_every_row_and_column(tmp_path: Path) -> None:
         assert section in text
 
 
-def _bench_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _synthetic(seconds_rows: dict[str, list[tuple[float, int]]]) -> dict:
     """Measurements at 1e4, 1e5, 1e6 quads: per query, (median seconds, rows) per size."""
     sizes = {}
@@ -85,7 +76,7 @@ def _synthetic(seconds_rows: dict[str, list[tuple[float, int]]]) -> dict:
 
 
 def test_growth_flags_a_scan_and_worse_than_linear_but_not_a_lookup_or_a_growing_answer() -> None:
-    run = _bench_module()
+    run = bench_script("run")
     out = _synthetic(
         {
             "lookup": [(0.001, 1), (0.0011, 1), (0.0012, 1)],

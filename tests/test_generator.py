@@ -8,7 +8,6 @@ pyshacl alone needs about 100 s for 10^4 quads of this graph.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -17,13 +16,13 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from bench_scripts import bench_script
 from kg import paths
 from kg.load import load, union_graph
 from kg.namespaces import BASE, KINDS, PREFIXES
@@ -37,16 +36,7 @@ ID_IRI = re.compile(rf"^{re.escape(BASE)}id/([a-z]+)((?:/{SLUG})+)(#[a-z]+)?$")
 GRAPH_IRI = re.compile(rf"^{re.escape(BASE)}graph/(facts|evidence)/({SLUG})$")
 
 
-def _module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kg_bench_generate", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _module()
+gen = bench_script("generate")
 
 
 def _run(out: Path, *args: str) -> str:

@@ -19,17 +19,15 @@ No timing is asserted (bench/run.py measures them).
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from rdflib import Dataset
 
+from bench_scripts import bench_script
 from kg import paths, queries, sparql_text
 from kg.load import load
 from kg.results import Result
@@ -54,15 +52,6 @@ ONE_ROW_PER_UNSHOWN = {
 }
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kg_bench_generate_plans", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     if not GENERATOR.is_file() or not paths.ontology_path().is_file():
@@ -78,7 +67,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         "--error-rate",
         "0",
     ]
-    assert _generator().main([*args, "-o", str(out)], out=io.StringIO()) == 0
+    assert bench_script("generate").main([*args, "-o", str(out)], out=io.StringIO()) == 0
     return [paths.ontology_path(), paths.vocabulary_path(), out]
 
 

@@ -6,25 +6,14 @@ Only correctness under concurrency is asserted; how fast is measured by
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from bench_scripts import bench_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_bench() -> ModuleType:
-    path = ROOT / "bench" / "serve_load.py"
-    spec = importlib.util.spec_from_file_location("serve_load", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["serve_load"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-serve_load = _load_bench()
+serve_load = bench_script("serve_load")
 
 
 def test_fifty_clients_twenty_requests_each_no_errors() -> None:

@@ -7,9 +7,7 @@ rdflib (canonical labels); the memory store's export does not change."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from click.testing import CliRunner
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
+from bench_scripts import bench_script
 from kg import paths
 from kg.cli import cli
 from kg.export import EXPORTERS, export
@@ -31,7 +30,6 @@ from hypothesis import strategies as st  # noqa: E402
 from test_roundtrip import datasets  # noqa: E402
 
 LINE_FORMATS = ("nquads", "nt")
-SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
 
 
 def _same(store: OxigraphStore, formats: tuple[str, ...] = LINE_FORMATS) -> None:
@@ -63,11 +61,7 @@ def test_article_graph(oxigraph_store: OxigraphStore) -> None:
 
 
 def test_generated_graph(tmp_path: Path, store: OxigraphStore) -> None:
-    spec = importlib.util.spec_from_file_location("kg_bench_generate_export", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = gen
-    spec.loader.exec_module(gen)
+    gen = bench_script("generate")
     out = tmp_path / "kg-1e4.nq"
     args = ["--triples", "1e4", "--seed", "1", "--error-rate", "0.05", "-o", str(out)]
     assert gen.main(args, out=io.StringIO()) == 0

@@ -10,16 +10,15 @@ generator's manifest (pyshacl would take minutes there)."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 
+from bench_scripts import bench_script
 from kg import paths
 from kg.cli import cli
 from kg.load import load, parse_graph
@@ -32,22 +31,11 @@ needs_turbo = pytest.mark.skipif(
     not turbo_available(), reason="the turbo engine is not installed (pip install 'kg[fast]')"
 )
 
-SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
-
-
-def _generator() -> object:
-    spec = importlib.util.spec_from_file_location("kg_bench_generate_store", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], dict[str, object]]:
     """A small generated graph with every kind of planted error, and its manifest."""
-    gen = _generator()
+    gen = bench_script("generate")
     out = tmp_path_factory.mktemp("gen") / "errors.nq"
     args = ["--districts", "1", "--years", "2", "--seed", "8", "--error-rate", "1"]
     assert gen.main([*args, "-o", str(out)], out=io.StringIO()) == 0  # type: ignore[attr-defined]
@@ -56,7 +44,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], dic
 
 
 def _generate(out: Path, *args: str) -> dict[str, object]:
-    gen = _generator()
+    gen = bench_script("generate")
     assert gen.main([*args, "-o", str(out)], out=io.StringIO()) == 0  # type: ignore[attr-defined]
     return json.loads(gen.manifest_for(out).read_text(encoding="utf-8"))  # type: ignore[attr-defined,no-any-return]
 
