@@ -48,7 +48,7 @@ def store(tmp_path: Path) -> Iterator[OxigraphStore]:
 def _fill(store: OxigraphStore, ds: Dataset) -> None:
     import pyoxigraph as ox
 
-    native = store.native()
+    native = store._store  # filled directly with the dataset's quads, as they are
     native.clear()
     native.extend(
         ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g))

@@ -70,14 +70,16 @@ _DISTINCT = (
 
 
 def _store_stats(store: OxigraphStore) -> Stats:
+    from kg.store import to_term
+
     def counts(text: str, key: str) -> Counter[str]:
         found: Counter[str] = Counter()
         for row in store.raw_query(text):
-            # Two classes whose short names coincide add up, as in the Dataset count.
+            # Counted per IRI, keyed by short name: two IRIs with one short name would
+            # add up here where the Dataset count unites their instances (kg's prefixes
+            # give every IRI its own short name).
             found[short_name(to_term(row[key]))] += int(row["n"].value)
         return found
-
-    from kg.store import to_term
 
     per_graph = counts(_PER_GRAPH, "g")
     instances = counts(_PER_CLASS, "c")

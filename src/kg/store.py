@@ -357,11 +357,6 @@ class OxigraphStore:
         add_quads(data, (_quad(q) for q in self._store))
         return data
 
-    def native(self) -> Any:
-        """The pyoxigraph Store itself, for code that reads it without an rdflib copy
-        (``kg.validate``, ``kg.export``)."""
-        return self._store
-
     def graph_dumps(self, fmt: str = "N_TRIPLES") -> Iterator[tuple[Any, bytes]]:
         """Every graph (the named graphs, then the default graph) with its content
         serialised by Oxigraph as ``fmt`` (a ``pyoxigraph.RdfFormat`` name), one graph

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from kg import paths
@@ -317,9 +317,6 @@ def _turbo_shacl(data: Any, shapes: Graph) -> tuple[bool, Graph]:
     return bool(conforms), report
 
 
-_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
-
-
 def _simple_strings(report: Graph) -> None:
     """Data terms in ``report`` (values, focus nodes) that are ``xsd:string`` literals,
     written as simple literals: pyshacl-turbo reading a pyoxigraph Store reports them
@@ -327,7 +324,7 @@ def _simple_strings(report: Graph) -> None:
     same term in RDF 1.1; written the same way, the results read the same."""
     for predicate in (SH.value, SH.focusNode):
         for node, term in list(report.subject_objects(predicate)):
-            if isinstance(term, Literal) and term.datatype == _XSD_STRING and not term.language:
+            if isinstance(term, Literal) and term.datatype == XSD.string and not term.language:
                 report.remove((node, predicate, term))
                 report.add((node, predicate, Literal(str(term))))
 
@@ -626,9 +623,8 @@ def run_check(
         if graph is None:
             raise KgError("run_check needs a graph or a runner")
         runner = _rdflib_runner(graph)
-    run = runner
     try:
-        kind, rows = run(check.query)
+        kind, rows = runner(check.query)
     except Exception as exc:
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "col", None)
