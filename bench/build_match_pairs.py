@@ -20,8 +20,8 @@ import random
 import unicodedata
 from pathlib import Path
 
-from kg.link import read_admin_data
-from kg.text import ascii_fold
+from kg.core.text import ascii_fold
+from kg.linking.admin import read_admin_data
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "matching" / "pairs.tsv"
 TONES = "\u0300\u0301\u0303\u0309\u0323"

@@ -43,9 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from kg.evidence import CONTEXT_CHARS
-from kg.namespaces import BASE, PREFIXES
-from kg.text import slugify
+from kg.core.namespaces import BASE, PREFIXES
+from kg.core.text import slugify
+from kg.publish.evidence import CONTEXT_CHARS
 
 FIRST_YEAR = 2016  # Central Resolution 4 (khóa XII) dates from October 2016
 MAX_YEARS_AUTO = 10  # --triples grows the years up to this, then the districts

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.matching import UnitName, same_unit
-from kg.text import ascii_fold, match_key
+from kg.core.text import ascii_fold, match_key
+from kg.linking.matching import UnitName, same_unit
 
 PAIRS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "matching" / "pairs.tsv"
 
@@ -30,7 +30,7 @@ def _unit(pair: Pair, side: str) -> UnitName:
 MATCHERS: dict[str, Callable[[Pair], bool]] = {
     "exact string": lambda p: p["a"] == p["b"],
     "ASCII fold, lower case": lambda p: ascii_fold(p["a"]).lower() == ascii_fold(p["b"]).lower(),
-    "kg.text.match_key": lambda p: match_key(p["a"]) == match_key(p["b"]),
+    "kg.core.text.match_key": lambda p: match_key(p["a"]) == match_key(p["b"]),
     "unit name (match_key + prefixes)": lambda p: same_unit(
         _unit(p, "a"), _unit(p, "b"), use_parent=False
     ),

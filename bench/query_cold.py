@@ -39,13 +39,13 @@ def row(label: str, times: list[float]) -> str:
 _IN_PROCESS = """
 import time
 t0 = time.perf_counter()
-from kg import queries
+from kg.sparql import catalogue as queries
 stored = queries.get({name!r})
 t1 = time.perf_counter()
-from kg.load import load
+from kg.io.parse import load
 data = load()
 t2 = time.perf_counter()
-queries.run(stored, data=data)
+kg.store.run(stored, data=data)
 t3 = time.perf_counter()
 print(f"{{(t1 - t0) * 1000:.0f}} {{(t2 - t1) * 1000:.0f}} {{(t3 - t2) * 1000:.0f}}")
 """
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per query (default 5)")
     args = parser.parse_args()
 
-    from kg import queries
+    from kg.sparql import catalogue as queries
 
     names = args.names or queries.names()
     python = sys.executable

@@ -14,9 +14,9 @@ fresh subprocesses, so that each has its own peak memory (VmHWM, peak resident s
 * load: the shipped ontology and vocabulary plus the generated file, into an empty store
   (Oxigraph: a new folder each run);
 * queries: every stored query, with parameters picked from the generated data;
-* validate: ``kg.validate.validate(store)`` (the default engine; on the Oxigraph store the
+* validate: ``kg.validation.shacl.validate(store)`` (the default engine; on the Oxigraph store the
   union of the graphs is built inside pyoxigraph, not copied into rdflib);
-* export: ``kg.export.export(store, "nquads")`` (on the Oxigraph store: Oxigraph's own
+* export: ``kg.io.serialise.export(store, "nquads")`` (on the Oxigraph store: Oxigraph's own
   serialiser, graph by graph).
 
 Above 10⁶ quads the memory store is skipped, and so is validation: it holds the union of
@@ -78,7 +78,7 @@ TARGET_SPEEDUP = 10.0
 
 class Timeout(BaseException):
     """A run over its time; not an Exception, so no ``except Exception`` on the way
-    (kg.queries.run_local turns errors into QueryError) can take it for a failure."""
+    (kg.sparql.catalogue.run_local turns errors into QueryError) can take it for a failure."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -181,7 +181,7 @@ def worker(job: dict[str, Any]) -> None:
     emit({"kind": "open", "seconds": time.perf_counter() - start, "quads": len(store)})
 
     if kind == "queries":
-        from kg import queries
+        from kg.sparql import catalogue as queries
 
         for item in job["queries"]:
             stored = queries.get(item["name"])
@@ -199,7 +199,7 @@ def worker(job: dict[str, Any]) -> None:
             rows = result.pop("value", None)
             emit({"kind": "query", "name": item["name"], "rows": rows, **result})
     elif kind == "validate":
-        from kg.validate import validate
+        from kg.validation.shacl import validate
 
         def check() -> tuple[bool, int]:
             report = validate(store)
@@ -209,7 +209,7 @@ def worker(job: dict[str, Any]) -> None:
         conforms, found = result.pop("value", (None, None))
         emit({"kind": "validate", "conforms": conforms, "results": found, **result})
     elif kind == "export":
-        from kg.export import export
+        from kg.store import export
 
         result = measure(lambda: len(export(store, "nquads")), runs, budget, timeout)
         emit({"kind": "export", "bytes": result.pop("value", None), **result})
@@ -504,7 +504,8 @@ def cold_runs(command: list[str], runs: int) -> dict[str, Any]:
 
 
 def bench_size(size: int, args: argparse.Namespace, workdir: Path, out: dict) -> None:
-    from kg import paths, queries
+    from kg.core import paths
+    from kg.sparql import catalogue as queries
 
     print(f"size {size_label(size)}: generating", file=sys.stderr)
     data, manifest = generate(size, workdir, args.seed, args.error_rate)

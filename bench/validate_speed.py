@@ -2,7 +2,7 @@
 
 Run: python bench/validate_speed.py [--runs N] [--fixture NAME]
 
-Prints a table of medians (and the fastest run) over N runs of kg.validate.validate,
+Prints a table of medians (and the fastest run) over N runs of kg.validation.shacl.validate,
 after one warm-up run, for each engine that is installed: pyshacl (the reference:
 pyshacl and rdflib SPARQL) and turbo (pyshacl-turbo and pyoxigraph). The fixture row
 includes what tests/test_shacl_fixtures.py does per fixture: copy the parsed dataset and
@@ -25,8 +25,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 from rdflib import Dataset, Graph  # noqa: E402
 
 from kg import paths  # noqa: E402
-from kg.load import load, parse_graph, union_graph  # noqa: E402
-from kg.validate import (  # noqa: E402
+from kg.io.parse import load, parse_graph, union_graph  # noqa: E402
+from kg.validation.shacl import (  # noqa: E402
     _check_files,
     _pyshacl,
     _turbo_shacl,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from kg import paths
-from kg.load import load
+from kg.core import paths
+from kg.io.parse import load
 from kg.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,7 +13,7 @@ from typing import Any
 from rdflib import Literal
 from rdflib.term import Node
 
-from kg.results import Result, runs
+from kg.sparql.results import Result, runs
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {

@@ -24,9 +24,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
-from kg.errors import EXIT_ERROR, EXIT_OK, InputError
-from kg.export import PAUSE_VARIABLE
-from kg.load import load
+from kg.core.errors import EXIT_ERROR, EXIT_OK, InputError
+from kg.core.files import PAUSE_VARIABLE
+from kg.io.parse import load
 from oxigraph_server import OxigraphServer
 
 GOOD = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n"
@@ -193,7 +193,7 @@ def _graph_values(server: OxigraphServer, graph: str) -> set[str]:
 def test_push_cut_mid_upload_leaves_old_or_new_and_a_rerun_completes(
     oxigraph: OxigraphServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kg import remote
+    from kg.sparql import remote
 
     monkeypatch.setattr(remote, "BACKOFF", 0.05)
     old, new = tmp_path / "old.trig", tmp_path / "new.trig"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bench_scripts import bench_script
-from kg import queries
+from kg.sparql import catalogue as queries
 
 ROOT = Path(__file__).resolve().parents[1]
 

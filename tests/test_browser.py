@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 from rdflib import URIRef
 
-from kg import queries
-from kg.render import short_name
+import kg.store
+from kg.core.terms import short_name
+from kg.sparql import catalogue as queries
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -175,7 +176,7 @@ def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> No
     assert browser.current_url == server + "/queries/review-topics?lang=vi"
 
     # The table is the embedded store's answer, cell by cell (rows in any order).
-    expected = queries.run(queries.get("review-topics"), {"lang": "vi"})
+    expected = kg.store.run(queries.get("review-topics"), {"lang": "vi"})
     table = browser.find_element(By.CSS_SELECTOR, "table.results")
     header = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     assert header == expected.variables
@@ -197,7 +198,7 @@ def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> No
     iri = "https://w3id.org/vn-kg/" + target[len(server) + 1 :]
     labels = {
         row["label"].language: str(row["label"])
-        for row in queries.run_text(
+        for row in kg.store.run_text(
             f"SELECT ?label WHERE {{ GRAPH ?g {{ <{iri}> skos:prefLabel ?label }} }}"
         ).rows
     }
@@ -209,7 +210,7 @@ def test_catalogue_form_results_and_entity_page(server: str, browser: Any) -> No
     heading = browser.find_element(By.TAG_NAME, "h1")
     assert heading.find_element(By.CSS_SELECTOR, "span[lang=vi]").text == "Huyện ủy Nam Trực"
     marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#evidence blockquote mark")]
-    evidence = queries.run(
+    evidence = kg.store.run(
         queries.get("evidence-for-fact"),
         {"fact": "https://w3id.org/vn-kg/id/body/huyen-uy-nam-truc"},
     )

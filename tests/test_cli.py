@@ -21,7 +21,7 @@ from conftest import (
 )
 from kg import __version__
 from kg.cli import EXPORT_FORMATS, cli
-from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
+from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
 
 FIXTURE = [str(FIXTURE_ONTOLOGY), str(CONFORMING)]
 SHAPES = ["--shapes", str(FIXTURE_SHAPES), "--checks", str(FIXTURE_CHECKS)]
@@ -120,7 +120,7 @@ def test_validate_engines_give_the_same_report() -> None:
 
 
 def test_validate_turbo_missing_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kg.validate.turbo_available", lambda: False)
+    monkeypatch.setattr("kg.validation.shacl.turbo_available", lambda: False)
     result = CliRunner().invoke(cli, ["validate", *FIXTURE, *SHAPES, "--engine", "turbo"])
     assert result.exit_code == EXIT_ERROR
     assert "kg[fast]" in result.output
@@ -241,7 +241,7 @@ def test_generate_diagram_to_stdout() -> None:
 def test_generate_check_reports_stale_files(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from kg import generate
+    from kg.publish import generate
 
     stale_target = tmp_path / "context.jsonld"
     stale_target.write_text("{}", encoding="utf-8")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
 
-from kg import paths
-from kg.namespaces import BASE, G_ONTOLOGY, G_VOCABULARY, GRAPH, PREFIXES
+from kg.core import paths
+from kg.core.namespaces import BASE, G_ONTOLOGY, G_VOCABULARY, GRAPH, PREFIXES
 
 RDF_FILES = sorted(
     [*paths.ontology_dir().glob("*.ttl"), *paths.data_dir().rglob("*.trig")],
@@ -32,7 +32,7 @@ def test_files_declare_the_project_prefixes(path: Path) -> None:
     assert declared, f"{path} declares no prefixes"
     for prefix, iri in declared:
         assert PREFIXES.get(prefix) == iri, (
-            f"{path}: prefix {prefix}: <{iri}> differs from kg.namespaces"
+            f"{path}: prefix {prefix}: <{iri}> differs from kg.core.namespaces"
         )
 
 

@@ -4,8 +4,10 @@ import pytest
 from rdflib import Graph
 
 from conftest import FIXTURE_ONTOLOGY
-from kg import paths
-from kg.diagram import (
+from kg.core import paths
+from kg.core.errors import InputError
+from kg.io.parse import parse_graph
+from kg.publish.diagram import (
     README_END,
     README_START,
     dot,
@@ -14,8 +16,6 @@ from kg.diagram import (
     render,
     replace_readme_block,
 )
-from kg.errors import InputError
-from kg.load import parse_graph
 
 
 @pytest.fixture(scope="module")

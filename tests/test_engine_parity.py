@@ -1,7 +1,7 @@
 """The turbo engine against pyshacl, the reference: the same results on the shipped data
 and on one invalid fixture per kind of result.
 
-Compared: every field ``kg.validate`` reports (severity, focus node, path, value, source
+Compared: every field ``kg.validation.shacl`` reports (severity, focus node, path, value, source
 shape, constraint component, message), ``conforms``, and the fixture keys of
 ``test_shacl_fixtures`` (which add the source constraint and the structure of result
 paths). Nothing is normalised between the engines.
@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from kg import paths
-from kg.load import load, parse_graph, union_graph
-from kg.namespaces import SH
-from kg.validate import Result, check_runner, run_check, turbo_available, validate
+from kg.core import paths
+from kg.core.namespaces import SH
+from kg.io.parse import load, parse_graph, union_graph
+from kg.validation.shacl import Result, check_runner, run_check, turbo_available, validate
 from test_shacl_fixtures import (
     FIXTURE_DIR,
     ResultKey,

@@ -8,9 +8,10 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg import evidence, paths
-from kg.errors import InputError
-from kg.namespaces import KGO, KIND_NS, OA, evidence_graph
+from kg.core import paths
+from kg.core.errors import InputError
+from kg.core.namespaces import KGO, KIND_NS, OA, evidence_graph
+from kg.publish import evidence
 
 SLUGS = evidence.slugs()
 

@@ -11,10 +11,11 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from conftest import BAD, fixture_sources
-from kg import paths
-from kg.errors import InputError, OutputError
-from kg.export import EXPORTERS, PARSER_NAMES, export, jsonld_context, write_atomic
-from kg.load import named_graphs, union_graph
+from kg.core import paths
+from kg.core.errors import InputError, OutputError
+from kg.core.files import write_atomic
+from kg.io.parse import named_graphs, union_graph
+from kg.io.serialise import EXPORTERS, PARSER_NAMES, export, jsonld_context
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORTERS))
@@ -40,8 +41,8 @@ def test_same_bytes_twice_in_one_process(fixture_dataset: Dataset, fmt: str) -> 
 
 _HASH_ALL = """
 import hashlib, sys
-from kg.export import EXPORTERS, export
-from kg.load import load
+from kg.io.serialise import EXPORTERS, export
+from kg.io.parse import load
 ds = load(sys.argv[1:] or None)
 for fmt in sorted(EXPORTERS):
     print(fmt, hashlib.sha256(export(ds, fmt)).hexdigest())

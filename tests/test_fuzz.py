@@ -39,8 +39,8 @@ MEMORY = 2 * 1024**3
 
 
 def _seeds() -> dict[str, list[bytes]]:
-    from kg.export import export
-    from kg.load import load
+    from kg.io.parse import load
+    from kg.io.serialise import export
 
     jsonld = export(load([FIXTURES / "ontology", SMALL_DATA]), "json-ld")
     return {

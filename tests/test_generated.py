@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from kg import paths
 from kg.cli import cli
-from kg.diagram import README_END, README_START
-from kg.export import jsonld_context_text
-from kg.namespaces import PREFIXES
+from kg.core import paths
+from kg.core.namespaces import PREFIXES
+from kg.io.serialise import jsonld_context_text
+from kg.publish.diagram import README_END, README_START
 
 ROOT = paths.project_root()
 pytestmark = pytest.mark.skipif(ROOT is None, reason="needs a source checkout")

@@ -23,11 +23,11 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from bench_scripts import bench_script
-from kg import paths
-from kg.load import load, union_graph
-from kg.namespaces import BASE, KINDS, PREFIXES
-from kg.render import short_name
-from kg.validate import run_check, validate
+from kg.core import paths
+from kg.core.namespaces import BASE, KINDS, PREFIXES
+from kg.core.terms import short_name
+from kg.io.parse import load, union_graph
+from kg.validation.shacl import run_check, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "bench" / "generate.py"

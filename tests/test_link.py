@@ -9,9 +9,11 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from kg import paths, queries
+import kg.store
 from kg.cli import cli
-from kg.namespaces import DCAT, GRAPH, KGO, KIND_NS, SDO, VOID, links_graph
+from kg.core import paths
+from kg.core.namespaces import DCAT, GRAPH, KGO, KIND_NS, SDO, VOID, links_graph
+from kg.sparql import catalogue as queries
 
 pytest.importorskip("vietnamadminunits")
 
@@ -20,7 +22,7 @@ PLACE = KIND_NS["place"]
 
 @pytest.fixture(scope="module")
 def admin_data():  # type: ignore[no-untyped-def]
-    from kg.link import read_admin_data
+    from kg.linking.admin import read_admin_data
 
     return read_admin_data()
 
@@ -28,8 +30,8 @@ def admin_data():  # type: ignore[no-untyped-def]
 def test_every_link_file_is_up_to_date_and_regenerates_to_the_same_bytes(
     shipped_dataset: Dataset, admin_data: object
 ) -> None:
-    from kg.link import admin_outputs, curated_outputs
-    from kg.linksets import reviewed_outputs, sssom_outputs, void_outputs
+    from kg.linking.admin import admin_outputs, curated_outputs
+    from kg.linking.linksets import reviewed_outputs, sssom_outputs, void_outputs
 
     for make in (
         lambda: admin_outputs(shipped_dataset, admin_data),  # type: ignore[arg-type]
@@ -82,7 +84,7 @@ def test_a_code_is_not_an_identity(shipped_dataset: Dataset) -> None:
 def test_dien_xa_is_absent_from_the_dataset_and_curated_with_sources(
     shipped_dataset: Dataset, admin_data: object
 ) -> None:
-    from kg.link import admin_links
+    from kg.linking.admin import admin_links
 
     links = admin_links(shipped_dataset, admin_data)  # type: ignore[arg-type]
     assert [p.iri for p in links.resolution.absent] == [PLACE["xa-dien-xa"]]
@@ -92,7 +94,7 @@ def test_dien_xa_is_absent_from_the_dataset_and_curated_with_sources(
 
 
 def test_every_curated_fact_names_a_described_source(shipped_dataset: Dataset) -> None:
-    from kg.link import read_curated
+    from kg.linking.admin import read_curated
 
     source_ns = str(KIND_NS["source"])
     for table in sorted((paths.data_dir() / "links").glob("*-curated.tsv")):
@@ -103,7 +105,7 @@ def test_every_curated_fact_names_a_described_source(shipped_dataset: Dataset) -
 
 
 def test_what_covers_the_former_nam_truc_district_today() -> None:
-    result = queries.run(queries.get("what-covers-former-unit"), {"lang": "vi"})
+    result = kg.store.run(queries.get("what-covers-former-unit"), {"lang": "vi"})
     rows = {str(r["today"]): r for r in result.rows}  # type: ignore[index]
     assert len(rows) == 7
     vi_khe = rows[str(PLACE["phuong-vi-khe-ninh-binh-2025"])]
@@ -159,7 +161,7 @@ def test_void_and_dcat_describe_the_dataset_and_its_linksets(shipped_dataset: Da
 
 
 def test_units_export_is_sorted_ntriples(admin_data: object) -> None:
-    from kg.link import units_ntriples
+    from kg.linking.admin import units_ntriples
 
     data = units_ntriples(admin_data)  # type: ignore[arg-type]
     lines = data.decode("utf-8").splitlines()

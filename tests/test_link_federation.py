@@ -9,9 +9,11 @@ import pytest
 from rdflib import Dataset
 from tests.oxigraph_server import OxigraphServer
 
-from kg import paths, queries
-from kg.errors import InputError
-from kg.export import export
+import kg.store
+from kg.core import paths
+from kg.core.errors import InputError
+from kg.sparql import catalogue as queries
+from kg.store import export
 
 FEDERATED = paths.queries_dir() / "federated" / "admin-unit-codes.rq"
 DEFAULT_SERVICE = "<http://127.0.0.1:7879/query>"
@@ -23,7 +25,7 @@ pytest.importorskip("vietnamadminunits")
 def servers(
     tmp_path_factory: pytest.TempPathFactory, shipped_dataset: Dataset
 ) -> Iterator[tuple[str, str]]:
-    from kg.link import units_ntriples
+    from kg.linking.admin import units_ntriples
 
     base = tmp_path_factory.mktemp("federation")
     with OxigraphServer(base / "kg") as graph, OxigraphServer(base / "units") as units:
@@ -40,7 +42,7 @@ def _federated(units_url: str) -> queries.StoredQuery:
 
 def test_codes_are_joined_with_the_second_endpoint(servers: tuple[str, str]) -> None:
     graph_url, units_url = servers
-    result = queries.run(_federated(units_url), {"lang": "vi"}, endpoint=graph_url, timeout=60)
+    result = kg.store.run(_federated(units_url), {"lang": "vi"}, endpoint=graph_url, timeout=60)
     rows = {(str(r["place"]).rsplit("/", 1)[-1], str(r["table"])): r for r in result.rows}  # type: ignore[index]
     district = rows[("huyen-nam-truc", "legacy")]
     assert (str(district["code"]), str(district["unitName"]), str(district["parentName"])) == (
@@ -51,7 +53,7 @@ def test_codes_are_joined_with_the_second_endpoint(servers: tuple[str, str]) -> 
     assert str(rows[("phuong-vi-khe-ninh-binh-2025", "2025")]["unitName"]) == "Phường Vị Khê"
     assert str(rows[("xa-nam-dien-nam-truc", "legacy")]["unitName"]) == "Xã Nam Điền"
     # every coded place of the graph finds its unit in the table of its time
-    coded = queries.run_text(
+    coded = kg.store.run_text(
         "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { GRAPH ?g { ?p kgo:gsoCode ?c } }"
     )
     assert len({key[0] for key in rows}) == int(coded.rows[0]["n"])  # type: ignore[index]
@@ -59,4 +61,4 @@ def test_codes_are_joined_with_the_second_endpoint(servers: tuple[str, str]) -> 
 
 def test_the_embedded_store_refuses_service() -> None:
     with pytest.raises(InputError, match="SERVICE"):
-        queries.run(queries.parse(FEDERATED.read_text(encoding="utf-8"), name="f"), {"lang": "en"})
+        kg.store.run(queries.parse(FEDERATED.read_text(encoding="utf-8"), name="f"), {"lang": "en"})

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from kg import paths
-from kg.linksets import read_reviewed
+from kg.core import paths
+from kg.linking.linksets import read_reviewed
 
 SSSOM_FILE = paths.data_dir() / "links" / "kg.sssom.tsv"
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.oxigraph_server import OxigraphServer
 
 from kg.cli import cli
-from kg.namespaces import KIND_NS
+from kg.core.namespaces import KIND_NS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "places.ttl"
 PLACE = KIND_NS["place"]

@@ -8,10 +8,10 @@ from rdflib import URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from conftest import BAD, CONFORMING, FIXTURE_ONTOLOGY, fixture_sources
-from kg import paths
-from kg.errors import InputError, KgError
-from kg.load import expand, graph_for_file, load, named_graphs, union_graph
-from kg.namespaces import G_ONTOLOGY, G_VOCABULARY, GRAPH, facts_graph
+from kg.core import paths
+from kg.core.errors import InputError, KgError
+from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY, GRAPH, facts_graph
+from kg.io.parse import expand, graph_for_file, load, named_graphs, union_graph
 
 
 def graph_names(ds) -> set[str]:  # type: ignore[no-untyped-def]

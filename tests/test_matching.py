@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.matching import UnitName, same_name, same_unit, split_unit_name
+from kg.linking.matching import UnitName, same_name, same_unit, split_unit_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import match_bench

@@ -33,8 +33,8 @@ import pytest
 
 from audit_runner import VIOLATION_EXIT
 from fake_endpoint import FakeEndpoint, Step
-from kg.export import EXPORTERS
-from kg.queries import names
+from kg.io.serialise import EXPORTERS
+from kg.sparql.catalogue import names
 
 HERE = Path(__file__).parent
 RUNNER = HERE / "audit_runner.py"

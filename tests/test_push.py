@@ -31,13 +31,15 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from kg import queries, sparql_text
+import kg.store
 from kg.cli import cli
-from kg.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
-from kg.load import named_graphs
-from kg.push import PushError, graph_store_url, push
-from kg.remote import EndpointError
-from kg.results import Result, parse_json
+from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
+from kg.io.parse import named_graphs
+from kg.publish.push import PushError, graph_store_url, push
+from kg.sparql import catalogue as queries
+from kg.sparql import text as sparql_text
+from kg.sparql.remote import EndpointError
+from kg.sparql.results import Result, parse_json
 from oxigraph_server import OxigraphServer, free_port
 from result_compare import comparable, value
 from virtuoso_server import MAX_ROWS, VirtuosoServer
@@ -64,7 +66,7 @@ class Store:
         return {"KG_PUSH_PASSWORD": secret} if secret is not None else {}
 
     def gsp(self, method: str, graph: str, body: bytes | None = None) -> int:
-        """A Graph Store request made here, with urllib alone (not with kg.push)."""
+        """A Graph Store request made here, with urllib alone (not with kg.publish.push)."""
         handlers: list[urllib.request.BaseHandler] = []
         if self.user is not None and self.password is not None:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -121,7 +123,7 @@ def _rows(table: str) -> dict[str, tuple[int, int, str]]:
 
 
 def _server_count(endpoint: str, graph: str) -> int:
-    result = queries.run_text(
+    result = kg.store.run_text(
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", endpoint=endpoint
     )
     return int(str(result.rows[0]["n"]))
@@ -181,7 +183,7 @@ def test_every_triple_arrives_exactly(pushed: tuple[Store, str], shipped_dataset
     store, _ = pushed
     graphs = named_graphs(shipped_dataset)
     values = " ".join(f"<{name}>" for name in graphs)
-    result = queries.run_text(
+    result = kg.store.run_text(
         f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}",
         endpoint=store.endpoint,
     )
@@ -238,7 +240,7 @@ def test_unusual_literals_arrive_byte_for_byte(store: Store, tmp_path: Path) -> 
     try:
         code, out, err = invoke([*store.args(), "--data", str(source)], store.env())
         assert code == EXIT_OK, out + err
-        result = queries.run_text(
+        result = kg.store.run_text(
             f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", endpoint=store.endpoint
         )
         assert sorted((str(r["o"]), r["o"].language) for r in result.rows) == sorted(
@@ -272,7 +274,7 @@ def test_a_graph_holding_other_triples_is_replaced(
     assert code == EXIT_OK, out + err
     assert _rows(out)[G_GLOSSARY] == (local, local, "ok")
     assert _server_count(store.endpoint, G_GLOSSARY) == local
-    ask = queries.run_text(
+    ask = kg.store.run_text(
         f"ASK {{ GRAPH <{G_GLOSSARY}> {{ <https://example.org/stray> ?p ?o }} }}",
         endpoint=store.endpoint,
     )
@@ -281,7 +283,7 @@ def test_a_graph_holding_other_triples_is_replaced(
 
 def test_library_push_returns_the_report(pushed: tuple[Store, str]) -> None:
     store, _ = pushed
-    from kg.load import load
+    from kg.io.parse import load
 
     report = push(load(), store.endpoint, user=store.user, password=store.password, timeout=60)
     assert report.ok and report.graph_store == store.graph_store
@@ -308,7 +310,7 @@ def test_stored_query_answers_the_expected_result(
     store, _ = pushed
     keys = sparql_text.order_keys(case.query.text)
     expected = _expected(case)
-    remote = queries.run_case(case, endpoint=store.endpoint)
+    remote = kg.store.run_case(case, endpoint=store.endpoint)
     if expected.form == "SELECT":
         assert remote.variables == expected.variables
         assert remote.rows, f"{case.id}: no rows on {store.name}"
@@ -400,7 +402,7 @@ def test_credentials_in_the_url_are_refused_without_echoing_them() -> None:
 
 @pytest.fixture(scope="module")
 def virtuoso_pushed(virtuoso_store: Store) -> Store:
-    from kg.load import load
+    from kg.io.parse import load
 
     assert push(load(), virtuoso_store.endpoint, user="dba", password="dba").ok
     return virtuoso_store
@@ -421,9 +423,9 @@ def test_an_answer_cut_at_result_set_max_rows_is_an_error(virtuoso_pushed: Store
         EndpointError,
         match=f"partial result: the answer was cut at the server's limit of {MAX_ROWS} rows",
     ):
-        queries.run_text(text, endpoint=virtuoso_store.endpoint)
+        kg.store.run_text(text, endpoint=virtuoso_store.endpoint)
     # Below the limit the same query is an answer.
-    small = queries.run_text(
+    small = kg.store.run_text(
         text.replace(f"LIMIT {MAX_ROWS + 5000}", "LIMIT 100"), endpoint=virtuoso_store.endpoint
     )
     assert len(small.rows) == 100
@@ -438,4 +440,4 @@ def test_an_anytime_partial_answer_is_an_error(virtuoso_pushed: Store) -> None:
         'FILTER (CONCAT(STR(?o), STR(?c)) = "x") }'
     )
     with pytest.raises(EndpointError, match=r"partial result \(X-SQL-State S1TAT"):
-        queries.run_text(slow, endpoint=f"{virtuoso_store.endpoint}?timeout=300", timeout=120)
+        kg.store.run_text(slow, endpoint=f"{virtuoso_store.endpoint}?timeout=300", timeout=120)

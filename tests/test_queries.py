@@ -15,11 +15,14 @@ from click.testing import Result as CliResult
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg import paths, queries, sparql_text
+import kg.store
 from kg.cli import cli
-from kg.errors import EXIT_ERROR, InputError, QueryError
-from kg.generate import CATALOGUE_END, CATALOGUE_START, EXPECTED_DIR, catalogue_markdown
-from kg.results import Result, display_width, normalised, parse_json, serialise, to_table
+from kg.core import paths
+from kg.core.errors import EXIT_ERROR, InputError, QueryError
+from kg.publish.generate import CATALOGUE_END, CATALOGUE_START, EXPECTED_DIR, catalogue_markdown
+from kg.sparql import catalogue as queries
+from kg.sparql import text as sparql_text
+from kg.sparql.results import Result, display_width, normalised, parse_json, serialise, to_table
 from result_compare import comparable
 
 STORED = queries.discover()
@@ -244,16 +247,16 @@ def test_local_run_refuses_what_would_go_to_the_network() -> None:
         "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
     ):
         with pytest.raises(InputError, match="network"):
-            queries.run_text(text)
+            kg.store.run_text(text)
 
 
 def test_bad_sparql_is_one_clear_error() -> None:
     with pytest.raises(QueryError, match="bad SPARQL"):
-        queries.run_text("SELECT * WHERE { ?s ?p }")
+        kg.store.run_text("SELECT * WHERE { ?s ?p }")
 
 
 def test_ad_hoc_queries_may_use_the_project_prefixes_undeclared() -> None:
-    result = queries.run_text(
+    result = kg.store.run_text(
         "SELECT ?n WHERE { GRAPH ?g { body:huyen-uy-nam-truc rdfs:label ?n } }"
     )
     assert result.rows
@@ -274,7 +277,7 @@ def test_expected_answer(
     path = ROOT.joinpath(*EXPECTED_DIR) / case.filename
     assert path.is_file(), f"no {path}: run `kg generate expected` and check the answer"
     where = request.getfixturevalue("oxigraph_store") if store == "oxigraph" else None
-    result = queries.run_case(case, store=where)
+    result = kg.store.run_case(case, store=where)
     actual = queries.expected_text(case, result)
     expected = path.read_text(encoding="utf-8")
     if store == "oxigraph" and case.query.name in ENGINE_ORDERED and actual != expected:
@@ -517,7 +520,7 @@ def test_parsing_in_many_threads_at_once_stays_correct() -> None:
     the load test of kg serve); kg parses under one lock."""
     import threading
 
-    from kg.queries import run_text
+    from kg.store import run_text
 
     errors: list[str] = []
     texts = [

@@ -20,12 +20,14 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset
 
-from kg import queries, sparql_text
+import kg.store
 from kg.cli import cli
-from kg.errors import EXIT_ERROR, InputError
-from kg.export import export
-from kg.remote import EndpointError
-from kg.results import Result
+from kg.core.errors import EXIT_ERROR, InputError
+from kg.sparql import catalogue as queries
+from kg.sparql import text as sparql_text
+from kg.sparql.remote import EndpointError
+from kg.sparql.results import Result
+from kg.store import export
 from oxigraph_server import OxigraphServer, free_port
 from result_compare import comparable, value
 
@@ -50,8 +52,8 @@ def test_oxigraph_answers_as_the_embedded_store(
     case: queries.ExpectedCase, oxigraph: str, shipped_dataset: Dataset
 ) -> None:
     keys = sparql_text.order_keys(case.query.text)
-    local = queries.run_case(case, data=shipped_dataset)
-    remote = queries.run_case(case, endpoint=oxigraph)
+    local = kg.store.run_case(case, data=shipped_dataset)
+    remote = kg.store.run_case(case, endpoint=oxigraph)
     assert remote.variables == local.variables
     assert comparable(remote, keys) == comparable(local, keys), (
         f"{case.id}: Oxigraph and rdflib disagree; make the query portable SPARQL 1.1"
@@ -73,8 +75,8 @@ def test_sparql_construct_on_the_endpoint(oxigraph: str) -> None:
         "CONSTRUCT { ?s rdfs:label ?l } "
         "WHERE { GRAPH ?g { ?s rdfs:label ?l } VALUES ?s { body:huyen-uy-nam-truc } }"
     )
-    local = queries.run_text(text)
-    remote = queries.run_text(text, endpoint=oxigraph)
+    local = kg.store.run_text(text)
+    remote = kg.store.run_text(text, endpoint=oxigraph)
     assert local.graph is not None and len(local.graph) > 0
     assert comparable(remote, None) == comparable(local, None)
 
@@ -106,7 +108,7 @@ def _fingerprint_local(data: Dataset) -> tuple[int, str]:
 
 
 def _fingerprint_remote(endpoint: str) -> tuple[int, str]:
-    result = queries.run_text(
+    result = kg.store.run_text(
         "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", endpoint=endpoint
     )
     rows = sorted(
@@ -136,9 +138,9 @@ def _oxigraph_store() -> Any:
 def _engines(oxigraph: str, data: Dataset) -> list[tuple[str, Callable[..., Result]]]:
     store = _oxigraph_store()
     return [
-        ("rdflib", lambda q, v: queries.run(q, v, data=data)),
-        ("oxigraph", lambda q, v: queries.run(q, v, endpoint=oxigraph)),
-        ("oxigraph-store", lambda q, v: queries.run(q, v, store=store)),
+        ("rdflib", lambda q, v: kg.store.run(q, v, data=data)),
+        ("oxigraph", lambda q, v: kg.store.run(q, v, endpoint=oxigraph)),
+        ("oxigraph-store", lambda q, v: kg.store.run(q, v, store=store)),
     ]
 
 
@@ -269,7 +271,7 @@ def test_remote_failures_are_one_line_naming_endpoint_and_cause(
 ) -> None:
     url = fake_endpoint(behaviour)
     with pytest.raises(EndpointError) as info:
-        queries.run(queries.get("party-members-count"), endpoint=url, timeout=0.5)
+        kg.store.run(queries.get("party-members-count"), endpoint=url, timeout=0.5)
     assert str(info.value).startswith(f"{url}: ")
     assert cause in str(info.value)
     result = CliRunner().invoke(

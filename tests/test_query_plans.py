@@ -27,10 +27,13 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
+import kg.store
 from bench_scripts import bench_script
-from kg import paths, queries, sparql_text
-from kg.load import load
-from kg.results import Result
+from kg.core import paths
+from kg.io.parse import load
+from kg.sparql import catalogue as queries
+from kg.sparql import text as sparql_text
+from kg.sparql.results import Result
 from kg.store import OxigraphStore
 from result_compare import comparable
 
@@ -112,7 +115,7 @@ def _rows(result: Result) -> Counter[tuple[tuple[str, str], ...]]:
 def test_no_row_is_repeated_by_restated_resources(
     case: queries.ExpectedCase, generated_store: OxigraphStore, parameters: dict[str, str]
 ) -> None:
-    result = queries.run(case.query, _values(case, parameters), store=generated_store)
+    result = kg.store.run(case.query, _values(case, parameters), store=generated_store)
     repeated = {row: n for row, n in _rows(result).items() if n > 1}
     if case.query.name in ONE_ROW_PER_UNSHOWN:
         # at most once per article (one annotation, set of suggestions or handling each),
@@ -133,7 +136,7 @@ def test_the_answers_are_not_empty_where_the_generated_graph_has_the_facts(
     people, organisations and evidence."""
     sizes = {
         case.query.name: len(
-            queries.run(case.query, _values(case, parameters), store=generated_store).rows
+            kg.store.run(case.query, _values(case, parameters), store=generated_store).rows
         )
         for case in CASES
         if case.lang is None
@@ -162,8 +165,8 @@ def test_embedded_and_oxigraph_stores_agree_on_restated_data(
 ) -> None:
     values = _values(case, parameters)
     keys = sparql_text.order_keys(case.query.text)
-    local = queries.run(case.query, values, data=generated_dataset)
-    stored = queries.run(case.query, values, store=generated_store)
+    local = kg.store.run(case.query, values, data=generated_dataset)
+    stored = kg.store.run(case.query, values, store=generated_store)
     assert local.variables == stored.variables
     assert comparable(local, keys) == comparable(stored, keys), case.id
 
@@ -216,11 +219,11 @@ def run_on_labels(
 ) -> Iterator[Run]:
     if request.param == "memory":
         data = load(label_sources)
-        yield lambda name, values: queries.run(queries.get(name), values, data=data)
+        yield lambda name, values: kg.store.run(queries.get(name), values, data=data)
         return
     store = OxigraphStore(tmp_path_factory.mktemp("labels-store") / "kg")
     store.load(label_sources)
-    yield lambda name, values: queries.run(queries.get(name), values, store=store)
+    yield lambda name, values: kg.store.run(queries.get(name), values, store=store)
     store.close()
 
 

@@ -24,12 +24,13 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 
+import kg.store
 from fake_endpoint import FakeEndpoint, Step
-from kg import queries, remote
 from kg.cli import cli
-from kg.errors import EXIT_ERROR, EXIT_OK
-from kg.push import PushError, push
-from kg.remote import EndpointError, retry_after
+from kg.core.errors import EXIT_ERROR, EXIT_OK
+from kg.publish.push import PushError, push
+from kg.sparql import remote
+from kg.sparql.remote import EndpointError, retry_after
 
 ASK = "ASK { }"
 
@@ -44,7 +45,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEndpoint]:
 
 
 def _ask(fake: FakeEndpoint, timeout: float = 10) -> bool | None:
-    return queries.run_text(ASK, endpoint=fake.url, timeout=timeout).boolean
+    return kg.store.run_text(ASK, endpoint=fake.url, timeout=timeout).boolean
 
 
 def test_retry_after_seconds_and_http_date() -> None:

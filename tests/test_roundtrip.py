@@ -1,7 +1,7 @@
 """Round trips of generated data through every export format.
 
-For each format in ``kg.export.EXPORTERS``: ``kg.export.export`` writes a generated
-dataset, ``kg.load.load`` reads the file back, and the two are the same (triple formats:
+For each format in ``kg.io.serialise.EXPORTERS``: ``kg.io.serialise.export`` writes a generated
+dataset, ``kg.io.parse.load`` reads the file back, and the two are the same (triple formats:
 the union of the graphs; quad formats: every named graph), compared after kg's own
 canonical blank node labelling, which is an isomorphism test. Or the exporter refuses
 with a KgError; it never writes something that reads back differently.
@@ -32,9 +32,9 @@ from hypothesis import strategies as st  # noqa: E402
 from rdflib import BNode, Dataset, Literal, URIRef  # noqa: E402
 from rdflib.namespace import XSD  # noqa: E402
 
-from kg.errors import KgError  # noqa: E402
-from kg.export import EXPORTERS, canonical_quads, export  # noqa: E402
-from kg.load import load, new_dataset  # noqa: E402
+from kg.core.errors import KgError  # noqa: E402
+from kg.io.parse import load, new_dataset  # noqa: E402
+from kg.io.serialise import EXPORTERS, canonical_quads, export  # noqa: E402
 
 VIETNAMESE = "Nam Trực Định Hải Hậu Ủy ban nhân dân xã Bình Minh đảng viên người"
 IRI_CHARS = (

@@ -1,4 +1,4 @@
-"""The stored queries over HTTP (kg.api), in process with werkzeug's test client:
+"""The stored queries over HTTP (kg.http.api), in process with werkzeug's test client:
 the catalogue, results by content negotiation, the same error messages as the command
 line for the same bad values, and the OpenAPI document (valid, checked in, and true to
 what the server answers)."""
@@ -17,11 +17,14 @@ from click.testing import CliRunner
 from rdflib import Graph
 from werkzeug.test import Client
 
-from kg import api, queries
+import kg.store
 from kg.cli import cli
-from kg.results import normalised, parse_json, serialise, to_json
-from kg.server import App, ServerConfig, create_app
-from kg.sparql_text import order_keys
+from kg.http import api
+from kg.http.app import App, create_app
+from kg.http.context import ServerConfig
+from kg.sparql import catalogue as queries
+from kg.sparql.results import normalised, parse_json, serialise, to_json
+from kg.sparql.text import order_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_FILE = ROOT / "docs" / "openapi.json"
@@ -136,7 +139,7 @@ def test_unknown_query_is_404_naming_the_known_ones(client: Client) -> None:
 
 
 def embedded(name: str, values: dict[str, str] | None = None) -> Any:
-    return queries.run(queries.get(name), values)
+    return kg.store.run(queries.get(name), values)
 
 
 def canonical_json(name: str, data: str) -> str:
@@ -387,7 +390,7 @@ def test_openapi_document_is_valid_and_checked_in(client: Client) -> None:
     document = get_json(client, "/api/openapi.json")
     validate(document)
     assert OPENAPI_FILE.read_text("utf-8") == api.openapi_text(), (
-        "docs/openapi.json is out of date: python -m kg.api > docs/openapi.json"
+        "docs/openapi.json is out of date: python -m kg.http.api > docs/openapi.json"
     )
     assert document == json.loads(OPENAPI_FILE.read_text("utf-8"))
 

@@ -16,7 +16,8 @@ import pytest
 from rdflib import Dataset, Graph, Namespace, URIRef
 from werkzeug.test import Client, TestResponse
 
-from kg.server import ServerConfig, create_app
+from kg.http.app import create_app
+from kg.http.context import ServerConfig
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -340,10 +341,10 @@ def test_request_log_has_no_query_and_no_token(
     shipped_dataset: Dataset, caplog: pytest.LogCaptureFixture
 ) -> None:
     c = client(shipped_dataset, update_token=TOKEN)
-    with caplog.at_level(logging.INFO, logger="kg.server.access"):
+    with caplog.at_level(logging.INFO, logger="kg.http.app.access"):
         query(c, "SELECT ?secretvariable WHERE { ?s ?p ?o } LIMIT 1")
         c.post("/update", data={"update": "CLEAR ALL"}, headers={"Authorization": "Bearer x"})
-    lines = [r.getMessage() for r in caplog.records if r.name == "kg.server.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "kg.http.app.access"]
     assert len(lines) == 2
     assert lines[0].startswith("GET /sparql 200 ") and lines[0].endswith("ms")
     assert lines[1].startswith("POST /update 401 ")
@@ -443,7 +444,8 @@ def test_readers_see_before_or_after_an_update(shipped_dataset: Dataset) -> None
 
 
 def test_config_defaults_match_the_cli() -> None:
-    from kg import cli_serve, server
+    from kg.cli import serve as cli_serve
+    from kg.http import context as server
 
     for name in (
         "DEFAULT_PORT",

@@ -1,4 +1,4 @@
-"""The HTML pages and browsable IRIs of kg serve (kg.browse), in process with
+"""The HTML pages and browsable IRIs of kg serve (kg.http.pages), in process with
 werkzeug's test client: start page, catalogue forms, stored-query results, the SPARQL
 query page, entity pages (labels, types, facts and their graphs, evidence in context,
 what points here), RDF by content negotiation, 404s, and escaping."""
@@ -14,11 +14,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from werkzeug.test import Client
 
-from kg import queries
-from kg.load import load
-from kg.namespaces import BASE, GRAPH, KGO, RDFS
-from kg.render import short_name
-from kg.server import ServerConfig, create_app
+import kg.store
+from kg.core.namespaces import BASE, GRAPH, KGO, RDFS
+from kg.core.terms import short_name
+from kg.http.app import create_app
+from kg.http.context import ServerConfig
+from kg.io.parse import load
+from kg.sparql import catalogue as queries
 
 BODY = BASE + "id/body/huyen-uy-nam-truc"
 STATISTIC = BASE + "id/statistic/nam-truc-dang-vien-2021-11-01"
@@ -129,7 +131,7 @@ def test_catalogue_has_a_form_per_stored_query(client: Client) -> None:
 
 def test_stored_results_table_is_the_embedded_answer(client: Client) -> None:
     page = html(client, "/queries/review-topics?lang=vi")
-    result = queries.run(queries.get("review-topics"), {"lang": "vi"})
+    result = kg.store.run(queries.get("review-topics"), {"lang": "vi"})
     header, *rows = [r for r in page.cells if r]
     assert header == result.variables
     expected = [
@@ -224,7 +226,7 @@ def test_entity_page_shows_evidence_in_context(client: Client) -> None:
     )
     text = response.get_data(as_text=True)
     Page(text)
-    rows = queries.run(queries.get("evidence-for-fact"), {"fact": STATISTIC}).rows
+    rows = kg.store.run(queries.get("evidence-for-fact"), {"fact": STATISTIC}).rows
     assert rows
     for row in rows:
         from html import escape

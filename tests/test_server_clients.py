@@ -30,9 +30,11 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph
 from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
 
-from kg import queries, sparql_text
+import kg.store
 from kg.cli import cli
-from kg.results import Result, parse_json
+from kg.sparql import catalogue as queries
+from kg.sparql import text as sparql_text
+from kg.sparql.results import Result, parse_json
 from result_compare import comparable
 from serve_helper import KgServer, kg_server, kg_server_factory  # noqa: F401 (fixtures)
 
@@ -107,7 +109,7 @@ def test_sparqlwrapper_gets_the_expected_answers(
 
 
 def test_sparqlwrapper_construct_and_ask(endpoint: str, shipped_dataset: Dataset) -> None:
-    local = queries.run_text(CONSTRUCT, data=shipped_dataset)
+    local = kg.store.run_text(CONSTRUCT, data=shipped_dataset)
     client = SPARQLWrapper(endpoint)
     client.setQuery(queries.with_prefixes(CONSTRUCT))
     client.setReturnFormat(TURTLE)
@@ -126,7 +128,7 @@ def test_sparqlwrapper_construct_and_ask(endpoint: str, shipped_dataset: Dataset
 def test_rdflib_sparqlstore(name: str, values: dict[str, str], endpoint: str) -> None:
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-    from kg.results import from_rdflib
+    from kg.sparql.results import from_rdflib
 
     graph = Graph(SPARQLStore(query_endpoint=endpoint, returnFormat="json"))
     got = from_rdflib(graph.query(bound_text(name, values)))
@@ -141,7 +143,7 @@ def test_rdflib_sparqlstore_ask_and_construct(endpoint: str, shipped_dataset: Da
     graph = Graph(SPARQLStore(query_endpoint=endpoint, returnFormat="xml"))
     assert graph.query(queries.with_prefixes(ASK)).askAnswer is True
     constructed = graph.query(queries.with_prefixes(CONSTRUCT)).graph
-    local = queries.run_text(CONSTRUCT, data=shipped_dataset)
+    local = kg.store.run_text(CONSTRUCT, data=shipped_dataset)
     assert constructed is not None and len(constructed) > 0
     assert comparable(Result("CONSTRUCT", graph=constructed), None) == comparable(local, None)
 

@@ -39,10 +39,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from kg import paths
-from kg.load import add_quads, load, new_dataset, parse_graph
-from kg.namespaces import SH
-from kg.validate import ValidationResult, render_path, validate
+from kg.core import paths
+from kg.core.namespaces import SH
+from kg.io.parse import add_quads, load, new_dataset, parse_graph
+from kg.validation.shacl import ValidationResult, render_path, validate
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "shacl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -151,7 +151,7 @@ def _focus(node: Node | None) -> Node | str:
 
 
 def _check_name(shape: Node | None) -> str | None:
-    """The check a result of ``kg.validate`` comes from (its source shape is the file)."""
+    """The check a result of ``kg.validation.shacl`` comes from (its source shape is the file)."""
     text = str(shape) if isinstance(shape, URIRef) else ""
     if text.startswith("file:") and text.endswith(CHECK_SUFFIX):
         return text.rsplit("/", 1)[-1][: -len(".rq")]
@@ -164,7 +164,7 @@ def _report_results(report: Graph) -> Iterator[Node]:
 
 
 def actual_keys(result: ValidationResult, shapes: Graph) -> set[ResultKey]:
-    """The results of a ``kg.validate`` run, from its report graph."""
+    """The results of a ``kg.validation.shacl`` run, from its report graph."""
     report = result.report_graph
     graphs = (shapes, report)
     keys: set[ResultKey] = set()

@@ -7,9 +7,9 @@ from rdflib import Dataset
 from rdflib.namespace import RDF
 
 from conftest import fixture_sources
-from kg.load import load, named_graphs, union_graph
-from kg.render import short_name
-from kg.stats import stats
+from kg.core.terms import short_name
+from kg.io.parse import load, named_graphs, union_graph
+from kg.publish.stats import stats
 from kg.store import OxigraphStore
 
 

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal
 from rdflib.compare import isomorphic
 
-from kg import queries
+import kg.store
 from kg.cli import cli
-from kg.errors import InputError
+from kg.core.errors import InputError
+from kg.sparql import catalogue as queries
 from kg.store import MANIFEST, MemoryStore, OxigraphStore, open_store, store_spec
 
 
@@ -104,12 +105,12 @@ def test_both_stores_refuse_the_network_and_bind_values_as_values(
             store.query(text)
     stored = queries.get("describe-entity")
     payload = '"} } UNION { GRAPH ?g { ?value ?property ?x } } #'
-    result = queries.run(stored, {"entity": "body:huyen-uy-nam-truc", "lang": "en"}, store=store)
+    result = kg.store.run(stored, {"entity": "body:huyen-uy-nam-truc", "lang": "en"}, store=store)
     assert result.rows
-    injected = queries.run(stored, {"entity": "body:huyen-uy-nam-truc", "lang": "vi"}, store=store)
+    injected = kg.store.run(stored, {"entity": "body:huyen-uy-nam-truc", "lang": "vi"}, store=store)
     assert injected.rows
     text = "SELECT ?n WHERE { GRAPH ?g { ?s rdfs:label ?n } FILTER(?n = ?_x) }"
-    found = queries.run_text(text, {"x": payload}, store=store)
+    found = kg.store.run_text(text, {"x": payload}, store=store)
     assert found.rows == []
     label = Literal("Huyện ủy Nam Trực", lang="vi")
     found = store.query(

@@ -1,4 +1,4 @@
-"""N-Quads and N-Triples of an Oxigraph store, written by Oxigraph (``kg.export``'s
+"""N-Quads and N-Triples of an Oxigraph store, written by Oxigraph (``kg.io.serialise``'s
 ``_store_lines``), are byte for byte what the rdflib path writes from the store's
 rdflib copy (``store.dataset()``): on the article graph, on a generated graph, on
 literals chosen for their escapes and datatypes, and on hypothesis-generated datasets
@@ -17,11 +17,11 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 
 from bench_scripts import bench_script
-from kg import paths
 from kg.cli import cli
-from kg.export import EXPORTERS, export
-from kg.load import new_dataset
-from kg.store import MemoryStore, OxigraphStore, to_ox
+from kg.core import paths
+from kg.io.parse import new_dataset
+from kg.io.serialise import EXPORTERS
+from kg.store import MemoryStore, OxigraphStore, export, to_ox
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402

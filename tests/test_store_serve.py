@@ -10,8 +10,9 @@ import pytest
 from rdflib import Dataset
 from werkzeug.test import Client
 
-from kg import queries
-from kg.server import ServerConfig, create_app
+from kg.http.app import create_app
+from kg.http.context import ServerConfig
+from kg.sparql import catalogue as queries
 
 SELECT = (
     "SELECT ?s (COUNT(?n) AS ?c) WHERE { GRAPH ?g { ?s rdfs:label ?n } } "

@@ -19,12 +19,13 @@ from click.testing import CliRunner
 from rdflib import Dataset, URIRef
 
 from bench_scripts import bench_script
-from kg import paths
 from kg.cli import cli
-from kg.load import load, parse_graph
-from kg.render import short_name
-from kg.store import OxigraphStore, graph_subset, restrict
-from kg.validate import ValidationResult, turbo_available, validate
+from kg.core import paths
+from kg.core.terms import short_name
+from kg.io.parse import load, parse_graph
+from kg.store import OxigraphStore
+from kg.validation.shacl import ValidationResult, turbo_available, validate
+from kg.validation.subset import graph_subset, restrict
 from test_shacl_fixtures import actual_keys
 
 needs_turbo = pytest.mark.skipif(

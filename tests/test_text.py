@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from kg.text import ascii_fold, match_key, nfc, same_text, slugify
+from kg.core.text import ascii_fold, match_key, nfc, same_text, slugify
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ from conftest import (
     FIXTURE_SHAPES,
     NONCONFORMING,
 )
-from kg import paths
-from kg.errors import InputError, KgError, QueryError
-from kg.load import load
-from kg.namespaces import SH
-from kg.validate import read_check, resolve_engine, turbo_available, validate
+from kg.core import paths
+from kg.core.errors import InputError, KgError, QueryError
+from kg.core.namespaces import SH
+from kg.io.parse import load
+from kg.validation.shacl import read_check, resolve_engine, turbo_available, validate
 
 ENGINES = [
     "pyshacl",
@@ -118,7 +118,7 @@ def test_engine_names() -> None:
 
 
 def test_turbo_missing_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kg.validate.turbo_available", lambda: False)
+    monkeypatch.setattr("kg.validation.shacl.turbo_available", lambda: False)
     assert resolve_engine("auto") == "pyshacl"
     with pytest.raises(KgError, match=r"kg\[fast\]"):
         resolve_engine("turbo")

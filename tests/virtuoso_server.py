@@ -8,7 +8,7 @@
   loopback ports, the directory added to ``DirsAllowed``, the ``[Plugins]`` section
   dropped (the hosting plugins are not needed and not always installed), and
   ``ResultSetMaxRows`` raised from Debian's 10000 so that a whole-graph query is not cut
-  (the client still detects a cut result: see ``kg.remote``);
+  (the client still detects a cut result: see ``kg.sparql.remote``);
 * ``virtuoso-t +configfile DIR/virtuoso.ini +foreground`` starts it on a fresh database
   (user ``dba``, password ``dba``), and the fixture waits until ``/sparql`` answers;
 * the Graph Store endpoint with digest authentication, ``/sparql-graph-crud-auth``,

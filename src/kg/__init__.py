@@ -1,49 +1,50 @@
 """kg: a linked-data knowledge graph of Vietnamese public administration.
 
-The package is a library first (``kg.load``, ``kg.validate``, ``kg.export``,
-``kg.stats``, ``kg.diagram``); ``kg.cli`` is a thin command-line layer over it.
-Importing ``kg`` itself stays cheap: nothing here pulls in rdflib.
+A library first: ``kg.load``, ``kg.validate``, ``kg.export`` and ``kg.open_store`` here,
+the layers below them in sub-packages (``docs/architecture.md`` draws them); ``kg.cli``
+and ``kg.http`` are thin layers over it. Importing ``kg`` itself stays cheap: the entry
+points import their layer when called, and no sub-package shares a name with them, so
+they work whatever was imported before.
 """
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from kg.core.version import __version__
 
+if TYPE_CHECKING:
+    from kg.validation.shacl import ValidationResult
 
-# The library's entry points. They import lazily so that `import kg` (and `kg --help`)
-# stays cheap. Importing a submodule of the same name (kg.load, kg.validate, kg.export)
-# rebinds the package attribute to the module, so each call puts the functions back.
-def load(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Load RDF files into an rdflib Dataset (see kg.load.load)."""
-    from kg.load import load as _load
-
-    _restore()
-    return _load(*args, **kwargs)
+__all__ = ["__version__", "export", "load", "open_store", "validate"]
 
 
-def validate(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Validate a dataset with the SHACL shapes and the SPARQL checks (see kg.validate.validate)."""
-    from kg.validate import validate as _validate
+def load(*args: Any, **kwargs: Any) -> Any:
+    """Load RDF files into an rdflib Dataset (``kg.io.parse.load``)."""
+    from kg.io.parse import load as load_files
 
-    _restore()
-    return _validate(*args, **kwargs)
-
-
-def export(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Serialise a dataset in one format, deterministically (see kg.export.export)."""
-    from kg.export import export as _export
-
-    _restore()
-    return _export(*args, **kwargs)
+    return load_files(*args, **kwargs)
 
 
-_API = {"load": load, "validate": validate, "export": export}
+def validate(*args: Any, **kwargs: Any) -> ValidationResult:
+    """Validate a dataset or a store with the SHACL shapes and the SPARQL checks
+    (``kg.validation.shacl.validate``)."""
+    from kg.validation.shacl import validate as validate_data
+
+    return validate_data(*args, **kwargs)
 
 
-def _restore() -> None:
-    globals().update(_API)
+def export(*args: Any, **kwargs: Any) -> bytes:
+    """Serialise a dataset or a store in one format, deterministically
+    (``kg.store.export``)."""
+    from kg.store import export as export_data
+
+    return export_data(*args, **kwargs)
 
 
-__all__ += ["export", "load", "validate"]
+def open_store(*args: Any, **kwargs: Any) -> Any:
+    """The store a setting names (``kg.store.open_store``): ``memory``, ``rdflib``,
+    ``oxigraph:PATH``, or a SPARQL endpoint's URL."""
+    from kg.store import open_store as open_named
+
+    return open_named(*args, **kwargs)

@@ -1,0 +1,180 @@
+"""``kg link``: links to public-administration datasets (data/links/), SSSOM, VoID/DCAT.
+
+Imports are lazy: ``kg --help`` must not load rdflib or the administrative-unit dataset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from kg.core.errors import EXIT_NONCONFORMING
+
+check_option = click.option(
+    "--check",
+    is_flag=True,
+    default=False,
+    help="Write nothing; exit 1 and name the files that are out of date.",
+)
+
+
+def _finish(planned: list[Any], check: bool) -> None:
+    from kg.core import files
+
+    if check:
+        stale = files.stale(planned)
+        for path in stale:
+            click.echo(f"out of date: {path}", err=True)
+        if stale:
+            click.echo("run `kg link all` to regenerate", err=True)
+            raise click.exceptions.Exit(EXIT_NONCONFORMING)
+        return
+    for path in files.write(planned):
+        click.echo(f"wrote {path}")
+
+
+def register(cli: click.Group, group_class: type[click.Group]) -> None:
+    """Add the ``link`` group to ``cli``."""
+
+    @cli.group(cls=group_class)
+    def link() -> None:
+        """Link the graph with public-administration datasets (data/links/).
+
+        admin, reviewed, sssom and void regenerate files under data/ (the same bytes
+        every time; --check only reports stale files); wikidata proposes candidates
+        for review and writes nothing under data/.
+        """
+
+    @link.command()
+    @check_option
+    def admin(check: bool) -> None:
+        """Administrative units across time, from the vietnamadminunits dataset.
+
+        Writes data/links/admin-units.trig (codes, validity periods, replaces /
+        isReplacedBy, from the package's legacy, 2025 and conversion tables) and
+        renders each hand-curated data/links/*-curated.tsv into TriG.
+        """
+        from kg.linking.admin import admin_outputs, curated_outputs
+
+        _finish(admin_outputs() + curated_outputs(), check)
+
+    @link.command()
+    @check_option
+    def reviewed(check: bool) -> None:
+        """data/links/wikidata.trig and osm.trig from the reviewed mappings table."""
+        from kg.linking.linksets import reviewed_outputs
+
+        _finish(reviewed_outputs(), check)
+
+    @link.command()
+    @check_option
+    def sssom(check: bool) -> None:
+        """Every link as an SSSOM mapping set: data/links/kg.sssom.tsv (metadata embedded)."""
+        from kg.linking.linksets import sssom_outputs
+
+        _finish(sssom_outputs(), check)
+
+    @link.command()
+    @check_option
+    def void(check: bool) -> None:
+        """The dataset described with VoID and DCAT: data/void.trig."""
+        from kg.linking.linksets import void_outputs
+
+        _finish(void_outputs(), check)
+
+    @link.command(name="all")
+    @check_option
+    def all_(check: bool) -> None:
+        """admin, reviewed, sssom and void, in that order (each reads what the last wrote)."""
+        from kg.linking.admin import admin_outputs, curated_outputs
+        from kg.linking.linksets import reviewed_outputs, sssom_outputs, void_outputs
+
+        _finish(admin_outputs() + curated_outputs(), check)
+        _finish(reviewed_outputs(), check)
+        _finish(sssom_outputs(), check)
+        _finish(void_outputs(), check)
+
+    @link.command()
+    @click.option(
+        "-o",
+        "--output",
+        default="-",
+        show_default=True,
+        metavar="FILE",
+        help="Write the N-Triples to FILE instead of stdout. The file is replaced atomically.",
+    )
+    def units(output: str) -> None:
+        """The vietnamadminunits dataset as N-Triples, to serve from a second endpoint.
+
+        The federated query queries/federated/admin-unit-codes.rq joins the graph with
+        it, e.g. loaded into a local Oxigraph: oxigraph load --location DIR --file FILE,
+        then oxigraph serve --location DIR --bind 127.0.0.1:7879.
+        """
+        from kg.linking.admin import units_ntriples
+
+        data = units_ntriples()
+        if output == "-":
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+            return
+        from kg.core.files import write_atomic
+
+        write_atomic(output, data)
+
+    @link.command()
+    @click.option(
+        "--endpoint",
+        default=None,
+        metavar="URL",
+        help="SPARQL endpoint to ask (default: the public Wikidata endpoint).",
+    )
+    @click.option(
+        "--timeout",
+        default=30.0,
+        show_default=True,
+        type=click.FloatRange(min=1),
+        help="Seconds to wait for each query.",
+    )
+    @click.option(
+        "--only",
+        multiple=True,
+        metavar="IRI",
+        help="Only this resource (repeatable); default: every place and topic.",
+    )
+    @click.option(
+        "-o",
+        "--output",
+        default="-",
+        show_default=True,
+        metavar="FILE",
+        help="Write the candidates (TSV) to FILE instead of stdout; never under data/links.",
+    )
+    def wikidata(endpoint: str | None, timeout: float, only: tuple[str, ...], output: str) -> None:
+        """Ask a Wikidata-style endpoint for candidates, scored, for review.
+
+        Candidates are found by Vietnamese and English label and, for places, by
+        OpenStreetMap relation ID (P402), and scored on name, OSM relation, country,
+        type and parent. Only reviewed links enter data/links/ (mappings-reviewed.tsv).
+        """
+        from pathlib import Path
+
+        from kg.core.errors import InputError
+        from kg.core.files import write_atomic
+        from kg.io.parse import load
+        from kg.linking.wikidata import DEFAULT_ENDPOINT, candidates, candidates_tsv
+
+        url = endpoint or DEFAULT_ENDPOINT
+        data = candidates_tsv(candidates(load(), url, timeout, list(only) or None), url)
+        if output == "-":
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+            return
+        target = Path(output).resolve()
+        from kg.core import paths
+
+        if (paths.data_dir() / "links").resolve() in target.parents:
+            raise InputError("candidates are for review: write them outside data/links", output)
+        write_atomic(target, data)

@@ -1,0 +1,106 @@
+"""Click options shared by the command modules (kg.cli, kg.cli.query)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from kg.store import KgStore
+
+output_option = click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
+)
+
+store_option = click.option(
+    "--store",
+    "store",
+    envvar="KG_STORE",
+    show_envvar=True,
+    default=None,
+    metavar="SPEC",
+    help="Where the data is held: memory (rdflib, the default) or oxigraph:PATH (a "
+    "persistent Oxigraph store in the folder PATH, loaded once and reloaded only when the "
+    "source files change; pip install 'kg[oxigraph]').",
+)
+
+
+def load_dataset(store: str | None, sources: list[str] | None) -> Any:
+    """The data of ``sources`` (None: the shipped data) as an rdflib Dataset, held in the
+    store ``store`` names (None: $KG_STORE or memory): parsed by kg.io.parse in memory, or
+    read back from an Oxigraph store that is loaded first when it does not hold them."""
+    from kg.store import open_store, store_spec
+
+    if store_spec(store) == "memory":
+        from kg.io.parse import load
+
+        return load(sources)
+    opened = open_store(store)
+    try:
+        opened.load(sources)
+        return opened.dataset()
+    finally:
+        opened.close()
+
+
+@contextmanager
+def loaded_store(store: str | None, sources: list[str] | None) -> Iterator[KgStore]:
+    """The store ``store`` names (None: $KG_STORE or memory), holding ``sources`` (None:
+    the shipped data), for a command that works on the store itself rather than on an
+    rdflib copy of it; closed afterwards."""
+    from kg.store import open_store
+
+    opened = open_store(store)
+    try:
+        opened.load(sources)
+        yield opened
+    finally:
+        opened.close()
+
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds --endpoint may take in all, retries of transient failures included (default 30).",
+)
+
+
+data_option = click.option(
+    "--data",
+    "sources",
+    multiple=True,
+    type=click.Path(path_type=str),
+    metavar="PATH",
+    help="Query these RDF files or folders (repeatable) instead of the shipped data.",
+)
+
+
+def emit(data: bytes, output: str) -> None:
+    """Write ``data`` to ``output``: ``-`` is stdout, anything else a file, atomically."""
+    if output == "-":
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    from kg.core.files import write_atomic
+
+    write_atomic(Path(output), data)
+
+
+def exit_with(code: int) -> NoReturn:
+    raise click.exceptions.Exit(code)
+
+
+def sources_of(paths: tuple[str, ...]) -> list[str] | None:
+    return list(paths) if paths else None

@@ -1,0 +1,229 @@
+"""``kg query`` and ``kg sparql``: the command line over ``kg.sparql.catalogue``.
+
+Registered on the ``kg`` group by ``kg.cli``. Like it, this module imports only click
+at load time; rdflib, YAML and SPARQLWrapper are imported by the commands that need
+them, so that ``kg --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import data_option, emit, output_option, store_option, timeout_option
+from kg.core.errors import InputError, ParameterError, QueryError
+from kg.sparql.catalogue import parse_params
+
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
+
+format_option = click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table (default for SELECT and ASK), csv, tsv, json, xml (the W3C SPARQL results "
+    "formats), turtle (default for CONSTRUCT and DESCRIBE), json-ld.",
+)
+param_option = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable). IRIs may be written prefix:local with a "
+    "project prefix, e.g. body=body:huyen-uy-nam-truc.",
+)
+endpoint_option = click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Run on this SPARQL 1.1 endpoint instead of the embedded store.",
+)
+
+
+def _write(result: object, fmt: str | None, output: str) -> None:
+    from kg.sparql.results import Result, default_format, serialise
+
+    assert isinstance(result, Result)
+    emit(serialise(result, fmt or default_format(result.form)), output)
+
+
+@click.group()
+def query() -> None:
+    """Stored SPARQL queries: list them, show one, run one.
+
+    The queries are the files queries/*.rq; each starts with a grlc header (#+ lines:
+    summary, description, tags, defaults, enumerate) and names its parameters as grlc
+    does (?_name_type required, ?__name_type optional).
+    """
+
+
+@query.command(name="list")
+def list_() -> None:
+    """List the stored queries: name, summary, parameters."""
+    from kg.sparql.catalogue import discover
+
+    for stored in discover():
+        params = " ".join(
+            f"{p.name}{'' if p.required else '?'}={p.default}"
+            if p.default is not None
+            else f"{p.name}{'' if p.required else '?'}"
+            for p in stored.parameters
+        )
+        line = f"{stored.name}\t{stored.summary}"
+        click.echo(f"{line}\t[{params}]" if params else line)
+
+
+@query.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Show a stored query: its header, its parameters with types and defaults, its SPARQL."""
+    from kg.sparql.catalogue import get
+
+    stored = get(name)
+    click.echo(f"name:        {stored.name}")
+    click.echo(f"form:        {stored.form}")
+    click.echo(f"summary:     {stored.summary}")
+    if stored.description:
+        click.echo(f"description: {stored.description}")
+    if stored.tags:
+        click.echo(f"tags:        {', '.join(stored.tags)}")
+    click.echo("parameters:" + ("" if stored.parameters else "  none"))
+    for p in stored.parameters:
+        parts = [p.describe_type(), "required" if p.required else "optional"]
+        if p.default is not None:
+            parts.append(f"default {p.default}")
+        if p.enum is not None:
+            parts.append(f"one of {', '.join(p.enum)}")
+        click.echo(f"  {p.name} (?{p.variable}): {'; '.join(parts)}")
+    click.echo("")
+    click.echo(stored.sparql.rstrip("\n"))
+
+
+@query.command()
+@click.argument("name")
+@param_option
+@format_option
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default=None,
+    help="Language of the labels: sets the query's lang parameter (ignored if it has none).",
+)
+@endpoint_option
+@timeout_option
+@data_option
+@store_option
+@output_option
+def run(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    lang: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+    sources: tuple[str, ...],
+    store: str | None,
+    output: str,
+) -> None:
+    """Run a stored query on the embedded store or on --endpoint.
+
+    Parameter values are checked against their types before anything runs, then bound
+    (never pasted into the query): exit 2 naming the parameter if one is wrong.
+    """
+    import kg.store
+    from kg.sparql import catalogue as queries
+    from kg.sparql.results import check_format
+    from kg.store import store_spec
+
+    stored = queries.get(name)
+    if fmt is not None:
+        check_format(fmt, stored.form)
+    values = parse_params(params)
+    result = kg.store.run(
+        stored,
+        values,
+        lang=lang,
+        endpoint=endpoint,
+        timeout=timeout,
+        sources=list(sources) or None,
+        store=store_spec(store),
+    )
+    _write(result, fmt, output)
+
+
+@click.command()
+@click.argument("source", metavar="QUERY|FILE|-")
+@param_option
+@format_option
+@endpoint_option
+@timeout_option
+@data_option
+@store_option
+@output_option
+def sparql(
+    source: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    endpoint: str | None,
+    timeout: float | None,
+    sources: tuple[str, ...],
+    store: str | None,
+    output: str,
+) -> None:
+    """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
+
+    The project prefixes (kgo:, body:, rdfs: ...) may be used without declaring them.
+    Every triple is in a named graph (the default graph is empty): match with
+    GRAPH ?g { ... }.
+    """
+    import kg.store
+    from kg.sparql import catalogue as queries
+    from kg.sparql.results import check_format
+    from kg.store import store_spec
+
+    path: str | None = None
+    if source == "-":
+        text = sys.stdin.read()
+    elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
+        path = source
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read: {exc}", source) from None
+    else:
+        text = source
+    try:
+        stored = queries.parse(queries.with_prefixes(text), name="query")
+        if fmt is not None:
+            check_format(fmt, stored.form)
+        values = parse_params(params)
+        result = kg.store.run(
+            stored,
+            values,
+            endpoint=endpoint,
+            timeout=timeout,
+            sources=list(sources) or None,
+            store=store_spec(store),
+        )
+    except (InputError, QueryError) as exc:
+        # A bad or refused query read from a file: name the file, as for data files.
+        # A bad --param value is not the file's fault: its message stays as it is (the
+        # same as the HTTP API gives for it).
+        if (
+            path is not None
+            and exc.path in (None, "query")
+            and endpoint is None
+            and not isinstance(exc, ParameterError)
+        ):
+            exc.path = path
+        raise
+    _write(result, fmt, output)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(query)
+    group.add_command(sparql)

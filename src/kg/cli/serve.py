@@ -1,0 +1,191 @@
+"""``kg serve``: a thin layer over ``kg.http.app.serve``; imports only click until run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from kg.cli.options import data_option, store_option
+
+# The defaults live in kg.http.app; they are repeated here only so that --help can show
+# them without importing werkzeug (a test checks that the two agree).
+DEFAULT_PORT = 8000
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_BODY = 1_048_576
+DEFAULT_THREADS = 8
+DEFAULT_CACHE_SIZE = 512
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_CONNECTION_LIMIT = 100
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on.",
+)
+@data_option
+@store_option
+@click.option(
+    "--update-token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Accept SPARQL Update with 'Authorization: Bearer <token>', the token read from "
+    "this file (or from $KG_UPDATE_TOKEN). Without either, the server is read-only.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of one query.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    help="Most rows (or triples) an answer may hold; a larger answer is an error.",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BODY,
+    show_default=True,
+    metavar="BYTES",
+    help="Largest request body accepted (larger: 413).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Requests answered at the same time.",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_REQUEST_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client has to send a whole request, headers and body, from its first "
+    "byte (slower: 408 and disconnected).",
+)
+@click.option(
+    "--connection-limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONNECTION_LIMIT,
+    show_default=True,
+    help="Connections open at once; more wait to be accepted.",
+)
+@click.option(
+    "--cache-size",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_SIZE,
+    show_default=True,
+    help="Answers to repeated queries kept until the data changes (0: no cache).",
+)
+@click.option("--allow-service", is_flag=True, help="Let queries call other endpoints (SERVICE).")
+@click.option(
+    "--allow-remote-from",
+    is_flag=True,
+    help="Let FROM / FROM NAMED fetch graphs that are not in the store.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Answer cross-origin requests from ORIGIN (repeatable; * for any). Default: none.",
+)
+@click.option(
+    "--union-default-graph/--no-union-default-graph",
+    default=True,
+    show_default=True,
+    help="Whether the default graph is the union of the named graphs.",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="The URL the server is reached at from outside (behind a proxy), for links.",
+)
+def serve(
+    host: str,
+    port: int,
+    sources: tuple[str, ...],
+    store: str | None,
+    update_token_file: Path | None,
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    threads: int,
+    request_timeout: float,
+    connection_limit: int,
+    cache_size: int,
+    allow_service: bool,
+    allow_remote_from: bool,
+    cors_origins: tuple[str, ...],
+    union_default_graph: bool,
+    public_url: str | None,
+) -> None:
+    """Serve the graph over HTTP: a SPARQL 1.1 endpoint (/sparql), the stored queries
+    (/api/queries, described at /api/openapi.json) and a page for every entity IRI.
+
+    Read-only unless an update token is given; queries run under a time limit and a
+    row cap. Stop it with Ctrl-C.
+    """
+    import logging
+    import sys
+
+    from kg.core.errors import InputError
+    from kg.http.app import serve as run_server
+    from kg.http.context import ServerConfig
+
+    token = os.environ.get("KG_UPDATE_TOKEN") or None
+    if update_token_file is not None:
+        token = update_token_file.read_text(encoding="utf-8").strip() or None
+        if token is None:
+            raise InputError("the update token file is empty", update_token_file)
+    if token is not None and len(token) < 16:
+        raise InputError("the update token is shorter than 16 characters")
+    config = ServerConfig(
+        host=host,
+        port=port,
+        sources=tuple(Path(s) for s in sources) or None,
+        store=store,
+        update_token=token,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        allow_service=allow_service,
+        allow_remote_from=allow_remote_from,
+        cors_origins=cors_origins,
+        union_default_graph=union_default_graph,
+        threads=threads,
+        cache_size=cache_size,
+        public_url=public_url,
+        request_timeout=request_timeout,
+        connection_limit=connection_limit,
+    )
+    # Logs go to standard error: "listening on http://HOST:PORT/" (the port actually
+    # bound, for --port 0), then one line per request (method, path, status, time).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    for name in ("kg.http.app", "kg.http.app.access"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    logger = logging.getLogger("kg.http.app")
+    logger.addHandler(handler)
+    logger.propagate = False
+    run_server(config)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve)

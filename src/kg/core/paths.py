@@ -1,0 +1,91 @@
+"""Where the model, the data and the queries are.
+
+Two layouts are supported:
+
+* a source checkout or an editable install: the project root is two levels
+  above the package (``src/kg/``) and holds ``ontology/``, ``data/`` and
+  ``queries/``;
+* a wheel install: pyproject force-includes those folders under
+  ``kg/_resources/``.
+
+The wheel layout is tried first: if ``_resources`` exists it is what was
+installed, whatever happens to sit two levels above the package in site-packages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: the ``kg`` package folder (this file is ``kg/core/paths.py``)
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+_WHEEL_RESOURCES = _PACKAGE_DIR / "_resources"
+_CHECKOUT_ROOT = _PACKAGE_DIR.parents[1]
+
+ONTOLOGY_FILE = "kg.ttl"
+VOCABULARY_FILE = "vocabularies.ttl"
+SHAPES_FILE = "shapes.ttl"
+CONTEXT_FILE = "context.jsonld"
+
+
+def resource_root() -> Path:
+    """The folder that holds ``ontology/``, ``data/`` and ``queries/``."""
+    if (_WHEEL_RESOURCES / "ontology").is_dir():
+        return _WHEEL_RESOURCES
+    return _CHECKOUT_ROOT
+
+
+def project_root() -> Path | None:
+    """The root of the source checkout, or None in a wheel install.
+
+    Only a checkout has ``README.md`` and ``docs/``, which ``kg generate`` rewrites.
+    """
+    if (_WHEEL_RESOURCES / "ontology").is_dir():
+        return None
+    if (_CHECKOUT_ROOT / "pyproject.toml").is_file():
+        return _CHECKOUT_ROOT
+    return None
+
+
+def ontology_dir() -> Path:
+    return resource_root() / "ontology"
+
+
+def data_dir() -> Path:
+    return resource_root() / "data"
+
+
+def queries_dir() -> Path:
+    return resource_root() / "queries"
+
+
+def checks_dir() -> Path:
+    return queries_dir() / "checks"
+
+
+def ontology_path() -> Path:
+    return ontology_dir() / ONTOLOGY_FILE
+
+
+def vocabulary_path() -> Path:
+    return ontology_dir() / VOCABULARY_FILE
+
+
+def shapes_path() -> Path:
+    return ontology_dir() / SHAPES_FILE
+
+
+def context_path() -> Path:
+    return ontology_dir() / CONTEXT_FILE
+
+
+def default_sources() -> list[Path]:
+    """The files that make up the shipped dataset, in load order.
+
+    The ontology and vocabulary files (those that exist), then every TriG file
+    under ``data/``, sorted so that the load order never depends on the file system.
+    """
+    sources = [p for p in (ontology_path(), vocabulary_path()) if p.is_file()]
+    data = data_dir()
+    if data.is_dir():
+        sources.extend(sorted(data.rglob("*.trig")))
+    return sources

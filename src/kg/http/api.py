@@ -1,0 +1,489 @@
+"""The stored queries over HTTP: ``/api/queries`` (the catalogue), ``/api/queries/{name}``
+(results by content negotiation) and ``/api/openapi.json`` (OpenAPI 3, generated from
+the queries' grlc headers).
+
+Parameter values arrive as query-string (or form) fields named as the query's
+parameters; they go through ``kg.sparql.catalogue.bindings``, exactly as ``kg query run -p``
+values do, so a bad value gets the same message over HTTP (400, JSON
+``{"status": 400, "error": MESSAGE}``) as on the command line (``kg: error: MESSAGE``).
+They are bound to the prepared query, never pasted into its text. ``format`` is the one
+reserved field: it overrides the ``Accept`` header.
+
+``python -m kg.http.api`` prints the OpenAPI document (``docs/openapi.json`` is its output,
+checked by a test).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from kg.core.errors import InputError
+
+if TYPE_CHECKING:
+    from rdflib.term import Identifier
+
+    from kg.http.context import AppContext
+    from kg.sparql.catalogue import Parameter, StoredQuery
+    from kg.sparql.results import Result
+
+OPENAPI_VERSION = "3.0.3"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One way of writing an answer: its ``format=`` name, media type and writer name."""
+
+    name: str
+    media_type: str
+    writer: str  # kg.sparql.results.serialise format, or "nt" / "sparql"
+
+    @property
+    def content_type(self) -> str:
+        if self.media_type.startswith("text/") or self.media_type.endswith(
+            ("+json", "+xml", "/json", "/n-triples", "/sparql-query")
+        ):
+            return f"{self.media_type}; charset=utf-8"
+        return self.media_type
+
+
+# In order of preference: the first is the answer to "Accept: */*" or no Accept.
+SELECT_FORMATS = (
+    Format("json", "application/sparql-results+json", "json"),
+    Format("xml", "application/sparql-results+xml", "xml"),
+    Format("csv", "text/csv", "csv"),
+    Format("tsv", "text/tab-separated-values", "tsv"),
+)
+ASK_FORMATS = SELECT_FORMATS[:2]
+GRAPH_FORMATS = (
+    Format("turtle", "text/turtle", "turtle"),
+    Format("json-ld", "application/ld+json", "json-ld"),
+    Format("nt", "application/n-triples", "nt"),
+)
+# The query itself (format=sparql or Accept: application/sparql-query).
+SPARQL_FORMAT = Format("sparql", "application/sparql-query", "sparql")
+# "Accept: application/json" is understood as SPARQL JSON results (or JSON-LD).
+_ALIASES = {"application/json": ("json", "json-ld")}
+
+RESERVED = ("format",)
+
+
+def formats_for(form: str) -> tuple[Format, ...]:
+    if form == "SELECT":
+        return SELECT_FORMATS
+    if form == "ASK":
+        return ASK_FORMATS
+    return GRAPH_FORMATS
+
+
+# -- helpers shared with kg.http.pages -----------------------------------------------------
+
+
+def queries_dir(ctx: AppContext) -> Path | None:
+    """The folder of the stored queries the server offers (None: the shipped ones).
+
+    ``ctx.extra["queries_dir"]`` overrides it (the tests serve a folder of their own).
+    """
+    folder = ctx.extra.get("queries_dir")
+    return Path(folder) if folder is not None else None
+
+
+def stored_queries(ctx: AppContext) -> list[StoredQuery]:
+    from kg.sparql.catalogue import discover
+
+    return discover(queries_dir(ctx))
+
+
+def stored_query(ctx: AppContext, name: str) -> StoredQuery:
+    """The stored query ``name``, or 404 naming the known ones."""
+    from kg.http.context import HttpError
+    from kg.sparql.catalogue import get
+
+    try:
+        return get(name, queries_dir(ctx))
+    except InputError as exc:
+        raise HttpError(404, exc.message) from None
+
+
+def request_values(request: Request, reserved: tuple[str, ...] = RESERVED) -> dict[str, str]:
+    """The parameter values of a request (query string, then form body), checked as the
+    command line checks ``-p NAME=VALUE``: the same messages for the same mistakes."""
+    from kg.sparql.catalogue import parse_params
+
+    items: list[str] = []
+    for source in (request.args, request.form if request.method == "POST" else None):
+        if source is None:
+            continue
+        for key, value in source.items(multi=True):
+            if key not in reserved:
+                items.append(f"{key}={value}")
+    return parse_params(tuple(items))
+
+
+def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Identifier]:
+    from kg.sparql.catalogue import bindings
+
+    return bindings(stored, values)
+
+
+def run(ctx: AppContext, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
+    """Run under the server's limits: a timeout is 503, an answer over the row cap 422,
+    any other failure the client's (400)."""
+    from kg.http.context import HttpError
+    from kg.http.endpoint import QueryTimeout, TooManyRows
+
+    try:
+        return ctx.service.run(text, terms)
+    except QueryTimeout as exc:
+        raise HttpError(503, exc.message, {"Retry-After": "10"}) from None
+    except TooManyRows as exc:  # as /sparql answers it
+        raise HttpError(422, exc.message) from None
+
+
+def choose_format(request: Request, options: tuple[Format, ...]) -> Format:
+    """``format=`` if given (400 if it does not fit), else the best ``Accept`` match
+    (406 listing the media types if none is acceptable)."""
+    from kg.http.context import HttpError
+
+    wanted = request.args.get("format")
+    if wanted is not None:
+        for option in options:
+            if wanted in (option.name, option.media_type):
+                return option
+        names = ", ".join(o.name for o in options)
+        raise HttpError(400, f"format {wanted!r} is not available here (use one of: {names})")
+    accept = request.accept_mimetypes
+    if not request.headers.get("Accept"):
+        return options[0]
+    candidates = [o.media_type for o in options]
+    for alias, targets in _ALIASES.items():
+        for option in options:
+            if option.name in targets:
+                candidates.append(alias)
+    best = accept.best_match(candidates)
+    if best is None:
+        types = ", ".join(o.media_type for o in options)
+        raise HttpError(406, f"none of the accepted media types is available (available: {types})")
+    if best in _ALIASES:
+        return next(o for o in options if o.name in _ALIASES[best])
+    return next(o for o in options if o.media_type == best)
+
+
+def serialise(result: Result, fmt: Format) -> bytes:
+    from kg.sparql.results import serialise as write
+
+    if fmt.writer == "nt":
+        from rdflib import Graph
+
+        from kg.io.serialise import export_graph
+
+        return export_graph(result.graph if result.graph is not None else Graph(), "nt")
+    return write(result, fmt.writer)
+
+
+def _base(request: Request, ctx: AppContext) -> str:
+    if ctx.config.public_url:
+        return ctx.config.public_url.rstrip("/")
+    return request.host_url.rstrip("/") + request.script_root
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def _json(document: Any, status: int = 200) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def describe(stored: StoredQuery, base: str = "") -> dict[str, Any]:
+    """One entry of the catalogue."""
+    return {
+        "name": stored.name,
+        "summary": stored.summary,
+        "description": stored.description,
+        "tags": list(stored.tags),
+        "form": stored.form,
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.describe_type(),
+                "required": p.required,
+                "default": p.default,
+                "enum": list(p.enum) if p.enum is not None else None,
+            }
+            for p in stored.parameters
+        ],
+        "formats": {f.name: f.media_type for f in formats_for(stored.form)},
+        "links": {
+            "run": f"{base}/api/queries/{stored.name}",
+            "sparql": f"{base}/api/queries/{stored.name}?format=sparql",
+            "form": f"{base}/queries#{stored.name}",
+        },
+    }
+
+
+def handle_catalogue(ctx: AppContext, request: Request) -> Response:
+    base = _base(request, ctx)
+    document = {
+        "queries": [describe(q, base) for q in stored_queries(ctx)],
+        "openapi": f"{base}/api/openapi.json",
+    }
+    return _json(document)
+
+
+def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
+    stored = stored_query(ctx, name)
+    options = (*formats_for(stored.form), SPARQL_FORMAT)
+    fmt = choose_format(request, options)
+    if fmt is SPARQL_FORMAT:
+        response = Response(stored.text, content_type=fmt.content_type)
+    else:
+        terms = bind(stored, request_values(request))
+        result = run(ctx, stored.text, terms)
+        response = Response(serialise(result, fmt), content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def handle_openapi(ctx: AppContext, request: Request) -> Response:
+    document = openapi_document(stored_queries(ctx), ctx.config.public_url)
+    return _json(document)
+
+
+# -- OpenAPI ---------------------------------------------------------------------------
+
+
+def _schema(parameter: Parameter) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if parameter.type == "iri":
+        schema = {"type": "string", "format": "iri"}
+    elif parameter.type == "integer":
+        schema = {"type": "integer"}
+    elif parameter.type == "number":
+        schema = {"type": "number"}
+    else:
+        schema = {"type": "string"}
+    if parameter.enum is not None:
+        schema["enum"] = list(parameter.enum)
+    if parameter.default is not None:
+        default: Any = parameter.default
+        if parameter.type == "integer":
+            default = int(default)
+        elif parameter.type == "number":
+            default = float(default)
+        schema["default"] = default
+    return schema
+
+
+def _parameter(parameter: Parameter) -> dict[str, Any]:
+    what = parameter.describe_type()
+    note = f"SPARQL variable ?{parameter.variable}, {what}"
+    if parameter.type == "iri":
+        note += "; a full IRI, <IRI> or prefix:local with a project prefix"
+    if parameter.required and parameter.default is not None:
+        note += f"; the query needs it, and it defaults to {parameter.default}"
+    return {
+        "name": parameter.name,
+        "in": "query",
+        "description": note,
+        # Required over HTTP only when the query needs it and has no default for it.
+        "required": parameter.required and parameter.default is None,
+        "schema": _schema(parameter),
+    }
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _operation(stored: StoredQuery) -> dict[str, Any]:
+    options = formats_for(stored.form)
+    content: dict[str, Any] = {}
+    for fmt in options:
+        if fmt.name == "json":
+            schema: dict[str, Any] = {"$ref": "#/components/schemas/SparqlResults"}
+        elif fmt.name == "json-ld":
+            schema = {"type": "object"}
+        else:
+            schema = {"type": "string"}
+        content[fmt.media_type] = {"schema": schema}
+    content[SPARQL_FORMAT.media_type] = {"schema": {"type": "string"}}
+    names = [f.name for f in options] + [SPARQL_FORMAT.name]
+    parameters = [_parameter(p) for p in stored.parameters]
+    parameters.append(
+        {
+            "name": "format",
+            "in": "query",
+            "description": "The answer's format, overriding Accept "
+            "(sparql: the query text itself).",
+            "required": False,
+            "schema": {"type": "string", "enum": names},
+        }
+    )
+    operation: dict[str, Any] = {
+        "operationId": stored.name,
+        "summary": stored.summary or stored.name,
+        "tags": list(stored.tags),
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": f"The {stored.form} query's answer.", "content": content},
+            "400": _error_response("A bad parameter value, or the query failed."),
+            "406": _error_response("None of the accepted media types is available."),
+            "422": _error_response("The answer has more rows than the server's cap."),
+            "503": _error_response("The query ran past the server's time limit."),
+        },
+    }
+    if stored.description:
+        operation["description"] = stored.description
+    return operation
+
+
+def _components() -> dict[str, Any]:
+    term = {
+        "type": "object",
+        "required": ["type", "value"],
+        "properties": {
+            "type": {"type": "string", "enum": ["uri", "literal", "bnode"]},
+            "value": {"type": "string"},
+            "datatype": {"type": "string"},
+            "xml:lang": {"type": "string"},
+        },
+    }
+    return {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["status", "error"],
+                "properties": {"status": {"type": "integer"}, "error": {"type": "string"}},
+            },
+            "SparqlResults": {
+                "description": "SPARQL 1.1 Query Results JSON Format.",
+                "type": "object",
+                "required": ["head"],
+                "properties": {
+                    "head": {
+                        "type": "object",
+                        "properties": {"vars": {"type": "array", "items": {"type": "string"}}},
+                    },
+                    "boolean": {"type": "boolean"},
+                    "results": {
+                        "type": "object",
+                        "properties": {
+                            "bindings": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": {"$ref": "#/components/schemas/Term"},
+                                },
+                            }
+                        },
+                    },
+                },
+            },
+            "Term": term,
+            "Parameter": {
+                "type": "object",
+                "required": ["name", "type", "required"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "type": {"type": "string"},
+                    "required": {"type": "boolean"},
+                    "default": {"type": "string", "nullable": True},
+                    "enum": {"type": "array", "items": {"type": "string"}, "nullable": True},
+                },
+            },
+            "StoredQuery": {
+                "type": "object",
+                "required": ["name", "summary", "form", "parameters", "links"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "description": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "form": {"type": "string", "enum": ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]},
+                    "parameters": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Parameter"},
+                    },
+                    "formats": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "links": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "Catalogue": {
+                "type": "object",
+                "required": ["queries"],
+                "properties": {
+                    "queries": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/StoredQuery"},
+                    },
+                    "openapi": {"type": "string"},
+                },
+            },
+        }
+    }
+
+
+def openapi_document(stored: list[StoredQuery], public_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI 3 description of the stored-query API: one path per stored query,
+    one parameter per query parameter. Deterministic for the same queries."""
+    from kg.core.version import __version__
+
+    paths: dict[str, Any] = {
+        "/api/queries": {
+            "get": {
+                "operationId": "catalogue",
+                "summary": "The stored queries, with their parameters and links",
+                "tags": ["catalogue"],
+                "responses": {
+                    "200": {
+                        "description": "The catalogue.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Catalogue"}
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    }
+    for query in sorted(stored, key=lambda q: q.name):
+        paths[f"/api/queries/{query.name}"] = {"get": _operation(query)}
+    document: dict[str, Any] = {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "kg stored queries",
+            "version": __version__,
+            "description": "The stored SPARQL queries of the kg knowledge graph of Vietnamese "
+            "public administration, generated from their grlc headers. Parameter values are "
+            "checked against their types and bound to the query, never pasted into it. "
+            "Answers are negotiated with Accept, or chosen with format=.",
+            "license": {"name": "MIT"},
+        },
+        "paths": paths,
+        "components": _components(),
+    }
+    if public_url:
+        document["servers"] = [{"url": public_url.rstrip("/")}]
+    return document
+
+
+def openapi_text(directory: str | Path | None = None) -> str:
+    from kg.sparql.catalogue import discover
+
+    document = openapi_document(discover(directory))
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m kg.http.api > docs/openapi.json
+    sys.stdout.write(openapi_text())

@@ -1,0 +1,100 @@
+"""What every part of ``kg serve`` shares, below the handlers: the configuration and
+its defaults, the context a handler is given, and ``HttpError`` (an answer other than
+2xx with a one-line message), so that handlers and the service raise HTTP errors
+without importing the application that routes to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Response
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+
+    from kg.http.endpoint import SparqlService
+
+
+#: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
+DEFAULT_HOST = "127.0.0.1"
+
+
+DEFAULT_PORT = 8000
+
+
+DEFAULT_TIMEOUT = 30.0  # seconds one query may run
+
+
+DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one answer may hold
+
+
+DEFAULT_MAX_BODY = 1_048_576  # bytes of a request body
+
+
+DEFAULT_THREADS = 8
+
+
+DEFAULT_CACHE_SIZE = 512  # answers kept for repeated queries (0: no cache)
+
+
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (slow clients)
+
+
+DEFAULT_CONNECTION_LIMIT = 100  # connections open at once (more wait to be accepted)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything ``kg serve`` can be told; the defaults are the safe ones."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    sources: tuple[Path, ...] | None = None  # None: the shipped ontology and data
+    update_token: str | None = None  # None: read-only, every update is refused (403)
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_body: int = DEFAULT_MAX_BODY
+    allow_service: bool = False  # SERVICE in queries
+    allow_remote_from: bool = False  # FROM / FROM NAMED naming graphs not in the store
+    cors_origins: tuple[str, ...] = ()  # empty: no CORS headers; ("*",) any origin
+    union_default_graph: bool = True  # the default graph is the union of the named graphs
+    threads: int = DEFAULT_THREADS
+    # Answers to repeated queries kept until the data changes (the data is read-only
+    # between updates, so a cached answer is never stale); 0 turns the cache off.
+    cache_size: int = DEFAULT_CACHE_SIZE
+    # Where the server is reached from outside (behind a proxy); None: from the request.
+    public_url: str | None = None
+    # Where the data is held: None or "memory" (rdflib, a copy per update) or
+    # "oxigraph:PATH" (kg.store: loaded once, queried in place, read-only).
+    store: str | None = None
+    # A client that has not sent its whole request (headers and body) this long after
+    # its first byte gets 408 and is disconnected (slowloris).
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT
+
+
+class HttpError(Exception):
+    """An answer other than 2xx with a one-line message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = " ".join(message.split())
+        self.headers = headers or {}
+
+
+@dataclass
+class AppContext:
+    """What every handler may use: the configuration, the loaded data, the SPARQL
+    service that runs queries under the limits."""
+
+    config: ServerConfig
+    dataset: Dataset
+    service: SparqlService
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[..., Response]

@@ -1,0 +1,1028 @@
+"""HTML for people: the start page, the catalogue with a form per stored query, the
+SPARQL query page, and a page for every entity IRI of the graph mapped onto the server
+(with Turtle, JSON-LD and N-Triples for the same IRI by content negotiation).
+
+How IRIs map onto the server: an IRI ``https://w3id.org/vn-kg/PATH`` is served at
+``/PATH`` (``…/id/body/huyen-uy-nam-truc`` at ``/id/body/huyen-uy-nam-truc``). A browser
+never sends the fragment of a ``#`` IRI, so ``…/PATH#frag`` is served on the page of
+``…/PATH``, in an element whose ``id`` is ``frag``: ``kgo:PartyBody`` is
+``/ontology#PartyBody`` on the ontology page, an annotation's ``#target``, ``#quote`` and
+``#position`` are sections of the annotation's page. The RDF description of ``/PATH``
+holds the triples of ``…/PATH`` and of its ``#`` IRIs.
+
+Every page is built from ``ctx.service.run`` answers (under the server's limits), with
+every value HTML-escaped, and links only to pages of this server or to ``http(s)`` IRIs.
+No script, stylesheet or font comes from elsewhere: ``/static/kg.css`` is in the package.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote, urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from kg.core.errors import KgError
+from kg.core.namespaces import BASE, KINDS, ONTOLOGY_IRI
+from kg.http import api
+from kg.http.api import Format
+
+if TYPE_CHECKING:
+    from rdflib.term import Identifier, Node
+
+    from kg.http.context import AppContext
+    from kg.sparql.results import Result
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+
+HTML = Format("html", "text/html", "html")
+ENTITY_FORMATS = (HTML, *api.GRAPH_FORMATS)
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = _RDF + "type"
+LABELS = (_RDFS + "label", _SKOS + "prefLabel")
+DEFINITION = _SKOS + "definition"
+_KGO = BASE + "ontology#"
+
+# Readable names of the standard properties whose local name alone reads badly.
+_PROPERTY_NAMES = {
+    RDF_TYPE: "type",
+    _RDFS + "label": "label",
+    _SKOS + "prefLabel": "preferred label",
+    _SKOS + "altLabel": "alternative label",
+    _RDFS + "subClassOf": "subclass of",
+    _RDFS + "subPropertyOf": "subproperty of",
+    "http://www.w3.org/2002/07/owl#sameAs": "same as",
+    "http://www.w3.org/ns/oa#hasBody": "body (what it is evidence for)",
+    "http://www.w3.org/ns/oa#hasTarget": "target (where the words are)",
+}
+
+_PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX dct: <http://purl.org/dc/terms/>
+"""
+
+# Outgoing triples of ?s, with the labels of their objects (one row per label).
+Q_OUT = (
+    _PREFIXES
+    + """SELECT ?g ?p ?o ?label WHERE {
+    GRAPH ?g { ?s ?p ?o }
+    OPTIONAL { GRAPH ?lg { ?o rdfs:label|skos:prefLabel ?label } }
+}"""
+)
+# Incoming triples of ?o, with the labels of their subjects.
+Q_IN = (
+    _PREFIXES
+    + """SELECT ?g ?s ?p ?label WHERE {
+    GRAPH ?g { ?s ?p ?o }
+    OPTIONAL { GRAPH ?lg { ?s rdfs:label|skos:prefLabel ?label } }
+}"""
+)
+# The labels of the properties used (from the ontology, where it has them).
+Q_LABEL = _PREFIXES + "SELECT ?label WHERE { GRAPH ?g { ?x rdfs:label|skos:prefLabel ?label } }"
+# Evidence: the annotations whose body is ?body (or the annotation ?annotation itself).
+Q_EVIDENCE = (
+    _PREFIXES
+    + """SELECT ?annotation ?body ?g ?source ?article ?articleLabel
+    ?exact ?prefix ?suffix ?start ?end
+WHERE {
+    GRAPH ?g {
+        ?annotation oa:hasBody ?body ; oa:hasTarget ?target .
+        ?target oa:hasSource ?source ; oa:hasSelector ?quote .
+        ?quote a oa:TextQuoteSelector ; oa:exact ?exact .
+        OPTIONAL { ?quote oa:prefix ?prefix }
+        OPTIONAL { ?quote oa:suffix ?suffix }
+        OPTIONAL {
+            ?target oa:hasSelector ?position .
+            ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+        }
+        OPTIONAL { ?source dct:isFormatOf ?article }
+    }
+    OPTIONAL {
+        GRAPH ?ag { ?article rdfs:label ?articleLabel }
+        FILTER (LANG(?articleLabel) = "vi")
+    }
+}
+ORDER BY ?start ?annotation"""
+)
+# Every subject of one named graph (the ontology page, a graph's page).
+Q_GRAPH_SUBJECTS = "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s"
+Q_GRAPH_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+Q_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+# Entities whose IRI starts with ?start (the listing of one kind).
+Q_KIND = (
+    _PREFIXES
+    + """SELECT DISTINCT ?s WHERE {
+    GRAPH ?g { ?s ?p ?o }
+    FILTER (STRSTARTS(STR(?s), ?start))
+} ORDER BY ?s"""
+)
+
+_TITLE_VI = "Đồ thị tri thức về tổ chức Đảng và hành chính công Việt Nam"
+
+_EXAMPLE_QUERY = """# The project prefixes (kgo:, body:, rdfs: ...) need no PREFIX lines.
+# Every triple is in a named graph: match with GRAPH ?g { ... }.
+SELECT ?body ?label WHERE {
+  GRAPH ?g { ?body a org:Organization ; rdfs:label ?label . }
+  FILTER (LANG(?label) = "vi")
+}
+ORDER BY ?label
+LIMIT 20
+"""
+
+
+# -- HTML helpers ----------------------------------------------------------------------
+
+
+def esc(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def local_path(request: Request, iri: str) -> str | None:
+    """The path of ``iri`` on this server, if it is under BASE."""
+    if not iri.startswith(BASE):
+        return None
+    rest = iri[len(BASE) :]
+    path, _, fragment = rest.partition("#")
+    url = request.script_root + "/" + quote(path, safe="/:@!$&'()*+,;=-._~")
+    if fragment:
+        url += "#" + quote(fragment, safe="/:@!$&'()*+,;=-._~?")
+    return url
+
+
+def href_for(request: Request, iri: str) -> str | None:
+    """Where a link to ``iri`` goes: its page here, the IRI itself if it is http(s),
+    else nowhere (no ``javascript:`` or ``data:`` link ever comes out of the data)."""
+    here = local_path(request, iri)
+    if here is not None:
+        return here
+    if re.match(r"^https?://", iri, re.IGNORECASE):
+        return iri
+    return None
+
+
+def short(iri: str) -> str:
+    from kg.core.terms import short_name
+
+    return short_name(iri)
+
+
+def _words(local: str) -> str:
+    local = local.replace("_", " ").replace("-", " ")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).lower()
+
+
+def property_name(iri: str, labels: Mapping[str, str]) -> str:
+    """A readable name of a property: its English label in the graph, a known name, or
+    its local name in words."""
+    if labels.get("en"):
+        return labels["en"]
+    if iri in _PROPERTY_NAMES:
+        return _PROPERTY_NAMES[iri]
+    local = re.split(r"[#/]", iri)[-1]
+    return _words(local) or iri
+
+
+def page(
+    request: Request,
+    title: str,
+    body: str,
+    *,
+    lang: str = "en",
+    status: int = 200,
+    alternates: Iterable[tuple[str, str]] = (),
+) -> Response:
+    root = request.script_root
+    links = "".join(
+        f'<link rel="alternate" type="{esc(t)}" href="{esc(h)}">\n' for t, h in alternates
+    )
+    html = f"""<!DOCTYPE html>
+<html lang="{esc(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)} — kg</title>
+<link rel="stylesheet" href="{esc(root)}/static/kg.css">
+{links}</head>
+<body>
+<header class="site"><nav aria-label="site">
+<a href="{esc(root)}/">kg</a>
+<a href="{esc(root)}/queries">Stored queries</a>
+<a href="{esc(root)}/query">SPARQL</a>
+<a href="{esc(root)}/ontology">Ontology</a>
+<a href="{esc(root)}/api/openapi.json">API</a>
+</nav></header>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+    response = Response(html, status=status, content_type="text/html; charset=utf-8")
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    titles = {400: "Bad request", 404: "Not found", 406: "Not acceptable", 503: "Too slow"}
+    title = titles.get(status, "Error")
+    body = f'<h1>{esc(title)}</h1>\n<p class="error" role="alert">{esc(message)}</p>'
+    return page(request, title, body, status=status)
+
+
+def literal_html(term: Any) -> str:
+    from rdflib import Literal
+
+    assert isinstance(term, Literal)
+    text = esc(str(term))
+    if term.language:
+        return (
+            f'<span lang="{esc(term.language)}">{text}</span> <small>@{esc(term.language)}</small>'
+        )
+    if term.datatype is not None:
+        return f"{text} <small>{esc(short(str(term.datatype)))}</small>"
+    return text
+
+
+def term_html(request: Request, term: Node, label: str | None = None) -> str:
+    """A term as HTML: an IRI as a link (its label, else its short name), a literal with
+    its language or datatype, a blank node as ``_:id``."""
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        return literal_html(term)
+    if isinstance(term, BNode):
+        return f"<code>_:{esc(term)}</code>"
+    iri = str(term)
+    text = esc(label) if label else f"<code>{esc(short(iri))}</code>"
+    target = href_for(request, iri)
+    if target is None:
+        return f'<span title="{esc(iri)}">{text}</span>'
+    return f'<a href="{esc(target)}" title="{esc(iri)}">{text}</a>'
+
+
+def cell_html(request: Request, term: Node | None) -> str:
+    """A results-table cell: its text is exactly the value (an IRI's short name, a
+    literal's lexical form), language and datatype in attributes."""
+    from rdflib import BNode, Literal
+
+    if term is None:
+        return "<td></td>"
+    if isinstance(term, Literal):
+        attrs = ""
+        if term.language:
+            attrs = f' lang="{esc(term.language)}"'
+        elif term.datatype is not None:
+            attrs = f' title="{esc(short(str(term.datatype)))}"'
+        return f"<td{attrs}>{esc(str(term))}</td>"
+    if isinstance(term, BNode):
+        return f"<td>_:{esc(term)}</td>"
+    iri = str(term)
+    target = href_for(request, iri)
+    if target is None:
+        return f'<td title="{esc(iri)}">{esc(short(iri))}</td>'
+    return f'<td><a href="{esc(target)}" title="{esc(iri)}">{esc(short(iri))}</a></td>'
+
+
+def results_html(request: Request, result: Result) -> str:
+    if result.form == "ASK":
+        return f'<p class="boolean">{"true" if result.boolean else "false"}</p>'
+    if result.graph is not None:
+        from kg.io.serialise import export_graph
+
+        text = export_graph(result.graph, "turtle").decode("utf-8")
+        return f"<pre>{esc(text)}</pre>"
+    head = "".join(f'<th scope="col">{esc(v)}</th>' for v in result.variables)
+    rows = "\n".join(
+        "<tr>" + "".join(cell_html(request, row.get(v)) for v in result.variables) + "</tr>"
+        for row in result.rows
+    )
+    count = len(result.rows)
+    return (
+        f'<p class="meta">{count} row{"" if count == 1 else "s"}</p>\n'
+        f'<table class="results">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table>"
+    )
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+def _run(ctx: AppContext, text: str, **terms: Node) -> Result:
+    """Run with ``terms`` bound (never pasted into the text), under the limits."""
+    return api.run(ctx, text, cast("dict[str, Identifier]", terms))
+
+
+class _Cache:
+    """A small LRU of rendered entity answers (the data is read-only while serving)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[bytes, str] | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str], value: tuple[bytes, str]) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _cache(ctx: AppContext) -> _Cache:
+    cache = ctx.extra.get("browse_cache")
+    if not isinstance(cache, _Cache):
+        cache = ctx.extra.setdefault("browse_cache", _Cache())
+    assert isinstance(cache, _Cache)
+    return cache
+
+
+# -- simple pages ----------------------------------------------------------------------
+
+
+def handle_start(ctx: AppContext, request: Request) -> Response:
+    root = request.script_root
+    kinds = "\n".join(
+        f'<li><a href="{esc(root)}/id/{esc(kind)}"><code>{esc(kind)}</code></a> — {esc(what)}</li>'
+        for kind, what in KINDS.items()
+    )
+    body = f"""<h1>kg <span class="alt" lang="vi">{esc(_TITLE_VI)}</span></h1>
+<p>A linked-data knowledge graph of Vietnamese party and state bodies, the documents they
+issue, the people who hold their posts, and the figures reported about them — every fact
+tied to the exact words of its source.</p>
+<ul>
+<li><a href="{esc(root)}/queries">Stored queries</a>: a form per query, results as a table</li>
+<li><a href="{esc(root)}/query">SPARQL query page</a>
+(the protocol endpoint is <a href="{esc(root)}/sparql"><code>/sparql</code></a>)</li>
+<li><a href="{esc(root)}/ontology">The ontology</a>, every term with its labels and definition</li>
+<li><a href="{esc(root)}/id/article/nam-truc-2021-11-01">The source article</a></li>
+<li>For programs: <a href="{esc(root)}/api/queries">the stored queries as JSON</a>, described by
+<a href="{esc(root)}/api/openapi.json">an OpenAPI document</a></li>
+</ul>
+<h2>Entities by kind</h2>
+<p>Every IRI <code>{esc(BASE)}PATH</code> is served at <code>/PATH</code>; ask for
+<code>text/turtle</code>, <code>application/ld+json</code> or <code>application/n-triples</code>
+to get its description.</p>
+<ul>
+{kinds}
+</ul>"""
+    return page(request, "kg", body)
+
+
+def handle_static(ctx: AppContext, request: Request, name: str) -> Response:
+    from kg.http.context import HttpError
+
+    path = STATIC_DIR / name
+    media = _STATIC_TYPES.get(path.suffix)
+    if media is None or name.startswith(".") or not path.is_file():
+        raise HttpError(404, f"no static file {name!r}")
+    response = Response(path.read_bytes(), content_type=media)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _parameter_input(query_name: str, parameter: Any, value: str | None) -> str:
+    ident = f"{query_name}--{parameter.name}"
+    need = "required" if parameter.required and parameter.default is None else ""
+    kind = parameter.describe_type()
+    label = f'<label for="{esc(ident)}">{esc(parameter.name)}</label> '
+    hint = f' <small id="{esc(ident)}-hint">{esc(kind)}</small>'
+    if parameter.enum is not None:
+        options = "".join(
+            f'<option value="{esc(v)}"{" selected" if v == value else ""}>{esc(v)}</option>'
+            for v in parameter.enum
+        )
+        control = (
+            f'<select id="{esc(ident)}" name="{esc(parameter.name)}" '
+            f'aria-describedby="{esc(ident)}-hint" {need}>{options}</select>'
+        )
+    else:
+        control = (
+            f'<input type="text" id="{esc(ident)}" name="{esc(parameter.name)}" '
+            f'value="{esc(value or "")}" aria-describedby="{esc(ident)}-hint" {need}>'
+        )
+    return f"<p>{label}{control}{hint}</p>"
+
+
+def _query_form(request: Request, stored: Any, values: Mapping[str, str] | None = None) -> str:
+    values = values or {}
+    inputs = "\n".join(
+        _parameter_input(stored.name, p, values.get(p.name, p.default)) for p in stored.parameters
+    )
+    action = f"{request.script_root}/queries/{quote(stored.name)}"
+    return f"""<form class="query" method="get" action="{esc(action)}"
+ aria-label="{esc(stored.name)}">
+{inputs or "<p>No parameters.</p>"}
+<p><button type="submit">Run {esc(stored.name)}</button></p>
+</form>"""
+
+
+def handle_catalogue(ctx: AppContext, request: Request) -> Response:
+    root = request.script_root
+    sections = []
+    for stored in api.stored_queries(ctx):
+        tags = ", ".join(stored.tags)
+        sparql = f"{root}/api/queries/{quote(stored.name)}?format=sparql"
+        sections.append(
+            f"""<section id="{esc(stored.name)}">
+<h2>{esc(stored.name)}</h2>
+<p><strong>{esc(stored.summary)}</strong></p>
+<p>{esc(stored.description)}</p>
+<p class="meta">{esc(stored.form)}{" · tags: " + esc(tags) if tags else ""} ·
+<a href="{esc(sparql)}">SPARQL</a></p>
+{_query_form(request, stored)}
+</section>"""
+        )
+    body = (
+        "<h1>Stored queries</h1>\n<p>Each form runs one stored query; its values are checked "
+        "against their types and bound to the query, never pasted into it. The same queries "
+        f'answer programs at <a href="{esc(root)}/api/queries">/api/queries</a>.</p>\n'
+        + "\n".join(sections)
+    )
+    return page(request, "Stored queries", body)
+
+
+def handle_stored(ctx: AppContext, request: Request, name: str) -> Response:
+    from kg.http.context import HttpError
+
+    root = request.script_root
+    try:
+        stored = api.stored_query(ctx, name)
+    except HttpError as exc:
+        return error_page(request, exc.status, exc.message)
+    try:
+        values = api.request_values(request)
+        terms = api.bind(stored, values)
+        result = api.run(ctx, stored.text, terms)
+    except HttpError as exc:
+        return error_page(request, exc.status, exc.message)
+    except KgError as exc:
+        body = (
+            f"<h1>{esc(stored.name)}</h1>\n"
+            f'<p class="error" role="alert">{esc(str(exc))}</p>\n'
+            + _query_form(request, stored, values if "values" in locals() else None)
+        )
+        return page(request, stored.name, body, status=400)
+    given = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
+    links = []
+    for fmt in api.formats_for(stored.form):
+        url = f"{root}/api/queries/{quote(stored.name)}?" + urlencode(
+            [*given, ("format", fmt.name)]
+        )
+        links.append(
+            f'<a href="{esc(url)}" type="{esc(fmt.media_type)}">{esc(fmt.name.upper())}</a>'
+        )
+    body = f"""<h1>{esc(stored.name)}</h1>
+<p><strong>{esc(stored.summary)}</strong></p>
+<nav class="formats" aria-label="formats">The same results as {" ".join(links)}</nav>
+{_query_form(request, stored, values)}
+{results_html(request, result)}"""
+    return page(request, stored.name, body)
+
+
+_QUERY_PAGE_FORMATS = (
+    ("html", "HTML table (on this page)"),
+    *((f.name, f"{f.name} ({f.media_type})") for f in api.SELECT_FORMATS),
+    *((f.name, f"{f.name} ({f.media_type})") for f in api.GRAPH_FORMATS),
+)
+
+
+def handle_query_page(ctx: AppContext, request: Request) -> Response:
+    """A form: SPARQL text and an output format. Submitted (GET to this page), the query
+    runs under the server's limits: HTML shows the results below the form, any other
+    format answers with the results in that format."""
+    from kg.http.context import HttpError
+    from kg.sparql import catalogue as queries
+    from kg.sparql import text as sparql_text
+
+    text = request.args.get("query")
+    fmt_name = request.args.get("format", "html")
+    results = ""
+    status = 200
+    if text is not None and text.strip():
+        try:
+            full = queries.with_prefixes(text)
+            keywords = sparql_text.shape(full).keywords
+            if "SERVICE" in keywords and not ctx.config.allow_service:
+                raise HttpError(400, "SERVICE is not allowed on this server")
+            if "FROM" in keywords and not ctx.config.allow_remote_from:
+                raise HttpError(400, "FROM is not allowed on this server (use GRAPH)")
+            result = api.run(ctx, full)
+            if fmt_name != "html":
+                options = {f.name: f for f in (*api.formats_for(result.form),)}
+                chosen = options.get(fmt_name)
+                if chosen is None:
+                    raise HttpError(
+                        400,
+                        f"format {fmt_name!r} cannot hold {result.form} results "
+                        f"(use one of: html, {', '.join(options)})",
+                    )
+                response = Response(api.serialise(result, chosen), content_type=chosen.content_type)
+                return response
+            results = f"<h2>Results</h2>\n{results_html(request, result)}"
+        except (HttpError, KgError) as exc:
+            status = exc.status if isinstance(exc, HttpError) else 400
+            message = exc.message if isinstance(exc, HttpError) else str(exc)
+            results = f'<p class="error" role="alert">{esc(message)}</p>'
+    choices = "".join(
+        f'<option value="{esc(v)}"{" selected" if v == fmt_name else ""}>{esc(label)}</option>'
+        for v, label in _QUERY_PAGE_FORMATS
+    )
+    root = request.script_root
+    shown = text if text is not None else _EXAMPLE_QUERY
+    body = f"""<h1>SPARQL query</h1>
+<p>Runs on this server's store under its time limit and row cap. Programs should use the
+SPARQL 1.1 Protocol endpoint <a href="{esc(root)}/sparql"><code>/sparql</code></a>.</p>
+<form class="query" method="get" action="{esc(root)}/query" id="sparql-form">
+<p><label for="query">Query</label></p>
+<textarea id="query" name="query" spellcheck="false">{esc(shown)}</textarea>
+<p><label for="format">Output format</label>
+<select id="format" name="format">{choices}</select>
+<button type="submit">Run query</button></p>
+</form>
+{results}"""
+    return page(request, "SPARQL query", body, status=status)
+
+
+# -- entity pages ----------------------------------------------------------------------
+
+
+@dataclass
+class Fact:
+    graph: str
+    subject: Node
+    predicate: str
+    value: Node
+    labels: dict[str, str] = field(default_factory=dict)  # the value's (or subject's), by lang
+
+
+@dataclass
+class Description:
+    iri: str
+    out: list[Fact]  # of the IRI and of its # IRIs
+    incoming: list[Fact]
+    evidence: list[dict[str, Node]]
+    property_labels: dict[str, dict[str, str]]
+
+
+def _label_map(rows: Iterable[Mapping[str, Node]], key: str = "label") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for row in rows:
+        label = row.get(key)
+        if label is None:
+            continue
+        lang = getattr(label, "language", None) or ""
+        out.setdefault(lang, str(label))
+    return out
+
+
+def _facts(ctx: AppContext, subject: Node) -> list[Fact]:
+    result = _run(ctx, Q_OUT, s=subject)
+    grouped: dict[tuple[str, str, Node], Fact] = {}
+    for row in result.rows:
+        key = (str(row["g"]), str(row["p"]), row["o"])
+        fact = grouped.get(key)
+        if fact is None:
+            fact = grouped[key] = Fact(key[0], subject, key[1], row["o"])
+        label = row.get("label")
+        if label is not None:
+            fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+    return list(grouped.values())
+
+
+def describe(ctx: AppContext, iri: str, *, evidence: bool = True) -> Description | None:
+    """What the graph says about ``iri`` and its ``#`` IRIs; None if it says nothing."""
+    from rdflib import BNode, URIRef
+
+    subject = URIRef(iri)
+    out = _facts(ctx, subject)
+    seen: set[Node] = {subject}
+    frontier = [
+        f.value for f in out if isinstance(f.value, BNode) or str(f.value).startswith(iri + "#")
+    ]
+    while frontier:
+        node = frontier.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        more = _facts(ctx, node)
+        out.extend(more)
+        frontier.extend(
+            f.value
+            for f in more
+            if isinstance(f.value, BNode) or str(f.value).startswith(iri + "#")
+        )
+    incoming: dict[tuple[str, str, Node], Fact] = {}
+    for row in _run(ctx, Q_IN, o=subject).rows:
+        if row["s"] in seen:
+            continue
+        key = (str(row["g"]), str(row["p"]), row["s"])
+        fact = incoming.get(key)
+        if fact is None:
+            fact = incoming[key] = Fact(key[0], row["s"], key[1], subject)
+        label = row.get("label")
+        if label is not None:
+            fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+    if not out and not incoming:
+        return None
+    notes: list[dict[str, Node]] = []
+    if evidence:
+        notes = list(_run(ctx, Q_EVIDENCE, body=subject).rows)
+        if not notes and any(
+            f.predicate == RDF_TYPE and str(f.value) == "http://www.w3.org/ns/oa#Annotation"
+            for f in out
+        ):
+            notes = list(_run(ctx, Q_EVIDENCE, annotation=subject).rows)
+    predicates = {f.predicate for f in out} | {f.predicate for f in incoming.values()}
+    property_labels = {
+        p: _label_map(_run(ctx, Q_LABEL, x=URIRef(p)).rows) for p in sorted(predicates)
+    }
+    return Description(iri, out, list(incoming.values()), notes, property_labels)
+
+
+def _graph_of_description(description: Description) -> Any:
+    from rdflib import Graph, URIRef
+
+    from kg.core.namespaces import bind_all
+
+    graph = Graph()
+    bind_all(graph)
+    for fact in description.out:
+        graph.add((fact.subject, URIRef(fact.predicate), fact.value))
+    return graph
+
+
+def _own_labels(description: Description, subject: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for predicate in LABELS:
+        for fact in description.out:
+            if str(fact.subject) == subject and fact.predicate == predicate:
+                lang = getattr(fact.value, "language", None) or ""
+                labels.setdefault(lang, str(fact.value))
+    return labels
+
+
+def _pick(labels: Mapping[str, str], *langs: str) -> str | None:
+    for lang in (*langs, "en", "vi", ""):
+        if labels.get(lang):
+            return labels[lang]
+    return next(iter(labels.values()), None)
+
+
+def _property_cell(request: Request, predicate: str, labels: Mapping[str, str]) -> str:
+    name = property_name(predicate, labels)
+    target = href_for(request, predicate)
+    code = f"<code>{esc(short(predicate))}</code>"
+    if target is not None:
+        code = f'<a href="{esc(target)}" title="{esc(predicate)}">{code}</a>'
+    vi = labels.get("vi")
+    alt = f' <span lang="vi" class="meta">({esc(vi)})</span>' if vi and vi != name else ""
+    return f"{esc(name)}{alt}<br><small>{code}</small>"
+
+
+def _graph_cell(request: Request, graph: str) -> str:
+    return term_html(request, _uri(graph))
+
+
+def _uri(iri: str) -> Node:
+    from rdflib import URIRef
+
+    return URIRef(iri)
+
+
+def _sort_facts(facts: list[Fact], labels: Mapping[str, Mapping[str, str]]) -> list[Fact]:
+    def key(f: Fact) -> tuple[int, str, str, str]:
+        first = 0 if f.predicate == RDF_TYPE else 1 if f.predicate in LABELS else 2
+        return (
+            first,
+            property_name(f.predicate, labels.get(f.predicate, {})),
+            str(f.value),
+            f.graph,
+        )
+
+    return sorted(facts, key=key)
+
+
+def _facts_table(
+    request: Request, facts: list[Fact], description: Description, caption: str
+) -> str:
+    rows = []
+    for fact in _sort_facts(facts, description.property_labels):
+        label = _pick(fact.labels, "en")
+        rows.append(
+            "<tr><td>"
+            + _property_cell(
+                request, fact.predicate, description.property_labels.get(fact.predicate, {})
+            )
+            + "</td><td>"
+            + term_html(request, fact.value, label)
+            + (
+                f' <span lang="vi" class="meta">({esc(fact.labels["vi"])})</span>'
+                if fact.labels.get("vi") and fact.labels.get("vi") != label
+                else ""
+            )
+            + "</td><td>"
+            + _graph_cell(request, fact.graph)
+            + "</td></tr>"
+        )
+    return (
+        f'<table class="facts"><caption>{esc(caption)}</caption>\n'
+        '<thead><tr><th scope="col">property</th><th scope="col">value</th>'
+        '<th scope="col">named graph</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+    )
+
+
+def _incoming_table(request: Request, description: Description) -> str:
+    rows = []
+    facts = sorted(description.incoming, key=lambda f: (f.predicate, str(f.subject), f.graph))
+    for fact in facts:
+        label = _pick(fact.labels, "en")
+        rows.append(
+            "<tr><td>"
+            + term_html(request, fact.subject, label)
+            + "</td><td>"
+            + _property_cell(
+                request, fact.predicate, description.property_labels.get(fact.predicate, {})
+            )
+            + "</td><td>"
+            + _graph_cell(request, fact.graph)
+            + "</td></tr>"
+        )
+    return (
+        '<table class="incoming"><caption>What points here</caption>\n'
+        '<thead><tr><th scope="col">from</th><th scope="col">property</th>'
+        '<th scope="col">named graph</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+    )
+
+
+def _evidence_html(request: Request, description: Description) -> str:
+    if not description.evidence:
+        return ""
+    items = []
+    for row in description.evidence:
+        prefix = esc(str(row.get("prefix", "")))
+        suffix = esc(str(row.get("suffix", "")))
+        exact = esc(str(row["exact"]))
+        article = row.get("article") or row.get("source")
+        named = ""
+        if article is not None:
+            title = row.get("articleLabel")
+            named = f"from {term_html(request, article)}"
+            if title is not None:
+                named = f'from <cite lang="vi">{term_html(request, article, str(title))}</cite>'
+        where = ""
+        if row.get("start") is not None and row.get("end") is not None:
+            where = f", characters {esc(row['start'])}–{esc(row['end'])}"
+        annotation = term_html(request, row["annotation"], "annotation")
+        items.append(
+            '<figure class="evidence">\n'
+            f'<blockquote lang="vi">…{prefix}<mark>{exact}</mark>{suffix}…</blockquote>\n'
+            f"<figcaption>{named}{where} · {annotation} · "
+            f"in {_graph_cell(request, str(row['g']))}</figcaption>\n</figure>"
+        )
+    return (
+        f'<section id="evidence"><h2>Evidence ({len(items)})</h2>\n'
+        + "\n".join(items)
+        + "</section>"
+    )
+
+
+def _related_html(request: Request, description: Description) -> str:
+    from rdflib import URIRef
+
+    related: dict[str, dict[str, str]] = {}
+    for fact in description.out:
+        value = str(fact.value)
+        if (
+            isinstance(fact.value, URIRef)
+            and value.startswith(BASE)
+            and fact.predicate != RDF_TYPE
+            and not value.startswith((description.iri + "#", _KGO))
+        ):
+            related.setdefault(value, fact.labels)
+    for fact in description.incoming:
+        if str(fact.subject).startswith(BASE):
+            related.setdefault(str(fact.subject), fact.labels)
+    related.pop(description.iri, None)
+    if not related:
+        return ""
+    items = "\n".join(
+        f"<li>{term_html(request, _uri(iri), _pick(labels, 'en'))}"
+        + (f' <span lang="vi" class="meta">{esc(labels["vi"])}</span>' if labels.get("vi") else "")
+        + "</li>"
+        for iri, labels in sorted(related.items())
+    )
+    heading = f"<h2>Related entities ({len(related)})</h2>"
+    return f'<section id="related">{heading}\n<ul>\n{items}\n</ul></section>'
+
+
+def entity_html(request: Request, description: Description) -> tuple[str, str]:
+    """The title and body of an entity's page."""
+    iri = description.iri
+    labels = _own_labels(description, iri)
+    vi, en = labels.get("vi"), labels.get("en")
+    title = vi or en or _pick(labels) or short(iri)
+    heading = f'<span lang="vi">{esc(vi)}</span>' if vi else esc(title)
+    if en and en != vi:
+        heading += f' <span class="alt" lang="en">{esc(en)}</span>'
+    types = [f for f in description.out if str(f.subject) == iri and f.predicate == RDF_TYPE]
+    type_list = ", ".join(term_html(request, f.value, _pick(f.labels, "en")) for f in types)
+    own = [f for f in description.out if str(f.subject) == iri]
+    hashes: dict[str, list[Fact]] = {}
+    for fact in description.out:
+        subject = str(fact.subject)
+        if subject != iri:
+            hashes.setdefault(subject, []).append(fact)
+    alternates = "".join(
+        f'<a href="?format={esc(f.name)}" type="{esc(f.media_type)}">{esc(f.name)}</a> '
+        for f in api.GRAPH_FORMATS
+    )
+    parts = [
+        f"<h1>{heading}</h1>",
+        f'<p class="iri"><code>{esc(iri)}</code></p>',
+        f"<p>Type: {type_list}</p>" if type_list else "",
+        f'<nav class="formats" aria-label="formats">This description as {alternates}</nav>',
+        _evidence_html(request, description),
+        f'<section id="facts"><h2>Facts ({len(own)})</h2>\n'
+        + _facts_table(request, own, description, "What the graph says about it")
+        + "</section>",
+    ]
+    for subject, facts in sorted(hashes.items()):
+        fragment = subject.partition("#")[2] if "#" in subject else ""
+        sub_labels = _own_labels(description, subject)
+        name = _pick(sub_labels, "en")
+        ident = f' id="{esc(fragment)}"' if fragment else ""
+        heading_text = f"#{esc(fragment)}" if fragment else esc(short(subject))
+        if name:
+            heading_text += f" — {esc(name)}"
+        vi_name = sub_labels.get("vi")
+        vi_html = (
+            f' <span lang="vi" class="alt">{esc(vi_name)}</span>'
+            if vi_name and vi_name != name
+            else ""
+        )
+        parts.append(
+            f'<section class="term"{ident}><h2>{heading_text}{vi_html}</h2>\n'
+            f'<p class="iri"><code>{esc(subject)}</code></p>\n'
+            + _facts_table(
+                request, facts, description, f"What the graph says about {short(subject)}"
+            )
+            + "</section>"
+        )
+    if description.incoming:
+        parts.append(
+            f'<section id="incoming"><h2>What points here ({len(description.incoming)})</h2>\n'
+            + _incoming_table(request, description)
+            + "</section>"
+        )
+    parts.append(_related_html(request, description))
+    return title, "\n".join(p for p in parts if p)
+
+
+def _ontology_description(ctx: AppContext) -> Description | None:
+    """The ontology IRI and every ``kgo:`` term: the terms are its ``#`` IRIs."""
+    from rdflib import URIRef
+
+    from kg.core.namespaces import G_ONTOLOGY
+
+    description = describe(ctx, ONTOLOGY_IRI, evidence=False)
+    if description is None:
+        return None
+    subjects = [
+        row["s"]
+        for row in _run(ctx, Q_GRAPH_SUBJECTS, g=G_ONTOLOGY).rows
+        if str(row["s"]).startswith(_KGO)
+    ]
+    predicates = set(description.property_labels)
+    for subject in subjects:
+        facts = _facts(ctx, subject)
+        description.out.extend(facts)
+        predicates.update(f.predicate for f in facts)
+    for predicate in sorted(predicates - set(description.property_labels)):
+        description.property_labels[predicate] = _label_map(
+            _run(ctx, Q_LABEL, x=URIRef(predicate)).rows
+        )
+    return description
+
+
+def _kind_listing(ctx: AppContext, request: Request, path: str) -> Response | None:
+    """``/id/KIND``: the entities of one kind; ``/id``: the kinds."""
+    from rdflib import Literal
+
+    parts = path.strip("/").split("/")
+    if parts == ["id"]:
+        return handle_start(ctx, request)
+    if len(parts) != 2 or parts[0] != "id" or parts[1] not in KINDS:
+        return None
+    start = f"{BASE}id/{parts[1]}/"
+    rows = _run(ctx, Q_KIND, start=Literal(start)).rows
+    items = "\n".join(
+        f"<li>{term_html(request, row['s'])}</li>" for row in rows if "#" not in str(row["s"])
+    )
+    body = (
+        f"<h1>Entities of kind <code>{esc(parts[1])}</code></h1>\n"
+        f"<p>{esc(KINDS[parts[1]])}: every IRI starting with <code>{esc(start)}</code>.</p>\n"
+        f"<ul>\n{items}\n</ul>"
+    )
+    return page(request, f"kind {parts[1]}", body)
+
+
+def _graph_page(ctx: AppContext, request: Request, iri: str) -> Response | None:
+    """A named graph's page: its size and its subjects."""
+    graph = _uri(iri)
+    size = _run(ctx, Q_GRAPH_SIZE, g=graph).rows
+    count = int(str(size[0]["n"])) if size and "n" in size[0] else 0
+    if count == 0:
+        return None
+    subjects = _run(ctx, Q_GRAPH_SUBJECTS, g=graph).rows
+    items = "\n".join(f"<li>{term_html(request, row['s'])}</li>" for row in subjects[:2000])
+    body = (
+        f"<h1>Named graph <code>{esc(short(iri))}</code></h1>\n"
+        f'<p class="iri"><code>{esc(iri)}</code></p>\n'
+        f"<p>{count} triples about {len(subjects)} subjects.</p>\n<ul>\n{items}\n</ul>"
+    )
+    return page(request, short(iri), body)
+
+
+def handle_entity(ctx: AppContext, request: Request, path: str) -> Response:
+    from kg.http.context import HttpError
+
+    iri = BASE + path
+    try:
+        fmt = api.choose_format(request, ENTITY_FORMATS)
+    except HttpError as exc:
+        response = Response(
+            f"{exc.message}\n", status=exc.status, content_type="text/plain; charset=utf-8"
+        )
+        response.vary.add("Accept")
+        return response
+    # Keyed by the data's generation, as the query answers are: after an update the
+    # pages made before it are never served again (they age out of the cache).
+    generation = ctx.service.snapshot.generation
+    key = (f"{generation}\x1f{request.script_root}\x1f{iri}", fmt.name)
+    cached = _cache(ctx).get(key)
+    if cached is not None:
+        data, content_type = cached
+        response = Response(data, content_type=content_type)
+        response.vary.add("Accept")
+        return response
+    try:
+        response = _entity_response(ctx, request, path, iri, fmt)
+    except HttpError as exc:
+        response = error_page(request, exc.status, exc.message)
+    response.vary.add("Accept")
+    if response.status_code == 200:
+        _cache(ctx).put(key, (response.get_data(), response.content_type or ""))
+    return response
+
+
+def _entity_response(
+    ctx: AppContext, request: Request, path: str, iri: str, fmt: Format
+) -> Response:
+    if iri == ONTOLOGY_IRI:
+        description = _ontology_description(ctx)
+    else:
+        description = describe(ctx, iri, evidence=fmt is HTML)
+    if description is None:
+        if fmt is HTML:
+            listing = _kind_listing(ctx, request, path)
+            if listing is not None:
+                return listing
+            graph = _graph_page(ctx, request, iri)
+            if graph is not None:
+                return graph
+        message = f"nothing in the graph is called {iri}"
+        if fmt is HTML:
+            return error_page(request, 404, message)
+        return Response(f"{message}\n", status=404, content_type="text/plain; charset=utf-8")
+    if fmt is not HTML:
+        from kg.sparql.results import Result
+
+        graph = _graph_of_description(description)
+        return Response(
+            api.serialise(Result("DESCRIBE", graph=graph), fmt), content_type=fmt.content_type
+        )
+    title, body = entity_html(request, description)
+    alternates = [(f.media_type, f"?format={f.name}") for f in api.GRAPH_FORMATS]
+    return page(request, title, body, alternates=alternates)

@@ -1,0 +1,471 @@
+"""Publishing the links: reviewed mappings as RDF, every link as SSSOM, VoID and DCAT.
+
+* ``reviewed_outputs``: ``data/links/mappings-reviewed.tsv`` (hand-reviewed, SSSOM
+  columns) -> ``data/links/wikidata.trig`` and ``data/links/osm.trig``.
+* ``sssom_outputs``: every link of the ``kgg:links/...`` graphs -> ``data/links/kg.sssom.tsv``,
+  an SSSOM mapping set with its metadata embedded (curie map, licence, creator, version).
+* ``void_outputs``: ``data/void.trig``: the dataset described with VoID and DCAT (licence,
+  sources, creator, one distribution per format, the SPARQL endpoint as a data service,
+  one linkset per link graph with its target and its count).
+
+All deterministic: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+
+from kg.core import paths
+from kg.core.errors import InputError
+from kg.core.files import Output
+from kg.core.namespaces import (
+    BASE,
+    DCAT,
+    G_VOID,
+    GRAPH,
+    KIND_NS,
+    OSMREL,
+    PREFIXES,
+    VOID,
+    WD,
+    links_graph,
+)
+from kg.core.version import __version__
+from kg.linking.admin import VAU_SOURCE, render_graph
+
+DATASET = KIND_NS["dataset"]
+DISTRIBUTION = KIND_NS["distribution"]
+BODY = KIND_NS["body"]
+
+KG_DATASET = DATASET["kg"]
+MAPPING_SET = DATASET["kg-mappings"]
+PUBLISHER = BODY["kg-contributors"]
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+#: The date the mappings were made and reviewed; fixed so that the output is reproducible.
+MAPPING_DATE = "2026-11-27"
+
+REVIEWED_COLUMNS = (
+    "subject_id",
+    "subject_label",
+    "predicate_id",
+    "object_id",
+    "object_label",
+    "mapping_justification",
+    "confidence",
+    "author_id",
+    "reviewer_id",
+    "mapping_date",
+    "comment",
+)
+
+#: Predicates that link one resource to another across datasets or across time.
+LINK_PREDICATES = (
+    OWL.sameAs,
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    DCTERMS.isReplacedBy,
+    DCTERMS.hasPart,
+)
+
+TARGETS = {
+    "wikidata": (WD, "Wikidata", URIRef("https://www.wikidata.org/")),
+    "osm": (OSMREL, "OpenStreetMap", URIRef("https://www.openstreetmap.org/")),
+}
+
+
+def _reviewed_path() -> Path:
+    return paths.data_dir() / "links" / "mappings-reviewed.tsv"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    row: dict[str, str]
+
+    def term(self, column: str) -> URIRef:
+        return expand(self.row[column])
+
+
+def expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    if prefix not in PREFIXES or not local:
+        raise InputError(f"not a CURIE with a project prefix: {curie!r}")
+    return URIRef(PREFIXES[prefix] + local)
+
+
+def compact(iri: str) -> str:
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if (
+            iri.startswith(ns)
+            and len(ns) > len(PREFIXES.get(best, ""))
+            and "/" not in iri[len(ns) :]
+        ):
+            best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
+
+
+def read_reviewed(path: Path | None = None) -> list[Mapping]:
+    source = _reviewed_path() if path is None else path
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source) from None
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t", quoting=csv.QUOTE_NONE)
+    if tuple(reader.fieldnames or ()) != REVIEWED_COLUMNS:
+        raise InputError(f"the header must be {' '.join(REVIEWED_COLUMNS)}", source)
+    out = []
+    for number, row in enumerate(reader, start=2):
+        if any(not row.get(c) for c in REVIEWED_COLUMNS):
+            raise InputError(
+                "every column is filled (a reviewed link names its source in comment)",
+                source,
+                number,
+            )
+        mapping = Mapping(dict(row))
+        for column in ("subject_id", "predicate_id", "object_id"):
+            mapping.term(column)
+        out.append(mapping)
+    return out
+
+
+def reviewed_outputs() -> list[Output]:
+    outputs = []
+    mappings = read_reviewed()
+    for name, (namespace, label, _) in sorted(TARGETS.items()):
+        g = Graph()
+        graph_name = links_graph(name)
+        g.add((graph_name, RDFS.label, Literal(f"liên kết đã duyệt tới {label}", lang="vi")))
+        g.add((graph_name, RDFS.label, Literal(f"reviewed links to {label}", lang="en")))
+        g.add((graph_name, DCTERMS.source, MAPPING_SET))
+        for m in mappings:
+            if str(m.term("object_id")).startswith(str(namespace)):
+                g.add((m.term("subject_id"), m.term("predicate_id"), m.term("object_id")))
+        header = (
+            "# GENERATED by `kg link reviewed` from data/links/mappings-reviewed.tsv: "
+            "the reviewed\n"
+            f"# links to {label}. Do not edit: edit the table and regenerate. Where each link\n"
+            f"# was found, and its confidence, are in the table and in kg.sssom.tsv.\n"
+        )
+        outputs.append(
+            Output(paths.data_dir() / "links" / f"{name}.trig", render_graph(g, graph_name, header))
+        )
+    return outputs
+
+
+# -- SSSOM -------------------------------------------------------------------------------
+
+SSSOM_COLUMNS = (
+    "subject_id",
+    "subject_label",
+    "predicate_id",
+    "object_id",
+    "object_label",
+    "mapping_justification",
+    "confidence",
+    "author_id",
+    "reviewer_id",
+    "mapping_date",
+    "mapping_tool",
+    "mapping_provider",
+    "comment",
+)
+
+
+def _label(dataset: Dataset, iri: URIRef) -> str:
+    labels = sorted(
+        (o.language or "", str(o))
+        for _, _, o, _ in dataset.quads((iri, RDFS.label, None, None))
+        if isinstance(o, Literal)
+    )
+    for lang, text in labels:
+        if lang == "vi":
+            return text
+    return labels[0][1] if labels else ""
+
+
+def sssom_rows(dataset: Dataset) -> list[dict[str, str]]:
+    """Every link: the reviewed ones as reviewed, the others with their graph's justification."""
+    rows: dict[tuple[str, str, str], dict[str, str]] = {}
+    reviewed = read_reviewed()
+    for m in reviewed:
+        row = {c: m.row.get(c, "") for c in SSSOM_COLUMNS}
+        rows[(row["subject_id"], row["predicate_id"], row["object_id"])] = row
+    from kg.linking.admin import iter_links
+
+    for graph, s, p, o in iter_links(dataset, LINK_PREDICATES):
+        key = (compact(str(s)), compact(str(p)), compact(str(o)))
+        if key in rows:
+            continue
+        name = str(graph)[len(str(GRAPH)) :]
+        if name == "links/admin-units":
+            # The dataset does not say how its conversion table was made.
+            justification, confidence, tool = (
+                "semapv:UnspecifiedMatching",
+                "1.0",
+                "vietnamadminunits 1.0.4",
+            )
+            provider = "https://pypi.org/project/vietnamadminunits/1.0.4/"
+            comment = "from the dataset's 2025 conversion table (old unit -> 2025 unit)"
+        elif name.startswith("links/inferred/"):
+            justification, confidence, tool = "semapv:ManualMappingCuration", "0.8", "kg"
+            provider = ""
+            comment = f"an inference, not stated by a source: see the graph {compact(str(graph))}"
+        else:
+            justification, confidence, tool = "semapv:ManualMappingCuration", "0.9", "kg"
+            provider = ""
+            comment = f"hand-curated with its source in {name}.tsv or {name}.trig"
+        rows[key] = {
+            "subject_id": key[0],
+            "subject_label": _label(dataset, s),
+            "predicate_id": key[1],
+            "object_id": key[2],
+            "object_label": _label(dataset, o),
+            "mapping_justification": justification,
+            "confidence": confidence,
+            "author_id": compact(str(PUBLISHER)),
+            "reviewer_id": compact(str(PUBLISHER)),
+            "mapping_date": MAPPING_DATE,
+            "mapping_tool": tool,
+            "mapping_provider": provider,
+            "comment": comment,
+        }
+    return [rows[k] for k in sorted(rows)]
+
+
+def sssom_text(dataset: Dataset) -> str:
+    rows = sssom_rows(dataset)
+    used = {
+        r[c].split(":", 1)[0]
+        for r in rows
+        for c in (
+            "subject_id",
+            "predicate_id",
+            "object_id",
+            "author_id",
+            "reviewer_id",
+            "mapping_justification",
+        )
+    }
+    curie_map = {p: PREFIXES[p] for p in sorted(used) if p in PREFIXES}
+    meta = ["curie_map:"] + [f"  {p}: {iri}" for p, iri in curie_map.items()]
+    meta += [
+        f"mapping_set_id: {MAPPING_SET}",
+        f"mapping_set_version: {__version__}",
+        "mapping_set_title: Links of the kg knowledge graph of Vietnamese public administration",
+        "mapping_set_description: Every link of kg to other datasets and across time "
+        "(administrative-unit replacements, Wikidata, OpenStreetMap, party documents). "
+        "owl:sameAs only where identity holds; skos:closeMatch for near matches.",
+        f"license: {LICENCE}",
+        "creator_id:",
+        f"  - {compact(str(PUBLISHER))}",
+        f"publication_date: {MAPPING_DATE}",
+    ]
+    out = io.StringIO()
+    for line in meta:
+        out.write(f"#{line}\n")
+    out.write("\t".join(SSSOM_COLUMNS) + "\n")
+    for row in rows:
+        out.write("\t".join(row[c].replace("\t", " ") for c in SSSOM_COLUMNS) + "\n")
+    return out.getvalue()
+
+
+def sssom_outputs(dataset: Dataset | None = None) -> list[Output]:
+    from kg.io.parse import load
+
+    ds = load() if dataset is None else dataset
+    return [Output(paths.data_dir() / "links" / "kg.sssom.tsv", sssom_text(ds).encode("utf-8"))]
+
+
+# -- VoID and DCAT -----------------------------------------------------------------------
+
+FORMATS = (
+    ("ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle"),
+    ("trig", "application/trig", "http://www.w3.org/ns/formats/TriG"),
+    ("nt", "application/n-triples", "http://www.w3.org/ns/formats/N-Triples"),
+    ("nq", "application/n-quads", "http://www.w3.org/ns/formats/N-Quads"),
+    ("jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD"),
+    ("rdf", "application/rdf+xml", "http://www.w3.org/ns/formats/RDF_XML"),
+)
+
+
+def _lit(g: Graph, s: URIRef, p: URIRef, vi: str, en: str) -> None:
+    g.add((s, p, Literal(vi, lang="vi")))
+    g.add((s, p, Literal(en, lang="en")))
+
+
+def void_graph(dataset: Dataset) -> Graph:
+    g = Graph()
+    counted = [
+        (graph.identifier, len(graph))
+        for graph in dataset.graphs()
+        if len(graph)
+        and graph.identifier != G_VOID
+        and str(graph.identifier).startswith(str(GRAPH))
+    ]
+    total = sum(n for _, n in counted)
+    g.add((G_VOID, RDFS.label, Literal("mô tả bộ dữ liệu (VoID, DCAT)", lang="vi")))
+    g.add((G_VOID, RDFS.label, Literal("description of the dataset (VoID, DCAT)", lang="en")))
+
+    g.add((PUBLISHER, RDF.type, FOAF.Organization))
+    g.add((PUBLISHER, RDF.type, FOAF.Agent))
+    _lit(g, PUBLISHER, RDFS.label, "những người đóng góp cho kg", "kg contributors")
+    g.add((PUBLISHER, FOAF.homepage, URIRef(BASE)))
+
+    ds = KG_DATASET
+    for t in (VOID.Dataset, DCAT.Dataset):
+        g.add((ds, RDF.type, t))
+    _lit(
+        g,
+        ds,
+        RDFS.label,
+        "kg: đồ thị tri thức về hành chính công Việt Nam",
+        "kg: a knowledge graph of Vietnamese public administration",
+    )
+    _lit(
+        g,
+        ds,
+        DCTERMS.title,
+        "kg: đồ thị tri thức về hành chính công Việt Nam",
+        "kg: a knowledge graph of Vietnamese public administration",
+    )
+    _lit(
+        g,
+        ds,
+        DCTERMS.description,
+        "Tổ chức Đảng và chính quyền, văn bản, người, số liệu và hoạt động từ một bài báo, "
+        "mỗi dữ kiện gắn với câu chữ của nguồn, cùng liên kết tới các bộ dữ liệu hành chính công.",
+        "Party and state bodies, documents, people, figures and actions from one article, "
+        "every fact tied to the words of its source, linked to public-administration datasets.",
+    )
+    g.add((ds, DCTERMS.license, LICENCE))
+    g.add((ds, DCTERMS.publisher, PUBLISHER))
+    g.add((ds, DCTERMS.creator, PUBLISHER))
+    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/vi")))
+    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/en")))
+    g.add((ds, OWL.versionInfo, Literal(__version__)))
+    g.add((ds, DCAT.keyword, Literal("hành chính công", lang="vi")))
+    g.add((ds, DCAT.keyword, Literal("public administration", lang="en")))
+    g.add((ds, VOID.uriSpace, Literal(BASE + "id/")))
+    g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    g.add((ds, VOID.vocabulary, URIRef(BASE + "ontology#")))
+    for source in sorted(
+        {
+            o
+            for _, _, o, _ in dataset.quads((None, DCTERMS.source, None, None))
+            if isinstance(o, URIRef) and str(o).startswith(str(KIND_NS["source"]))
+        }
+        | {VAU_SOURCE}
+    ):
+        g.add((ds, DCTERMS.source, source))
+
+    for ext, media, fmt in FORMATS:
+        dist = DISTRIBUTION[f"kg-{ext}"]
+        g.add((dist, RDF.type, DCAT.Distribution))
+        _lit(g, dist, RDFS.label, f"kg ({ext})", f"kg as {ext}")
+        _lit(g, dist, DCTERMS.title, f"kg ({ext})", f"kg as {ext}")
+        g.add((dist, DCAT.accessURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
+        g.add((dist, DCAT.downloadURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
+        g.add(
+            (dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}"))
+        )
+        g.add((dist, DCTERMS.format, URIRef(fmt)))
+        g.add((dist, DCTERMS.license, LICENCE))
+        g.add((ds, DCAT.distribution, dist))
+        g.add((ds, VOID.dataDump, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
+
+    sssom = DISTRIBUTION["kg-mappings-sssom"]
+    g.add((sssom, RDF.type, DCAT.Distribution))
+    _lit(g, sssom, RDFS.label, "tập ánh xạ SSSOM", "SSSOM mapping set")
+    _lit(g, sssom, DCTERMS.title, "tập ánh xạ SSSOM", "SSSOM mapping set")
+    g.add((sssom, DCAT.accessURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
+    g.add(
+        (
+            sssom,
+            DCAT.mediaType,
+            URIRef("https://www.iana.org/assignments/media-types/text/tab-separated-values"),
+        )
+    )
+    g.add((sssom, DCTERMS.conformsTo, URIRef("https://w3id.org/sssom/")))
+    g.add((sssom, DCTERMS.license, LICENCE))
+    ms = MAPPING_SET
+    g.add((ms, RDF.type, DCAT.Dataset))
+    _lit(g, ms, RDFS.label, "các liên kết của kg (SSSOM)", "the links of kg (SSSOM)")
+    _lit(g, ms, DCTERMS.title, "các liên kết của kg (SSSOM)", "the links of kg (SSSOM)")
+    _lit(
+        g,
+        ms,
+        DCTERMS.description,
+        "Mọi liên kết của kg dưới dạng tập ánh xạ SSSOM, kèm lý do, độ tin cậy, tác giả, ngày.",
+        "Every link of kg as an SSSOM mapping set, "
+        "with justification, confidence, author and date.",
+    )
+    g.add((ms, DCTERMS.license, LICENCE))
+    g.add((ms, DCTERMS.publisher, PUBLISHER))
+    g.add((ms, DCTERMS.creator, PUBLISHER))
+    g.add((ms, DCAT.distribution, sssom))
+    g.add((ms, DCTERMS.isPartOf, ds))
+
+    endpoint = DISTRIBUTION["sparql"]
+    g.add((endpoint, RDF.type, DCAT.DataService))
+    _lit(g, endpoint, RDFS.label, "điểm truy vấn SPARQL", "SPARQL endpoint")
+    _lit(g, endpoint, DCTERMS.title, "điểm truy vấn SPARQL", "SPARQL endpoint")
+    g.add((endpoint, DCAT.endpointURL, URIRef(BASE + "sparql")))
+    g.add((endpoint, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    g.add((endpoint, DCAT.servesDataset, ds))
+    g.add((endpoint, DCTERMS.license, LICENCE))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+
+    # one linkset per link graph and predicate: its target and how many links
+    from kg.linking.admin import iter_links
+
+    counts: Counter[tuple[str, URIRef, str]] = Counter()
+    for graph, _, p, o in iter_links(dataset, LINK_PREDICATES):
+        target = next((k for k, (ns, _, _) in TARGETS.items() if str(o).startswith(str(ns))), "kg")
+        counts[(str(graph)[len(str(GRAPH)) :], p, target)] += 1
+    for (name, predicate, target), n in sorted(counts.items()):
+        from kg.core.text import slugify
+
+        ls = DATASET[slugify(f"{name}-{compact(str(predicate))}-{target}")]
+        g.add((ls, RDF.type, VOID.Linkset))
+        _lit(
+            g,
+            ls,
+            RDFS.label,
+            f"liên kết {compact(str(predicate))} trong {name}",
+            f"{compact(str(predicate))} links in {name}",
+        )
+        g.add((ls, VOID.subjectsTarget, ds))
+        g.add((ls, VOID.linkPredicate, predicate))
+        g.add((ls, VOID.triples, Literal(n, datatype=XSD.integer)))
+        if target == "kg":
+            g.add((ls, VOID.objectsTarget, ds))
+        else:
+            other = DATASET[target]
+            _, label, home = TARGETS[target]
+            g.add((other, RDF.type, VOID.Dataset))
+            _lit(g, other, RDFS.label, label, label)
+            g.add((other, FOAF.homepage, home))
+            g.add((ls, VOID.objectsTarget, other))
+        g.add((ls, DCTERMS.source, URIRef(str(GRAPH) + name)))
+        g.add((ds, VOID.subset, ls))
+    return g
+
+
+def void_outputs(dataset: Dataset | None = None) -> list[Output]:
+    from kg.io.parse import load
+
+    ds = load() if dataset is None else dataset
+    header = (
+        "# GENERATED by `kg link void`: the dataset described with VoID and DCAT (licence,\n"
+        "# sources, creator, distributions, endpoint, linksets with targets and counts).\n"
+        "# Do not edit: regenerate.\n"
+    )
+    return [Output(paths.data_dir() / "void.trig", render_graph(void_graph(ds), G_VOID, header))]

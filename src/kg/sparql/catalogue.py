@@ -1,0 +1,542 @@
+"""Stored SPARQL queries: the catalogue, typed parameters, and running them.
+
+A stored query is a file ``queries/NAME.rq`` (``queries/checks/`` holds validation
+checks, not stored queries). It starts with a grlc header, ``#+`` lines holding YAML
+(``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``), and names its
+parameters as grlc does: ``?_name`` is required, ``?__name`` optional, and a suffix
+gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``, ``_PREFIX_TYPE`` (a
+datatype) or ``_LANG`` (a language tag). ``parameters`` reads them with grlc's own
+regular expression, over the whole file as grlc does, so that grlc and kg agree on
+every query (a test checks this against the installed grlc).
+
+Values are checked against their type before anything runs, then **bound, never
+pasted into the query text**:
+
+* on the embedded store, with ``prepareQuery`` and ``initBindings``;
+* for a remote endpoint, as a ``VALUES`` block of terms serialised by rdflib's
+  ``n3()`` escaping, inserted as the first element of the outermost ``WHERE`` group.
+
+The two agree (and so the query is portable) when parameters appear only in triple
+patterns, in ``FILTER``/``BIND`` of the outermost group, or in a ``FILTER`` directly
+inside an ``OPTIONAL`` of the outermost group. A ``FILTER`` nested deeper (inside a
+``GRAPH`` block's ``OPTIONAL``, a subquery, a ``UNION`` branch) is evaluated before
+the ``VALUES`` join on a SPARQL server and sees the parameter unbound, while rdflib's
+``initBindings`` pre-binds it everywhere; the parity test against Oxigraph catches
+such a query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.core import paths
+from kg.core.errors import InputError, ParameterError, QueryError
+from kg.sparql import text as sparql_text
+
+if TYPE_CHECKING:
+    from rdflib.term import Identifier
+
+    from kg.sparql.results import Result
+
+# grlc's variable matcher (grlc.gquery.get_parameters), verbatim, so that the two
+# read the same parameters from the same text.
+_GRLC_PARAMETER = re.compile(
+    r"\?"
+    r"(?P<required>[_]{1,2})"
+    r"(?P<name>[a-zA-Z0-9]+)"
+    r"([_](?P<type>(iri)|(number)|(literal)|(integer)))?"
+    r"([_](?P<prefix>[a-zA-Z0-9]+)[_](?P<userdefined>[a-zA-Z0-9]+))?"
+    r"([_](?P<lang>[a-zA-Z0-9]+))?"
+)
+# What else a SPARQL variable name may continue with after grlc's match ends.
+_VARNAME_CONTINUES = re.compile(r"[\w\u00b7\u0300-\u036f\u203f-\u2040]")
+
+#: Parameter types, as ``kg query show`` names them.
+TYPES = ("iri", "integer", "number", "literal", "string")
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# Characters RFC 3987 does not allow anywhere in an IRI, and that would end an
+# IRIREF in SPARQL: space, <>"{}|^`\ and the controls.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_PREFIXED = re.compile(r"^([A-Za-z][\w\-]*):(.*)$", re.DOTALL)
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_DOUBLE = re.compile(r"^[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$")
+_LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+# Python refuses int() of longer digit strings; nothing sensible needs more.
+_MAX_INTEGER_DIGITS = 4000
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a query, as grlc reads it."""
+
+    name: str  # grlc's name: "body" for ?_body_iri
+    variable: str  # the SPARQL variable without "?": "_body_iri"
+    required: bool
+    type: str  # one of TYPES; "string" is grlc's untyped parameter
+    datatype: str | None = None  # "xsd:date" for ?_day_xsd_date (and "xsd:integer")
+    lang: str | None = None  # "vi" for ?_name_vi
+    default: str | None = None
+    enum: tuple[str, ...] | None = None
+
+    def describe_type(self) -> str:
+        if self.lang:
+            return f"string @{self.lang}"
+        if self.datatype and self.type != "integer":
+            return self.datatype
+        return self.type
+
+
+@dataclass(frozen=True)
+class StoredQuery:
+    name: str
+    path: Path | None
+    text: str  # the whole file, header included (a header is a SPARQL comment)
+    summary: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    form: str = "SELECT"
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def sparql(self) -> str:
+        """The query without its ``#+`` header lines."""
+        return "\n".join(
+            line for line in self.text.split("\n") if not line.startswith("#+")
+        ).lstrip("\n")
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def has_lang(self) -> bool:
+        return self.parameter("lang") is not None
+
+
+# -- the catalogue ---------------------------------------------------------------------
+
+
+def query_files(directory: str | Path | None = None) -> list[Path]:
+    """The stored query files, sorted by name (``checks/`` is not searched)."""
+    folder = Path(directory) if directory is not None else paths.queries_dir()
+    return sorted(folder.glob("*.rq"))
+
+
+def discover(directory: str | Path | None = None) -> list[StoredQuery]:
+    """Every stored query of ``directory`` (default: the shipped ``queries/``)."""
+    return [read(path) for path in query_files(directory)]
+
+
+def names(directory: str | Path | None = None) -> list[str]:
+    return [path.stem for path in query_files(directory)]
+
+
+def get(name: str, directory: str | Path | None = None) -> StoredQuery:
+    """The stored query called ``name``; InputError naming the known ones if none is."""
+    folder = Path(directory) if directory is not None else paths.queries_dir()
+    path = folder / f"{name}.rq"
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        known = ", ".join(names(folder)) or "none"
+        raise InputError(f"no stored query {name!r} (known: {known})")
+    return read(path)
+
+
+def read(path: str | Path) -> StoredQuery:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", path) from None
+    return parse(text, name=path.stem, path=path)
+
+
+def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQuery:
+    """A stored query from its text: header, parameters and form, all checked."""
+    where = path if path is not None else name
+    metadata = header(text, where)
+    try:
+        shape = sparql_text.shape(text)
+        parameters = parse_parameters(text, metadata, shape.prefixes)
+    except QueryError as exc:
+        if exc.path is not None or path is None:
+            raise
+        raise QueryError(exc.message, path) from None
+    for parameter in parameters:
+        # A default or an enumerated value that would not pass the parameter's own
+        # check is a bug of the query file, found when the catalogue is read.
+        for value in ([parameter.default] if parameter.default is not None else []) + list(
+            parameter.enum or []
+        ):
+            try:
+                to_term(parameter, value, shape.prefixes)
+            except InputError as exc:
+                raise QueryError(f"bad default or enumerated value: {exc.message}", path) from None
+    tags = metadata.get("tags") or []
+    return StoredQuery(
+        name=name,
+        path=path,
+        text=text,
+        summary=_text(metadata.get("summary")),
+        description=_text(metadata.get("description")),
+        tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (str(tags),),
+        parameters=parameters,
+        form=shape.form,
+        metadata=metadata,
+    )
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def header(text: str, where: str | Path = "query") -> dict[str, Any]:
+    """The YAML of the ``#+`` lines, read as grlc reads it (``lstrip("#+")``)."""
+    import yaml
+
+    lines = [row.lstrip("#+") for row in text.split("\n") if row.startswith("#+")]
+    if not lines:
+        return {}
+    try:
+        data = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or exc
+        raise QueryError(f"bad YAML in the #+ header: {problem}", where, line) from None
+    except RecursionError:
+        # PyYAML's composer recurses once per level of [ and {.
+        raise QueryError("bad YAML in the #+ header: nested too deep", where) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise QueryError("the #+ header must be a YAML mapping", where)
+    return data
+
+
+def _scalar(value: Any) -> str:
+    # YAML reads `true` as a bool and `2020` as an int; a parameter value is text.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _keyed(metadata: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """grlc's ``defaults`` / ``enumerate``: a list of one-key mappings (or one mapping)."""
+    value = metadata.get(key)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if not isinstance(value, list):
+        raise QueryError(f"#+ {key} must be a list of 'name: value' entries")
+    out: dict[str, Any] = {}
+    for item in value:
+        if isinstance(item, dict):
+            out.update(item)
+        elif key == "enumerate" and isinstance(item, str):
+            # grlc would ask the endpoint for the values; kg has no list to check
+            # against, so any value is allowed.
+            continue
+        else:
+            raise QueryError(f"#+ {key}: {item!r} is not a 'name: value' entry")
+    return out
+
+
+def parse_parameters(
+    text: str, metadata: Mapping[str, Any] | None = None, prefixes: Mapping[str, str] | None = None
+) -> tuple[Parameter, ...]:
+    """The parameters of a query text, read exactly as grlc's ``get_parameters`` does.
+
+    Raises QueryError where grlc's reading would not be the SPARQL variable (``?_x_iris``
+    is the variable ``_x_iris`` but grlc's parameter ``x`` of type iri) and where one
+    name is used for two different variables.
+    """
+    metadata = metadata or {}
+    defaults = _keyed(metadata, "defaults")
+    enums = _keyed(metadata, "enumerate")
+    found: dict[str, Parameter] = {}
+    for match in _GRLC_PARAMETER.finditer(text):
+        name = match.group("name")
+        variable = match.group(0)[1:]
+        if _VARNAME_CONTINUES.match(text, match.end()):
+            whole = re.match(r"[\w\u00b7\u0300-\u036f\u203f-\u2040]*", text[match.end() :])
+            rest = whole.group() if whole else ""
+            raise QueryError(
+                f"variable ?{variable}{rest}: grlc reads it as parameter {name!r} "
+                f"(?{variable}); rename it so that the whole variable is the parameter"
+            )
+        kind = match.group("type")
+        datatype: str | None = None
+        if kind == "integer":
+            datatype = "xsd:integer"
+        elif kind is None:
+            kind = "string"
+            if match.group("prefix") and match.group("userdefined"):
+                datatype = f"{match.group('prefix')}:{match.group('userdefined')}"
+        default = defaults.get(name)
+        enum = enums.get(name)
+        if enum is not None and not isinstance(enum, list):
+            raise QueryError(f"#+ enumerate: the values of {name!r} must be a list")
+        parameter = Parameter(
+            name=name,
+            variable=variable,
+            required=len(match.group("required")) == 1,
+            type=kind,
+            datatype=datatype,
+            lang=match.group("lang"),
+            default=_scalar(default) if default is not None else None,
+            enum=tuple(_scalar(v) for v in enum) if enum is not None else None,
+        )
+        previous = found.get(name)
+        if previous is not None and previous.variable != variable:
+            raise QueryError(
+                f"parameter {name!r} is used as ?{previous.variable} and ?{variable}; "
+                "use one variable per parameter"
+            )
+        found[name] = parameter
+    if prefixes is not None:
+        for parameter in found.values():
+            if parameter.datatype:
+                _datatype_iri(parameter.datatype, prefixes)
+    return tuple(found.values())
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def _datatype_iri(datatype: str, prefixes: Mapping[str, str]) -> str:
+    prefix, local = datatype.split(":", 1)
+    if prefix in prefixes:
+        return prefixes[prefix] + local
+    if prefix == "xsd":
+        return _XSD + local
+    raise QueryError(f"datatype {datatype}: the query declares no PREFIX {prefix}:")
+
+
+def check_iri(value: str, what: str = "value") -> str:
+    """``value`` if it is an absolute IRI that can be written in SPARQL; else InputError.
+
+    rdflib's URIRef accepts almost anything, so the check is here: no space, no
+    ``<>"{}|^`\\``, no control characters, and a scheme.
+    """
+    bad = _IRI_FORBIDDEN.search(value)
+    if bad:
+        char = bad.group()
+        shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
+        raise ParameterError(f"{what} is not a valid IRI: {shown} is not allowed in an IRI")
+    if not _IRI_SCHEME.match(value):
+        raise ParameterError(f"{what} is not an absolute IRI (no scheme such as https:)")
+    return value
+
+
+def expand_iri(value: str) -> str:
+    """A full IRI from ``<iri>``, ``iri`` or ``prefix:local`` with a project prefix."""
+    from kg.core.namespaces import PREFIXES
+
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        return value[1:-1]
+    match = _PREFIXED.match(value)
+    if match and match.group(1) in PREFIXES and not match.group(2).startswith("//"):
+        return PREFIXES[match.group(1)] + match.group(2)
+    return value
+
+
+def to_term(
+    parameter: Parameter, raw: str, prefixes: Mapping[str, str] | None = None
+) -> Identifier:
+    """The RDF term a value stands for, checked against the parameter's type."""
+    import logging
+
+    from rdflib import Literal, URIRef
+
+    what = f"parameter {parameter.name!r}"
+    if parameter.enum is not None and raw not in parameter.enum:
+        raise ParameterError(f"{what}: {_short(raw)} is not one of {', '.join(parameter.enum)}")
+    if parameter.type == "iri":
+        return URIRef(check_iri(expand_iri(raw), f"{what}: {_short(raw)}"))
+    if parameter.type == "integer":
+        text = raw.strip()
+        if not _INTEGER.match(text):
+            raise ParameterError(f"{what}: {_short(raw)} is not an integer")
+        if len(text) > _MAX_INTEGER_DIGITS:
+            raise ParameterError(f"{what}: integer too long ({len(text)} digits)")
+        return Literal(str(int(text)), datatype=URIRef(_XSD + "integer"))
+    if parameter.type == "number":
+        text = raw.strip()
+        for pattern, datatype in (
+            (_INTEGER, "integer"),
+            (_DECIMAL, "decimal"),
+            (_DOUBLE, "double"),
+        ):
+            if pattern.match(text):
+                # The lexical form as given: what grlc's pasted number would mean.
+                return Literal(text, datatype=URIRef(_XSD + datatype))
+        raise ParameterError(f"{what}: {_short(raw)} is not a number")
+    if parameter.lang:
+        if not _LANG_TAG.match(parameter.lang):
+            raise QueryError(f"{what}: bad language tag {parameter.lang!r}")
+        return Literal(raw, lang=parameter.lang)
+    if parameter.datatype:
+        datatype = URIRef(_datatype_iri(parameter.datatype, prefixes or {}))
+        # rdflib logs a traceback for an ill-typed literal; the check below says it.
+        term_logger = logging.getLogger("rdflib.term")
+        disabled, term_logger.disabled = term_logger.disabled, True
+        try:
+            literal = Literal(raw, datatype=datatype)
+        finally:
+            term_logger.disabled = disabled
+        if literal.ill_typed:
+            raise ParameterError(f"{what}: {_short(raw)} is not a valid {parameter.datatype}")
+        return literal
+    return Literal(raw)
+
+
+def _short(value: str, limit: int = 60) -> str:
+    shown = value if len(value) <= limit else value[:limit] + "…"
+    return repr(shown)
+
+
+def bindings(
+    query: StoredQuery, values: Mapping[str, str] | None = None, lang: str | None = None
+) -> dict[str, Identifier]:
+    """The terms to bind, by SPARQL variable name, from the user's values and the
+    defaults. Checked before anything runs: unknown and missing parameters and values
+    of the wrong type are InputErrors naming the parameter."""
+    given = dict(values or {})
+    known = {p.name for p in query.parameters}
+    for name in given:
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise ParameterError(
+                f"unknown parameter {name!r} for query {query.name!r} (its parameters: {listed})"
+            )
+    if lang is not None and "lang" in known:
+        if "lang" in given and given["lang"] != lang:
+            raise ParameterError(f"--lang {lang} and --param lang={given['lang']} disagree")
+        given["lang"] = lang
+    prefixes = sparql_text.shape(query.text).prefixes
+    out: dict[str, Identifier] = {}
+    for parameter in query.parameters:
+        raw = given.get(parameter.name, parameter.default)
+        if raw is None:
+            if parameter.required:
+                raise ParameterError(
+                    f"missing required parameter {parameter.name!r} for query {query.name!r} "
+                    f"(--param {parameter.name}=VALUE, {parameter.describe_type()})"
+                )
+            continue
+        out[parameter.variable] = to_term(parameter, raw, prefixes)
+    return out
+
+
+# -- binding for a remote endpoint ------------------------------------------------------
+
+
+def with_values(text: str, terms: Mapping[str, Identifier]) -> str:
+    """``text`` with a one-row ``VALUES`` block binding ``terms`` (variable -> term) as
+    the first element of its outermost WHERE group.
+
+    Terms are written with rdflib's ``n3()``, which escapes what would end a string or
+    an IRI; IRIs were checked by ``check_iri`` already, and ``n3()`` refuses invalid ones
+    again. No other text is inserted.
+    """
+    if not terms:
+        return text
+    shape = sparql_text.shape(text)
+    if shape.where_open is None:
+        raise QueryError(
+            "cannot bind parameters for a remote endpoint: the query has no WHERE group "
+            "to put them in (write CONSTRUCT { ... } WHERE { ... }, DESCRIBE ... WHERE { ... })"
+        )
+    names = " ".join(f"?{variable}" for variable in terms)
+    row = " ".join(_n3(term) for term in terms.values())
+    block = f" VALUES ({names}) {{ ({row}) }}\n"
+    return text[: shape.where_open] + block + text[shape.where_open :]
+
+
+def _n3(term: Identifier) -> str:
+    try:
+        return term.n3()
+    except Exception as exc:  # rdflib refuses IRIs it cannot write
+        raise InputError(f"cannot write {term!r} in SPARQL: {exc}") from None
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+def with_prefixes(text: str) -> str:
+    """``text`` with PREFIX declarations for the project prefixes it uses without
+    declaring them, as the Wikidata Query Service does for ad-hoc queries."""
+    from kg.core.namespaces import PREFIXES
+
+    shape = sparql_text.shape(text)
+    missing = sorted(p for p in shape.used_prefixes if p in PREFIXES and p not in shape.prefixes)
+    if not missing:
+        return text
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + text
+
+
+# -- expected results ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectedCase:
+    """One run of a stored query whose answer is checked in: its defaults, or its
+    defaults with another value of ``lang``."""
+
+    query: StoredQuery
+    lang: str | None  # None: every parameter at its default
+
+    @property
+    def filename(self) -> str:
+        extension = "json" if self.query.form in ("SELECT", "ASK") else "nt"
+        middle = f".{self.lang}" if self.lang else ""
+        return f"{self.query.name}{middle}.expected.{extension}"
+
+    @property
+    def id(self) -> str:
+        return f"{self.query.name}[{self.lang}]" if self.lang else self.query.name
+
+
+def expected_cases(directory: str | Path | None = None) -> list[ExpectedCase]:
+    """The defaults of every stored query, and every other enumerated ``lang``."""
+    cases: list[ExpectedCase] = []
+    for stored in discover(directory):
+        cases.append(ExpectedCase(stored, None))
+        lang = stored.parameter("lang")
+        if lang is not None and lang.enum:
+            cases.extend(ExpectedCase(stored, v) for v in lang.enum if v != lang.default)
+    return cases
+
+
+def expected_text(case: ExpectedCase, result: Result) -> str:
+    """The checked-in form of ``result``: SPARQL JSON results with rows normalised by
+    ``results.normalised`` (see there), or a graph as sorted N-Triples."""
+    from kg.sparql.results import normalised, to_json
+
+    if result.graph is not None:
+        from kg.io.serialise import export_graph
+
+        return export_graph(result.graph, "nt").decode("utf-8")
+    return to_json(normalised(result, sparql_text.order_keys(case.query.text)))
+
+
+def parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` strings as a mapping; InputError for a malformed or repeated one."""
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ParameterError(f"--param {item!r}: expected NAME=VALUE")
+        if name in values:
+            raise ParameterError(f"--param {name} given twice")
+        values[name] = value
+    return values

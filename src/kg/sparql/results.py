@@ -1,0 +1,419 @@
+"""Query results, whichever engine gave them, and the formats kg writes them in.
+
+One ``Result`` type holds a SELECT table, an ASK boolean or a CONSTRUCT/DESCRIBE
+graph, as rdflib terms, so that local and remote answers go through the same writers:
+
+* ``csv``, ``tsv``, ``json``, ``xml``: the W3C SPARQL 1.1 Query Results formats
+  (CSV and TSV for SELECT only; JSON and XML for SELECT and ASK);
+* ``table``: aligned columns for a terminal, measuring Vietnamese text by display
+  width (wide characters take two columns, combining marks none);
+* ``turtle``, ``json-ld``: for CONSTRUCT and DESCRIBE.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+from kg.core.errors import InputError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+ASK_FORMATS = ("table", "json", "xml")
+GRAPH_FORMATS = ("turtle", "json-ld")
+FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = _XSD + "string"
+_SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+_BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+@dataclass
+class Result:
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node]] = field(default_factory=list)  # unbound: absent
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+def formats_for(form: str) -> tuple[str, ...]:
+    if form == "SELECT":
+        return SELECT_FORMATS
+    if form == "ASK":
+        return ASK_FORMATS
+    return GRAPH_FORMATS
+
+
+def default_format(form: str) -> str:
+    return "table" if form in ("SELECT", "ASK") else "turtle"
+
+
+def check_format(fmt: str, form: str) -> None:
+    """InputError if ``fmt`` cannot hold the answer of a ``form`` query."""
+    allowed = formats_for(form)
+    if fmt not in allowed:
+        kind = "a graph" if form in ("CONSTRUCT", "DESCRIBE") else f"{form} results"
+        raise InputError(
+            f"--format {fmt} cannot hold {kind}: this is a {form} query (use {', '.join(allowed)})"
+        )
+
+
+# -- from engines ----------------------------------------------------------------------
+
+
+def _plain(term: Node) -> Node:
+    # RDF 1.1: a simple literal is an xsd:string; rdflib keeps the two apart, the
+    # W3C formats and other engines write both as the simple form.
+    from rdflib import Literal
+
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_STRING:
+        return Literal(str(term))
+    return term
+
+
+def from_rdflib(result: Any) -> Result:
+    """A Result from an rdflib ``query()`` result."""
+    form = str(result.type)
+    if form == "SELECT":
+        variables = [str(v) for v in result.vars or []]
+        rows = [
+            {
+                name: _plain(term)
+                for name, term in zip(variables, row, strict=True)
+                if term is not None
+            }
+            for row in result
+        ]
+        return Result(form, variables, rows)
+    if form == "ASK":
+        return Result(form, boolean=bool(result.askAnswer))
+    graph = result.graph
+    from kg.core.namespaces import bind_all
+
+    bind_all(graph)
+    return Result(form, graph=graph)
+
+
+class ResultsFormatError(ValueError):
+    """Results that are not well-formed SPARQL JSON results."""
+
+
+def parse_json(data: bytes | str, form: str) -> Result:
+    """A Result from SPARQL 1.1 Query Results JSON; ResultsFormatError if malformed."""
+    from rdflib import BNode, Literal, URIRef
+
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ResultsFormatError(f"not JSON ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("head"), dict):
+        raise ResultsFormatError("no 'head' object")
+    if form == "ASK":
+        if not isinstance(document.get("boolean"), bool):
+            raise ResultsFormatError("an ASK result without a boolean")
+        return Result("ASK", boolean=document["boolean"])
+    variables = document["head"].get("vars")
+    results = document.get("results")
+    if not isinstance(variables, list) or not isinstance(results, dict):
+        raise ResultsFormatError("no 'head.vars' list or no 'results' object")
+    bindings = results.get("bindings")
+    if not isinstance(bindings, list):
+        raise ResultsFormatError("no 'results.bindings' list")
+    rows: list[dict[str, Node]] = []
+    for binding in bindings:
+        if not isinstance(binding, dict):
+            raise ResultsFormatError("a binding that is not an object")
+        row: dict[str, Node] = {}
+        for name, value in binding.items():
+            if not isinstance(value, dict) or not isinstance(value.get("value"), str):
+                raise ResultsFormatError(f"a value of {name!r} without 'type' and 'value'")
+            kind, text = value.get("type"), value["value"]
+            if kind == "uri":
+                row[name] = URIRef(text)
+            elif kind == "bnode":
+                row[name] = BNode(text)
+            elif kind in ("literal", "typed-literal"):
+                # "typed-literal": the SPARQL JSON of Virtuoso (and of the 2005 draft).
+                datatype = value.get("datatype")
+                lang = value.get("xml:lang")
+                if datatype == _XSD + "boolean" and text in _BOOLEAN_CANONICAL:
+                    # Virtuoso writes xsd:boolean as 1 and 0: the canonical forms of the
+                    # same values, so that every engine's answer reads alike.
+                    text = _BOOLEAN_CANONICAL[text]
+                row[name] = _plain(
+                    Literal(text, lang=lang, datatype=URIRef(datatype) if datatype else None)
+                )
+            else:
+                raise ResultsFormatError(f"unknown term type {kind!r}")
+        rows.append(row)
+    return Result("SELECT", [str(v) for v in variables], rows)
+
+
+# -- W3C formats -----------------------------------------------------------------------
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None and str(term.datatype) != XSD_STRING:
+            out["datatype"] = str(term.datatype)
+        return out
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    return {"type": "uri", "value": str(term)}
+
+
+def to_json_document(result: Result) -> dict[str, Any]:
+    if result.form == "ASK":
+        return {"head": {}, "boolean": bool(result.boolean)}
+    return {
+        "head": {"vars": list(result.variables)},
+        "results": {
+            "bindings": [
+                {name: _json_term(row[name]) for name in result.variables if name in row}
+                for row in result.rows
+            ]
+        },
+    }
+
+
+def to_json(result: Result) -> str:
+    return json.dumps(to_json_document(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_xml(result: Result) -> str:
+    from rdflib import BNode, Literal
+
+    ElementTree.register_namespace("", _SPARQL_RESULTS_NS)
+    ns = "{" + _SPARQL_RESULTS_NS + "}"
+    root = ElementTree.Element(ns + "sparql")
+    head = ElementTree.SubElement(root, ns + "head")
+    if result.form == "ASK":
+        ElementTree.SubElement(root, ns + "boolean").text = "true" if result.boolean else "false"
+    else:
+        for name in result.variables:
+            ElementTree.SubElement(head, ns + "variable", name=name)
+        results = ElementTree.SubElement(root, ns + "results")
+        for row in result.rows:
+            element = ElementTree.SubElement(results, ns + "result")
+            for name in result.variables:
+                if name not in row:
+                    continue
+                term = row[name]
+                binding = ElementTree.SubElement(element, ns + "binding", name=name)
+                if isinstance(term, Literal):
+                    value = ElementTree.SubElement(binding, ns + "literal")
+                    if term.language:
+                        value.set("{" + _XML_NS + "}lang", term.language)
+                    elif term.datatype is not None and str(term.datatype) != XSD_STRING:
+                        value.set("datatype", str(term.datatype))
+                elif isinstance(term, BNode):
+                    value = ElementTree.SubElement(binding, ns + "bnode")
+                else:
+                    value = ElementTree.SubElement(binding, ns + "uri")
+                value.text = str(term)
+    ElementTree.indent(root)
+    body = ElementTree.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _csv_value(term: Node | None) -> str:
+    from rdflib import BNode
+
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def to_csv(result: Result) -> str:
+    # SPARQL 1.1 CSV: RFC 4180 with CRLF line ends; values without type or language.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_csv_value(row.get(name)) for name in result.variables])
+    return buffer.getvalue()
+
+
+_NUMERIC_SHORT = {
+    _XSD + "integer": re.compile(r"^[+-]?[0-9]+$"),
+    _XSD + "decimal": re.compile(r"^[+-]?[0-9]*\.[0-9]+$"),
+    _XSD + "double": re.compile(r"^[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$"),
+    _XSD + "boolean": re.compile(r"^(?:true|false)$"),
+}
+_TSV_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def tsv_term(term: Node | None) -> str:
+    """A term as SPARQL 1.1 TSV writes it: Turtle syntax, with tabs and newlines escaped."""
+    from rdflib import BNode, Literal
+
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if not isinstance(term, Literal):
+        return f"<{term}>"
+    text = str(term)
+    datatype = str(term.datatype) if term.datatype is not None else None
+    if datatype in _NUMERIC_SHORT and _NUMERIC_SHORT[datatype].match(text):
+        return text
+    quoted = '"' + "".join(_TSV_ESCAPES.get(c, c) for c in text) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    if datatype and datatype != XSD_STRING:
+        return f"{quoted}^^<{datatype}>"
+    return quoted
+
+
+def to_tsv(result: Result) -> str:
+    lines = ["\t".join(f"?{name}" for name in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join(tsv_term(row.get(name)) for name in result.variables))
+    return "\n".join(lines) + "\n"
+
+
+# -- table -----------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide and fullwidth characters
+    two, combining marks and other zero-width characters none, the rest one."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _cell(term: Node | None) -> str:
+    from rdflib import BNode, Literal
+
+    from kg.core.terms import short_name
+
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        text = str(term)
+    elif isinstance(term, BNode):
+        text = f"_:{term}"
+    else:
+        text = short_name(term)
+    # A newline or tab in a cell would break the alignment of every row after it.
+    return _CONTROL.sub(lambda m: {"\n": "↵", "\t": "⇥"}.get(m.group(), "�"), text)
+
+
+def to_table(result: Result) -> str:
+    if result.form == "ASK":
+        return ("true" if result.boolean else "false") + "\n"
+    header = list(result.variables)
+    cells = [[_cell(row.get(name)) for name in header] for row in result.rows]
+    widths = [display_width(h) for h in header]
+    for line in cells:
+        widths = [max(w, display_width(c)) for w, c in zip(widths, line, strict=True)]
+    out = ["  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    for line in cells:
+        out.append("  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip())
+    count = len(result.rows)
+    out.append(f"({count} row{'s' if count != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+# -- graphs ----------------------------------------------------------------------------
+
+
+def _graph_bytes(graph: Graph, fmt: str) -> bytes:
+    if fmt == "turtle":
+        from kg.io.serialise import export_graph
+
+        return export_graph(graph, "turtle")
+    from kg.io.serialise import jsonld_context
+
+    context = jsonld_context()["@context"]
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    return (text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def serialise(result: Result, fmt: str) -> bytes:
+    """``result`` in ``fmt``; InputError if the format cannot hold that kind of result."""
+    check_format(fmt, result.form)
+    if result.form in ("CONSTRUCT", "DESCRIBE"):
+        from rdflib import Graph
+
+        return _graph_bytes(result.graph if result.graph is not None else Graph(), fmt)
+    writers = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json, "xml": to_xml}
+    return writers[fmt](result).encode("utf-8")
+
+
+# -- comparing results -------------------------------------------------------------------
+
+
+def term_key(term: Node | None) -> str:
+    """A string that sorts and compares terms exactly (kind, value, datatype, language)."""
+    if term is None:
+        return ""
+    return json.dumps(_json_term(term), sort_keys=True, ensure_ascii=False)
+
+
+def row_key(row: dict[str, Node], variables: list[str]) -> str:
+    return "\x1f".join(term_key(row.get(name)) for name in variables)
+
+
+def normalised(result: Result, keys: list[str] | None) -> Result:
+    """``result`` with its rows in a canonical order that keeps what the query orders.
+
+    ``keys`` are ``sparql_text.order_keys`` of the query: None (no ORDER BY) sorts
+    every row canonically; otherwise the order of the runs of rows that share the key
+    values is kept, and only the rows within a run are sorted. Two engines, or two runs
+    of one, that agree on the answer then give the same normalised rows.
+    """
+    if result.form != "SELECT":
+        return result
+    variables = result.variables
+    if keys is None:
+        rows = sorted(result.rows, key=lambda r: row_key(r, variables))
+    else:
+        rows = []
+        for run in runs(result.rows, keys, term_key):
+            rows.extend(sorted(run, key=lambda r: row_key(r, variables)))
+    return Result(result.form, list(variables), rows)
+
+
+def runs(rows: list[dict[str, Node]], keys: list[str], key: Any) -> list[list[dict[str, Node]]]:
+    """Consecutive rows grouped by ``key`` of their values of ``keys``."""
+    out: list[list[dict[str, Node]]] = []
+    last: object = object()
+    for row in rows:
+        current = tuple(key(row.get(k)) for k in keys)
+        if not out or current != last:
+            out.append([])
+            last = current
+        out[-1].append(row)
+    return out
