@@ -11,7 +11,7 @@ from rdflib import Dataset
 
 from kg.core import paths
 from kg.io.parse import load
-from kg.store import OxigraphStore
+from kg.store.oxigraph import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"

@@ -34,7 +34,7 @@ from kg.io.parse import load
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
 from kg.sparql.results import Result
-from kg.store import OxigraphStore
+from kg.store.oxigraph import OxigraphStore
 from result_compare import comparable
 
 ROOT = Path(__file__).resolve().parents[1]

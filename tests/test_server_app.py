@@ -242,7 +242,7 @@ def test_dataset_parameters_restrict_the_graphs(app: Client, shipped_dataset: Da
         query(app, "ASK {}", **{"named-graph-uri": "file:///etc/passwd"}),
     ):
         assert response.status_code == 400
-        assert "in this store" in response.get_data(as_text=True)
+        assert "kg does not hold" in response.get_data(as_text=True)
     assert {c.identifier for c in shipped_dataset.graphs()} == before
     assert {c.identifier for c in app.application.ctx.service.dataset.graphs()} >= before  # type: ignore[attr-defined]
 

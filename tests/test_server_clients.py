@@ -128,7 +128,7 @@ def test_sparqlwrapper_construct_and_ask(endpoint: str, shipped_dataset: Dataset
 def test_rdflib_sparqlstore(name: str, values: dict[str, str], endpoint: str) -> None:
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-    from kg.sparql.results import from_rdflib
+    from kg.store.rdflib import from_rdflib
 
     graph = Graph(SPARQLStore(query_endpoint=endpoint, returnFormat="json"))
     got = from_rdflib(graph.query(bound_text(name, values)))

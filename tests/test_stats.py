@@ -10,7 +10,7 @@ from conftest import fixture_sources
 from kg.core.terms import short_name
 from kg.io.parse import load, named_graphs, union_graph
 from kg.publish.stats import stats
-from kg.store import OxigraphStore
+from kg.store.oxigraph import OxigraphStore
 
 
 def test_fixture_counts(fixture_dataset: Dataset) -> None:

@@ -18,7 +18,10 @@ import kg.store
 from kg.cli import cli
 from kg.core.errors import InputError
 from kg.sparql import catalogue as queries
-from kg.store import MANIFEST, MemoryStore, OxigraphStore, open_store, store_spec
+from kg.store import open_store, store_spec
+from kg.store.oxigraph import MANIFEST, OxigraphStore
+from kg.store.rdflib import RdflibStore
+from kg.store.remote import RemoteStore
 
 
 def graphs(dataset: Dataset) -> dict[str, Dataset]:
@@ -44,7 +47,11 @@ def test_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KG_STORE", f"oxigraph:{tmp_path}")
     assert store_spec(None) == f"oxigraph:{tmp_path}"
     assert store_spec("memory") == "memory"  # the option wins
-    assert isinstance(open_store("memory"), MemoryStore)
+    memory = open_store("memory")  # the default engine: Oxigraph in memory
+    assert isinstance(memory, OxigraphStore) and memory.path is None
+    assert isinstance(open_store("rdflib"), RdflibStore)
+    remote = open_store("http://127.0.0.1:9/sparql")  # query-only, nothing contacted yet
+    assert isinstance(remote, RemoteStore) and remote.url == "http://127.0.0.1:9/sparql"
     for bad in ("oxigraph:", "oxigraph", "virtuoso:x"):
         with pytest.raises(InputError):
             open_store(bad)
@@ -96,7 +103,7 @@ def test_a_failed_load_leaves_an_empty_store_that_loads_next_time(tmp_path: Path
 def test_both_stores_refuse_the_network_and_bind_values_as_values(
     where: str, request: pytest.FixtureRequest
 ) -> None:
-    store = request.getfixturevalue("oxigraph_store") if where == "oxigraph" else MemoryStore()
+    store = request.getfixturevalue("oxigraph_store") if where == "oxigraph" else RdflibStore()
     for text in (
         "SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }",
         "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",

@@ -21,7 +21,9 @@ from kg.cli import cli
 from kg.core import paths
 from kg.io.parse import new_dataset
 from kg.io.serialise import EXPORTERS
-from kg.store import MemoryStore, OxigraphStore, export, to_ox
+from kg.store import export
+from kg.store.oxigraph import OxigraphStore, to_ox
+from kg.store.rdflib import RdflibStore
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
@@ -133,7 +135,7 @@ def test_empty_store(store: OxigraphStore) -> None:
 
 
 def test_memory_store_unchanged(shipped_dataset: Dataset) -> None:
-    held = MemoryStore(shipped_dataset)
+    held = RdflibStore(shipped_dataset)
     for fmt in sorted(EXPORTERS):
         assert export(held, fmt) == export(shipped_dataset, fmt), fmt
 

@@ -23,7 +23,7 @@ from kg.cli import cli
 from kg.core import paths
 from kg.core.terms import short_name
 from kg.io.parse import load, parse_graph
-from kg.store import OxigraphStore
+from kg.store.oxigraph import OxigraphStore
 from kg.validation.shacl import ValidationResult, turbo_available, validate
 from kg.validation.subset import graph_subset, restrict
 from test_shacl_fixtures import actual_keys

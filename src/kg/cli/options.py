@@ -28,9 +28,10 @@ store_option = click.option(
     show_envvar=True,
     default=None,
     metavar="SPEC",
-    help="Where the data is held: memory (rdflib, the default) or oxigraph:PATH (a "
-    "persistent Oxigraph store in the folder PATH, loaded once and reloaded only when the "
-    "source files change; pip install 'kg[oxigraph]').",
+    help="Where the data is held: memory (Oxigraph in memory, the default), rdflib (rdflib "
+    "in memory), oxigraph:PATH (a persistent Oxigraph store in the folder PATH, loaded once "
+    "and reloaded only when the source files change) or the URL of a SPARQL endpoint "
+    "(query-only).",
 )
 
 
@@ -40,7 +41,7 @@ def load_dataset(store: str | None, sources: list[str] | None) -> Any:
     read back from an Oxigraph store that is loaded first when it does not hold them."""
     from kg.store import open_store, store_spec
 
-    if store_spec(store) == "memory":
+    if store_spec(store) in ("memory", "rdflib"):
         from kg.io.parse import load
 
         return load(sources)

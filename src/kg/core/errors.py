@@ -66,6 +66,13 @@ class ParameterError(InputError):
     the file the query came from."""
 
 
+class Refused(InputError):
+    """A query or update kg does not run: it would call another endpoint (SERVICE) or
+    fetch a graph kg does not hold (FROM, LOAD). ``kg.sparql.policy`` decides."""
+
+    http_status = 400
+
+
 class OutputError(KgError):
     """A file could not be written."""
 
@@ -73,13 +80,6 @@ class OutputError(KgError):
 class QueryError(KgError):
     """A SPARQL query or update is malformed, refused or failed to run. ``http_status``
     is the status the server answers it with."""
-
-    http_status = 400
-
-
-class Refused(QueryError):
-    """A query or update kg does not run: it would call another endpoint (SERVICE),
-    fetch a graph kg does not hold (FROM, LOAD). ``kg.sparql.policy`` decides."""
 
     http_status = 400
 

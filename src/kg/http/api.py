@@ -135,8 +135,8 @@ def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Identifier
 def run(ctx: AppContext, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
     """Run under the server's limits: a timeout is 503, an answer over the row cap 422,
     any other failure the client's (400)."""
+    from kg.core.errors import QueryTimeout, TooManyRows
     from kg.http.context import HttpError
-    from kg.http.endpoint import QueryTimeout, TooManyRows
 
     try:
         return ctx.service.run(text, terms)

@@ -35,10 +35,12 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from kg.http.context import AppContext, Handler, HttpError, ServerConfig
+from kg.http.context import SERVE_STORE, AppContext, Handler, HttpError, ServerConfig
 
 if TYPE_CHECKING:
     from rdflib import Dataset
+
+    from kg.store import KgStore
 
 
 log = logging.getLogger("kg.http.app")
@@ -203,26 +205,23 @@ class App:
 
 
 def create_app(config: ServerConfig | None = None, dataset: Dataset | None = None) -> App:
-    """The WSGI application over ``dataset`` (default: load ``config.sources``)."""
-    from kg.http.endpoint import SparqlService
-    from kg.io.parse import load
+    """The WSGI application over ``dataset`` (an rdflib Dataset, held by the rdflib
+    engine), or else over the store ``config.store`` names holding ``config.sources``."""
+    from kg.http.service import SparqlService, server_policy
+    from kg.store import open_store
 
     config = config or ServerConfig()
-    from kg.store import OxigraphStore, open_store, store_spec
+    policy = server_policy(config)
+    union = config.union_default_graph
+    store: KgStore
+    if dataset is not None:
+        from kg.store.rdflib import RdflibStore, copy_of
 
-    if dataset is None and store_spec(config.store or "memory") != "memory":
-        from kg.io.parse import new_dataset
-
-        store = open_store(config.store)
-        assert isinstance(store, OxigraphStore)
+        store = RdflibStore(copy_of(dataset), policy=policy, union_default=union)
+    else:
+        store = open_store(config.store or SERVE_STORE, policy=policy, union_default=union)
         store.load(list(config.sources) if config.sources else None)
-        # The pages and handlers only ask the service; the Dataset stays empty.
-        service = SparqlService(new_dataset(), config, store=store)
-        return App(AppContext(config, service.dataset, service))
-    if dataset is None:
-        dataset = load(list(config.sources) if config.sources else None)
-    service = SparqlService(dataset, config)
-    return App(AppContext(config, dataset, service))
+    return App(AppContext(config, SparqlService(store, config)))
 
 
 class _Stop(Exception):

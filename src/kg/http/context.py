@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Response
 
 if TYPE_CHECKING:
-    from rdflib import Dataset
-
-    from kg.http.endpoint import SparqlService
+    from kg.http.service import SparqlService
 
 
 #: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
@@ -43,7 +41,11 @@ DEFAULT_CACHE_SIZE = 512  # answers kept for repeated queries (0: no cache)
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (slow clients)
 
 
-DEFAULT_CONNECTION_LIMIT = 100  # connections open at once (more wait to be accepted)
+DEFAULT_CONNECTION_LIMIT = 100
+#: The engine kg serve uses unless told otherwise: rdflib, the one engine whose queries
+#: stop at the time limit (an Oxigraph query cannot be stopped once started, see
+#: kg.store.oxigraph) and whose updates take the protocol's using-graph-uri.
+SERVE_STORE = "rdflib"  # connections open at once (more wait to be accepted)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,7 @@ class ServerConfig:
     cache_size: int = DEFAULT_CACHE_SIZE
     # Where the server is reached from outside (behind a proxy); None: from the request.
     public_url: str | None = None
-    # Where the data is held: None or "memory" (rdflib, a copy per update) or
-    # "oxigraph:PATH" (kg.store: loaded once, queried in place, read-only).
+    # Where the data is held (a kg.store setting); None: SERVE_STORE.
     store: str | None = None
     # A client that has not sent its whole request (headers and body) this long after
     # its first byte gets 408 and is disconnected (slowloris).
@@ -88,11 +89,10 @@ class HttpError(Exception):
 
 @dataclass
 class AppContext:
-    """What every handler may use: the configuration, the loaded data, the SPARQL
-    service that runs queries under the limits."""
+    """What every handler may use: the configuration and the SPARQL service that runs
+    queries under the limits."""
 
     config: ServerConfig
-    dataset: Dataset
     service: SparqlService
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -510,7 +510,6 @@ def handle_query_page(ctx: AppContext, request: Request) -> Response:
     format answers with the results in that format."""
     from kg.http.context import HttpError
     from kg.sparql import catalogue as queries
-    from kg.sparql import text as sparql_text
 
     text = request.args.get("query")
     fmt_name = request.args.get("format", "html")
@@ -518,13 +517,8 @@ def handle_query_page(ctx: AppContext, request: Request) -> Response:
     status = 200
     if text is not None and text.strip():
         try:
-            full = queries.with_prefixes(text)
-            keywords = sparql_text.shape(full).keywords
-            if "SERVICE" in keywords and not ctx.config.allow_service:
-                raise HttpError(400, "SERVICE is not allowed on this server")
-            if "FROM" in keywords and not ctx.config.allow_remote_from:
-                raise HttpError(400, "FROM is not allowed on this server (use GRAPH)")
-            result = api.run(ctx, full)
+            # The server's policy (SERVICE, FROM) applies as on /sparql: in the service.
+            result = api.run(ctx, queries.with_prefixes(text))
             if fmt_name != "html":
                 options = {f.name: f for f in (*api.formats_for(result.form),)}
                 chosen = options.get(fmt_name)
@@ -977,10 +971,10 @@ def handle_entity(ctx: AppContext, request: Request, path: str) -> Response:
         )
         response.vary.add("Accept")
         return response
-    # Keyed by the data's generation, as the query answers are: after an update the
+    # Keyed by the data's version, as the query answers are: after an update the
     # pages made before it are never served again (they age out of the cache).
-    generation = ctx.service.snapshot.generation
-    key = (f"{generation}\x1f{request.script_root}\x1f{iri}", fmt.name)
+    version = ctx.service.version()
+    key = (f"{version}\x1f{request.script_root}\x1f{iri}", fmt.name)
     cached = _cache(ctx).get(key)
     if cached is not None:
         data, content_type = cached

@@ -125,10 +125,11 @@ def graph_for_file(path: Path) -> URIRef:
     return URIRef(resolved.as_uri())
 
 
-def load(sources: Sequence[str | Path] | None = None) -> Dataset:
-    """Parse ``sources`` (default: the shipped ontology and data) into a new Dataset."""
+def load(sources: Sequence[str | Path] | None = None, into: Dataset | None = None) -> Dataset:
+    """Parse ``sources`` (default: the shipped ontology and data) into a new Dataset, or
+    into the empty Dataset ``into`` (an engine's own)."""
     files = paths.default_sources() if sources is None else expand(sources)
-    dataset = new_dataset()
+    dataset = new_dataset() if into is None else into
     for path in files:
         load_file(dataset, path)
     return dataset
@@ -151,7 +152,7 @@ def load_file(dataset: Dataset, path: Path) -> None:
     public_id = path.resolve().as_uri()
     target = graph_for_file(path)
     if fmt == "xml":
-        _refuse_dtd(raw, path)
+        refuse_dtd(raw, path)
         scratch = _parse(path, raw, fmt, public_id)
     else:
         text = _decode(raw, path)
@@ -263,7 +264,7 @@ def _decode(raw: bytes, path: Path) -> str:
         raise InputError("not valid UTF-8", path, line, column) from None
 
 
-def _refuse_dtd(raw: bytes, path: Path) -> None:
+def refuse_dtd(raw: bytes, path: str | Path) -> None:
     # A DTD is how entity expansion bombs and external entities get in; RDF/XML
     # never needs one, so refuse it outright rather than trust parser settings.
     text = raw

@@ -1,15 +1,14 @@
 """Wikidata candidates for the graph's places and topics, for a person to review.
 
-``candidates`` asks a Wikidata-style SPARQL endpoint (through SPARQLWrapper; by default
-the public Wikidata endpoint, or any endpoint the user names, such as a local Oxigraph
-loaded with Wikidata-shaped data) for items whose Vietnamese or English label is a
-spelling of the resource's label, or, for a place, whose OpenStreetMap relation ID
+``candidates`` asks a Wikidata-style SPARQL endpoint (the remote engine of ``kg.store``;
+by default the public Wikidata endpoint, or any endpoint the user names, such as a local
+Oxigraph loaded with Wikidata-shaped data) for items whose Vietnamese or English label
+is a spelling of the resource's label, or, for a place, whose OpenStreetMap relation ID
 (P402) is the place's. Each candidate is scored from what agrees: the name (by the
 Vietnamese-aware matcher), the OSM relation, the country (P17 Vietnam), the type (P31's
-English label names the unit type) and the parent (P131's label is the name of the
-place the unit lies in). Nothing here writes to ``data/links/``: only links that a person
-has reviewed enter it, through ``data/links/mappings-reviewed.tsv``.
-"""
+English label names the unit type) and the parent (P131's label is the name of the place
+the unit lies in). Nothing here writes to ``data/links/``: only links that a person has
+reviewed enter it, through ``data/links/mappings-reviewed.tsv``."""
 
 from __future__ import annotations
 
@@ -20,12 +19,10 @@ from typing import Any
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.core.errors import KgError
 from kg.core.namespaces import KGO, OSMREL, SDO, WD
 from kg.linking.matching import UnitName, same_unit, split_unit_name, unit_key
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
-USER_AGENT = "kg/0.1 (https://w3id.org/vn-kg/; linked-data knowledge graph) SPARQLWrapper"
 #: Wikidata's item for Vietnam (P17 country), reviewed: see mappings-reviewed.tsv.
 VIETNAM = WD["Q881"]
 
@@ -39,10 +36,6 @@ TYPE_WORDS = {
     KGO.Township: ("township", "town"),
     KGO.ProvincialCity: ("city",),
 }
-
-
-class EndpointError(KgError):
-    """The SPARQL endpoint could not be reached or gave no usable answer."""
 
 
 @dataclass(frozen=True)
@@ -184,20 +177,13 @@ LIMIT {limit}"""
 
 
 def _run(endpoint: str, query: str, timeout: float) -> list[dict[str, Any]]:
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    """The rows of ``query`` on ``endpoint`` (the remote engine of ``kg.store``), as
+    SPARQL JSON bindings."""
+    from kg.sparql.results import to_json_document
+    from kg.store.remote import RemoteStore
 
-    client = SPARQLWrapper(endpoint, agent=USER_AGENT)
-    client.setQuery(query)
-    client.setMethod(POST)
-    client.setReturnFormat(JSON)
-    client.setTimeout(int(max(1, timeout)))
-    try:
-        result = client.queryAndConvert()
-    except Exception as exc:
-        raise EndpointError(f"{endpoint}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
-    if not isinstance(result, dict) or "results" not in result:
-        raise EndpointError(f"{endpoint}: not a SPARQL JSON result")
-    bindings: list[dict[str, Any]] = result["results"]["bindings"]
+    result = RemoteStore(endpoint, timeout=timeout).query(query)
+    bindings: list[dict[str, Any]] = to_json_document(result)["results"]["bindings"]
     return bindings
 
 

@@ -258,11 +258,11 @@ def _status_text(exc: urllib.error.HTTPError) -> str:
 
 def count(endpoint: str, graph: str, timeout: float | None = None) -> int:
     """The number of triples the query endpoint finds in ``graph``."""
-    from kg.sparql.remote import run_remote
+    from kg.store.remote import RemoteStore
 
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     try:
-        result = run_remote(query, "SELECT", endpoint, timeout)
+        result = RemoteStore(endpoint, timeout=timeout).query(query)
     except EndpointError as exc:
         raise PushError(f"{exc} (counting the triples of <{graph}>)") from None
     values = [row.get("n") for row in result.rows]

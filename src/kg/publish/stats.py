@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from rdflib import Dataset
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import RDF
 
 from kg.core.terms import short_name
-
-if TYPE_CHECKING:
-    from kg.store import KgStore, OxigraphStore
+from kg.store.base import KgStore
+from kg.store.rdflib import RdflibStore
 
 
 @dataclass(frozen=True)
@@ -51,15 +47,29 @@ class Stats:
 
 
 def stats(data: Dataset | KgStore) -> Stats:
-    """The counts of ``data``: an rdflib Dataset, or a store (``kg.store``). An Oxigraph
-    store counts inside Oxigraph, without reading its quads into Python."""
-    from kg.store import OxigraphStore
+    """The counts of ``data``: an rdflib Dataset, or a store (``kg.store``), counted by
+    the engine that holds it (three GROUP BY queries), without reading its quads into
+    Python."""
+    store: KgStore = RdflibStore(data) if isinstance(data, Dataset) else data
 
-    if isinstance(data, OxigraphStore):
-        return _store_stats(data)
-    if not isinstance(data, Dataset):
-        data = data.dataset()
-    return _dataset_stats(data)
+    def counts(text: str, key: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for row in store.query(text).rows:
+            # Counted per IRI, keyed by short name: two IRIs with one short name would
+            # add up here (kg's prefixes give every IRI its own short name).
+            found[short_name(row[key])] += int(str(row["n"]))
+        return found
+
+    per_graph = counts(_PER_GRAPH, "g")
+    instances = counts(_PER_CLASS, "c")
+    union_total = sum(int(str(row["n"])) for row in store.query(_DISTINCT).rows)
+    return Stats(
+        graphs=dict(sorted(per_graph.items())),
+        # Most instances first, then by name: the order a reader scans for.
+        classes=dict(sorted(instances.items(), key=lambda x: (-x[1], x[0]))),
+        total=sum(per_graph.values()),
+        union_total=union_total,
+    )
 
 
 _PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -67,48 +77,3 @@ _PER_CLASS = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } 
 _DISTINCT = (
     "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
 )
-
-
-def _store_stats(store: OxigraphStore) -> Stats:
-    from kg.store import to_term
-
-    def counts(text: str, key: str) -> Counter[str]:
-        found: Counter[str] = Counter()
-        for row in store.raw_query(text):
-            # Counted per IRI, keyed by short name: two IRIs with one short name would
-            # add up here where the Dataset count unites their instances (kg's prefixes
-            # give every IRI its own short name).
-            found[short_name(to_term(row[key]))] += int(row["n"].value)
-        return found
-
-    per_graph = counts(_PER_GRAPH, "g")
-    instances = counts(_PER_CLASS, "c")
-    union_total = sum(int(row["n"].value) for row in store.raw_query(_DISTINCT))
-    return Stats(
-        graphs=dict(sorted(per_graph.items())),
-        classes=dict(sorted(instances.items(), key=lambda x: (-x[1], x[0]))),
-        total=sum(per_graph.values()),
-        union_total=union_total,
-    )
-
-
-def _dataset_stats(dataset: Dataset) -> Stats:
-    per_graph: Counter[str] = Counter()
-    triples = set()
-    instances: dict[str, set[object]] = {}
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        if g is None or g == DATASET_DEFAULT_GRAPH_ID:
-            continue
-        per_graph[short_name(g)] += 1
-        triples.add((s, p, o))
-        if p == RDF.type:
-            instances.setdefault(short_name(o), set()).add(s)
-    return Stats(
-        graphs=dict(sorted(per_graph.items())),
-        # Most instances first, then by name: the order a reader scans for.
-        classes=dict(
-            sorted(((c, len(i)) for c, i in instances.items()), key=lambda x: (-x[1], x[0]))
-        ),
-        total=sum(per_graph.values()),
-        union_total=len(triples),
-    )

@@ -67,8 +67,8 @@ class Verdict:
 
 
 SERVICE_REFUSED = (
-    "SERVICE calls another endpoint, which kg does not do unless told to "
-    "(kg serve --allow-service; or query that endpoint with --endpoint)"
+    "SERVICE calls another endpoint over the network, which kg does not do unless told "
+    "to (kg serve --allow-service; or query that endpoint with --endpoint)"
 )
 LOAD_REFUSED = "LOAD would fetch a document from the network, which kg never does"
 
@@ -76,8 +76,8 @@ LOAD_REFUSED = "LOAD would fetch a document from the network, which kg never doe
 def remote_from_refused(missing: Collection[str]) -> str:
     shown = ", ".join(f"<{name}>" for name in list(missing)[:3])
     return (
-        f"FROM names a graph kg does not hold ({shown}); kg never fetches graphs unless told "
-        "to (kg serve --allow-remote-from); the graphs it holds are listed by kg stats"
+        f"FROM names a graph kg does not hold ({shown}); kg does not fetch graphs from the "
+        "network unless told to (kg serve --allow-remote-from); kg stats lists the graphs"
     )
 
 
@@ -90,7 +90,8 @@ def check_query(
 ) -> Verdict:
     """The verdict on query ``text`` over a store that ``holds`` some named graphs
     (a predicate on graph IRIs; None: no graph is known, as for SHACL-SPARQL shapes,
-    so any FROM is refused). ``dataset`` is the protocol's ``default-graph-uri``/``named-graph-uri``,
+    so any FROM is refused). ``dataset`` is the protocol's ``default-graph-uri`` /
+    ``named-graph-uri``,
     which overrides the query's FROM. ``prefixes`` are those an engine declares for
     every query (the project's), used to read a prefixed name after FROM.
 
@@ -98,6 +99,7 @@ def check_query(
     not a query."""
     plain = sparql_text.unescape(text)
     shape = sparql_text.shape(plain)
+    refuse_deep(plain)
     if "SERVICE" in shape.keywords and not policy.allow_service:
         raise Refused(SERVICE_REFUSED)
     chosen = dataset if dataset else dataset_clause(plain, prefixes)
@@ -109,11 +111,51 @@ def check_query(
 
 def check_update(text: str, policy: Policy = LOCAL) -> None:
     """Refuse an update that would fetch (LOAD) or call another endpoint (SERVICE)."""
+    refuse_deep(sparql_text.unescape(text))
     words = {token.keyword for token in sparql_text.tokens(sparql_text.unescape(text))}
     if "LOAD" in words:
         raise Refused(LOAD_REFUSED)
     if "SERVICE" in words and not policy.allow_service:
         raise Refused(SERVICE_REFUSED)
+
+
+#: Groups nested deeper than this are refused before any parser sees them: Oxigraph's
+#: parser recurses in native code (5,000 nested groups overflowed its stack: SIGSEGV),
+#: rdflib's in Python (RecursionError). Real queries nest a few levels.
+MAX_DEPTH = 128
+
+
+def refuse_deep(text: str) -> None:
+    """QueryError for ``text`` with groups (``{``, ``(``) nested deeper than MAX_DEPTH."""
+    depth = deepest = 0
+    for token in sparql_text.tokens(text):
+        if token.kind == "open" or token.text == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.kind == "close" or token.text == ")":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise QueryError(
+            f"the query is nested too deeply ({deepest} levels of groups and brackets; "
+            f"kg runs at most {MAX_DEPTH})"
+        )
+
+
+def refuse_remote(text: str, where: str | None = None) -> None:
+    """Refuse SPARQL that names anything outside the data, wherever it stands: for
+    text kg runs over data with no named graphs to choose from (user checks, SHACL-SPARQL
+    shapes and rules, which need not be whole queries). ``where`` names the file."""
+    words = {token.keyword for token in sparql_text.tokens(sparql_text.unescape(text))}
+    if "SERVICE" in words:
+        raise Refused(SERVICE_REFUSED, where)
+    if "LOAD" in words:
+        raise Refused(LOAD_REFUSED, where)
+    if "FROM" in words:
+        try:
+            named = dataset_clause(sparql_text.unescape(text)).graphs() or ("?",)
+        except QueryError:
+            named = ("?",)
+        raise Refused(remote_from_refused(named), where)
 
 
 def dataset_clause(text: str, prefixes: Mapping[str, str] | None = None) -> DatasetSpec:

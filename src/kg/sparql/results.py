@@ -73,7 +73,8 @@ def check_format(fmt: str, form: str) -> None:
 # -- from engines ----------------------------------------------------------------------
 
 
-def _plain(term: Node) -> Node:
+def plain_literal(term: Node) -> Node:
+    """``term``, an ``xsd:string`` literal written as the simple literal it is."""
     # RDF 1.1: a simple literal is an xsd:string; rdflib keeps the two apart, the
     # W3C formats and other engines write both as the simple form.
     from rdflib import Literal
@@ -81,29 +82,6 @@ def _plain(term: Node) -> Node:
     if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_STRING:
         return Literal(str(term))
     return term
-
-
-def from_rdflib(result: Any) -> Result:
-    """A Result from an rdflib ``query()`` result."""
-    form = str(result.type)
-    if form == "SELECT":
-        variables = [str(v) for v in result.vars or []]
-        rows = [
-            {
-                name: _plain(term)
-                for name, term in zip(variables, row, strict=True)
-                if term is not None
-            }
-            for row in result
-        ]
-        return Result(form, variables, rows)
-    if form == "ASK":
-        return Result(form, boolean=bool(result.askAnswer))
-    graph = result.graph
-    from kg.core.namespaces import bind_all
-
-    bind_all(graph)
-    return Result(form, graph=graph)
 
 
 class ResultsFormatError(ValueError):
@@ -152,7 +130,7 @@ def parse_json(data: bytes | str, form: str) -> Result:
                     # Virtuoso writes xsd:boolean as 1 and 0: the canonical forms of the
                     # same values, so that every engine's answer reads alike.
                     text = _BOOLEAN_CANONICAL[text]
-                row[name] = _plain(
+                row[name] = plain_literal(
                     Literal(text, lang=lang, datatype=URIRef(datatype) if datatype else None)
                 )
             else:

@@ -36,10 +36,10 @@ Differences the turbo engine is allowed, and why they do not change results:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -48,12 +48,15 @@ from rdflib.term import Node
 
 from kg.core import paths
 from kg.core.errors import InputError, KgError, QueryError
-from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY, PREFIXES, SH
+from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY, SH
 from kg.core.terms import short_name
-from kg.io.parse import load, parse_graph, union_graph
-
-if TYPE_CHECKING:
-    from kg.store import KgStore, OxigraphStore
+from kg.io.parse import parse_graph, union_graph
+from kg.sparql.parse import SparqlSyntaxError, prepare
+from kg.sparql.policy import refuse_remote
+from kg.store import shipped
+from kg.store.base import KgStore
+from kg.store.oxigraph import union_of
+from kg.store.rdflib import RdflibStore
 
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -62,8 +65,6 @@ CHECK_SUFFIX = "-violation.rq"
 #: The names ``validate(engine=...)`` and ``kg validate --engine`` accept.
 ENGINES = ("auto", "pyshacl", "turbo")
 _CHECK_VARIABLES = ("focus", "path", "value", "message")
-#: One check query run on one engine: its type ("SELECT", ...) and its rows.
-QueryRunner = Callable[[str], tuple[str, list[dict[str, Node | None]]]]
 
 
 @dataclass(frozen=True, order=False)
@@ -162,59 +163,53 @@ def validate(
     ``ontology/shapes.ttl``) and the checks in ``checks_dir`` (default:
     ``queries/checks``), with ``engine`` (``auto``, ``pyshacl`` or ``turbo``).
 
-    ``dataset`` is an rdflib Dataset or a store (``kg.store``). On an Oxigraph store the
-    turbo engine works inside pyoxigraph (``_validate_store``); the pyshacl engine, and
-    the memory store, validate the store's rdflib Dataset."""
-    from kg.store import OxigraphStore
-
+    ``dataset`` is an rdflib Dataset or a store (``kg.store``). The turbo engine works
+    on the union of the store's graphs built inside Oxigraph from the graphs the store
+    dumps (no rdflib copy); the pyshacl engine on the store's rdflib Dataset."""
     engine = resolve_engine(engine)
     shapes_graph = _shapes(shapes)
     refuse_unsafe_shapes(shapes_graph, shapes if isinstance(shapes, str | Path) else None)
     directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
     checks = _check_files(directory)
-    if isinstance(dataset, OxigraphStore) and engine == "turbo":
-        return _validate_store(dataset, shapes_graph, checks)
     if dataset is None:
-        dataset = load()
-    elif not isinstance(dataset, Dataset):
-        dataset = dataset.dataset()
-    data = union_graph(dataset)
-
-    if not len(shapes_graph):
-        conforms, report = True, _empty_report()
-    elif engine == "turbo":
-        conforms, report = _turbo_shacl(data, shapes_graph)
+        store: KgStore = shipped()
+    elif isinstance(dataset, Dataset):
+        store = RdflibStore(dataset)
     else:
-        conforms, report = _pyshacl(dataset, data, shapes_graph)
-
-    runner = check_runner(data, engine) if checks else None
-    found = [(check, run_check(check, data, runner)) for check in checks]
+        store = dataset
+    if engine == "turbo":
+        return _validate_turbo(store, shapes_graph, checks)
+    data_set = store.dataset()
+    data = union_graph(data_set)
+    if len(shapes_graph):
+        conforms, report = _pyshacl(data_set, data, shapes_graph)
+    else:
+        conforms, report = True, _empty_report()
+    union = RdflibStore(data_set, union_default=True)
+    found = [(check, run_check(check, None, union)) for check in checks]
     return _result(conforms, report, shapes_graph, found)
 
 
-def _validate_store(
-    store: OxigraphStore, shapes_graph: Graph, checks: list[Path]
-) -> ValidationResult:
-    """The turbo engine on an Oxigraph store, without an rdflib copy of its data.
+def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> ValidationResult:
+    """The turbo engine: SHACL in Rust and the checks on Oxigraph, on the union of the
+    store's graphs built once in an Oxigraph store in memory (``union_of``).
 
-    The union of the store's graphs is built once, inside pyoxigraph, in a Store in
-    memory (``OxigraphStore.union_store``). The checks run on it in a second thread
-    while pyshacl-turbo validates a snapshot of it (its N-Quads text, taken as
-    pyshacl-turbo takes it from any Store): pyshacl-turbo releases the GIL, so the two
-    share the machine's cores, and the union is dropped as soon as the checks are done,
-    halfway through the SHACL validation, instead of living as long as it.
+    The checks run on it in a second thread while pyshacl-turbo validates a snapshot of
+    it (its N-Quads text, taken as pyshacl-turbo takes it from any Store): pyshacl-turbo
+    releases the GIL, so the two share the machine's cores, and the union is dropped as
+    soon as the checks are done, halfway through the SHACL validation.
 
-    The data are the store's, literals in Oxigraph's canonical form, as a query on the
-    store sees them; through an rdflib copy, rdflib re-reads a few of those forms its own
-    way (an ``xsd:double`` ``"10000000"`` as ``"10000000.0"``, a date's ``Z``), which
-    only a shape on lexical forms, or a result's value, could show; no shipped or
-    generated data hold such a literal."""
+    The data are Oxigraph's, literals in canonical form, as a query on an Oxigraph store
+    sees them; through rdflib, a few of those forms read differently (an ``xsd:double``
+    ``"10000000"`` as ``"10000000.0"``, a date's ``Z``), which only a shape on lexical
+    forms, or a result's value, could show; no shipped or generated data hold such a
+    literal."""
     from concurrent.futures import ThreadPoolExecutor
 
-    union = store.union_store()
+    union = union_of(store.graph_dumps())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-checks") as pool:
         checking = pool.submit(_run_checks, union, checks)
-        data = _turbo_input(union) if len(shapes_graph) else None
+        data = _turbo_input(union.native()) if len(shapes_graph) else None
         del union  # the checks hold it until they are done
         if data is None:
             conforms, report = True, _empty_report()
@@ -226,13 +221,10 @@ def _validate_store(
 
 
 def _run_checks(
-    store: Any, checks: list[Path]
+    store: KgStore, checks: list[Path]
 ) -> list[tuple[Path, list[tuple[Result, dict[str, Node | None]]]]]:
-    """Every check on the default graph of the pyoxigraph Store ``store``."""
-    if not checks:
-        return []
-    runner = _store_runner(store)
-    return [(check, run_check(check, None, runner)) for check in checks]
+    """Every check on the default graph of ``store``."""
+    return [(check, run_check(check, None, store)) for check in checks]
 
 
 def _turbo_input(union: Any) -> Any:
@@ -342,26 +334,8 @@ def _shapes(shapes: Graph | str | Path | None) -> Graph:
 #: SPARQL words that would make an engine leave the machine: rdflib and pyoxigraph
 #: both call a SERVICE endpoint (pyoxigraph from native code, out of sight of Python's
 #: audit hooks), rdflib loads a FROM / FROM NAMED graph from its IRI, LOAD fetches.
-_REMOTE_SPARQL = {
-    "SERVICE": "SERVICE calls another endpoint",
-    "FROM": "FROM would load a graph from its IRI",
-    "LOAD": "LOAD would fetch a graph",
-}
 #: Where a shapes graph holds SPARQL (constraints, targets, rules, functions).
 _SHAPE_SPARQL = frozenset(SH[name] for name in ("select", "ask", "construct", "update"))
-
-
-def refuse_remote_sparql(text: str, where: str | Path | None = None) -> None:
-    """Raise InputError if ``text`` (SPARQL) uses SERVICE, FROM or LOAD anywhere."""
-    from kg.sparql.text import tokens, unescape
-
-    for token in tokens(unescape(text)):
-        why = _REMOTE_SPARQL.get(token.keyword)
-        if why:
-            raise InputError(
-                f"{why}; validation never goes to the network (the data is all in the files given)",
-                where,
-            )
 
 
 def refuse_unsafe_shapes(shapes: Graph, where: str | Path | None = None) -> None:
@@ -381,7 +355,7 @@ def refuse_unsafe_shapes(shapes: Graph, where: str | Path | None = None) -> None
                         where,
                     )
         if p in _SHAPE_SPARQL and isinstance(o, Literal):
-            refuse_remote_sparql(str(o), where)
+            refuse_remote(str(o), None if where is None else str(where))
 
 
 def _empty_report() -> Graph:
@@ -521,123 +495,46 @@ def _header_comments(query: str) -> list[str]:
     return lines
 
 
-def check_runner(graph: Graph, engine: str = "auto") -> QueryRunner:
-    """What runs the check queries over ``graph`` for ``engine``: rdflib's SPARQL for
-    ``pyshacl``, pyoxigraph for ``turbo``. Build it once and run every check with it."""
+def check_runner(graph: Graph, engine: str = "auto") -> KgStore:
+    """The store the check queries run on for ``engine``, holding ``graph`` as its
+    default graph: Oxigraph for ``turbo``, rdflib for ``pyshacl``. Build it once and run
+    every check on it."""
     if resolve_engine(engine) == "turbo":
-        return _oxigraph_runner(graph)
-    return _rdflib_runner(graph)
-
-
-def _rdflib_runner(graph: Graph) -> QueryRunner:
-    """Check queries on rdflib's SPARQL engine, over ``graph``."""
-
-    def run(query: str) -> tuple[str, list[dict[str, Node | None]]]:
-        rows = graph.query(query, initNs=PREFIXES)
-        if rows.type != "SELECT":
-            return rows.type, []
-        return "SELECT", [
-            {name: row.get(name) for name in _CHECK_VARIABLES}  # type: ignore[union-attr]
-            for row in rows
-        ]
-
-    return run
-
-
-def _oxigraph_runner(graph: Graph) -> QueryRunner:
-    """Check queries on pyoxigraph, over a Store holding ``graph`` in its default graph."""
-    import pyoxigraph as ox
-
-    from kg.store import to_ox
-
-    converted: dict[Node, Any] = {}
-
-    def term(node: Node) -> Any:
-        found = converted.get(node)
-        if found is None:
-            found = converted[node] = to_ox(node)
-        return found
-
-    store = ox.Store()
-    store.bulk_extend(ox.Quad(term(s), term(p), term(o), ox.DefaultGraph()) for s, p, o in graph)
-    return _store_runner(store)
-
-
-def _store_runner(store: Any) -> QueryRunner:
-    """Check queries on pyoxigraph, over the default graph of ``store``."""
-    import pyoxigraph as ox
-
-    from kg.store import to_term
-
-    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
-
-    def back(value: object) -> Node | None:
-        return None if value is None else to_term(value)
-
-    def run(query: str) -> tuple[str, list[dict[str, Node | None]]]:
-        try:
-            solutions = store.query(query, prefixes=prefixes)
-        except SyntaxError as exc:
-            # Report a syntax error as rdflib does (one line, its line and column),
-            # so that the message does not depend on the engine.
-            from rdflib.plugins.sparql import prepareQuery
-
-            prepareQuery(query, initNs=PREFIXES)
-            raise _OxigraphSyntaxError(str(exc)) from None
-        if isinstance(solutions, ox.QueryBoolean):
-            return "ASK", []
-        if not isinstance(solutions, ox.QuerySolutions):
-            return "CONSTRUCT", []
-        names = {variable.value for variable in solutions.variables}
-        return "SELECT", [
-            {name: back(row[name]) if name in names else None for name in _CHECK_VARIABLES}
-            for row in solutions
-        ]
-
-    return run
-
-
-_OXIGRAPH_POSITION = re.compile(r"^error at (\d+):(\d+): ")
-
-
-class _OxigraphSyntaxError(Exception):
-    """A query Oxigraph refuses and rdflib accepts: its first line and position."""
-
-    def __init__(self, text: str) -> None:
-        first = text.splitlines()[0] if text else "syntax error"
-        match = _OXIGRAPH_POSITION.match(first)
-        self.lineno = int(match.group(1)) if match else None
-        self.col = int(match.group(2)) if match else None
-        self.msg = first[match.end() :] if match else first
-        super().__init__(self.msg)
+        return union_of(iter([(None, graph.serialize(format="nt", encoding="utf-8"))]))
+    dataset = Dataset(default_union=False)
+    default = dataset.default_context
+    for triple in graph:
+        default.add(triple)
+    return RdflibStore(dataset)
 
 
 def run_check(
-    path: Path, graph: Graph | None, runner: QueryRunner | None = None
+    path: Path, graph: Graph | None, store: KgStore | None = None
 ) -> list[tuple[Result, dict[str, Node | None]]]:
-    """Run one check file over ``graph`` (with ``runner``, default rdflib's SPARQL over
-    ``graph``, which may then not be None): its results, each with the row it came from."""
+    """Run one check file on ``store`` (default: rdflib over ``graph``, which may then
+    not be None): its results, each with the row it came from.
+
+    The check is parsed by rdflib first, whatever engine runs it, so that a syntax
+    error reads the same (its message, line and column) on every engine."""
     check = read_check(path)
-    refuse_remote_sparql(check.query, path)
-    if runner is None:
-        if graph is None:
-            raise KgError("run_check needs a graph or a runner")
-        runner = _rdflib_runner(graph)
+    refuse_remote(check.query, str(path))
     try:
-        kind, rows = runner(check.query)
-    except Exception as exc:
-        line = getattr(exc, "lineno", None)
-        column = getattr(exc, "col", None)
-        raise QueryError(
-            f"bad SPARQL query: {getattr(exc, 'msg', None) or exc}",
-            path,
-            line if isinstance(line, int) else None,
-            column if isinstance(column, int) else None,
-        ) from None
-    if kind != "SELECT":
-        raise QueryError(f"a check must be a SELECT query, not {kind}", path)
+        form = prepare(check.query).form
+    except SparqlSyntaxError as exc:
+        raise QueryError(f"bad SPARQL query: {exc.reason}", path, exc.line, exc.column) from None
+    if form != "SELECT":
+        raise QueryError(f"a check must be a SELECT query, not {form}", path)
+    if store is None:
+        if graph is None:
+            raise KgError("run_check needs a graph or a store")
+        store = check_runner(graph, "pyshacl")
+    try:
+        answer = store.query(check.query)
+    except QueryError as exc:
+        raise QueryError(exc.message, path, exc.line, exc.column) from None
     results: list[tuple[Result, dict[str, Node | None]]] = []
-    for bound in rows:
+    for row in answer.rows:
+        bound: dict[str, Node | None] = {k: row.get(k) for k in _CHECK_VARIABLES}
         focus, row_path, value, message = (bound[k] for k in ("focus", "path", "value", "message"))
         result = Result(
             severity=check.severity,

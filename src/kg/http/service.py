@@ -1,0 +1,164 @@
+"""The server's side of every query: the store under the server's limits, with an
+answer cache, and the update token.
+
+Every handler (the protocol endpoint, the stored-query API, the HTML pages) runs its
+queries through ``SparqlService.run``, which runs them through the one engine interface
+(``kg.store.KgStore.query``) with the server's policy (``--allow-service``,
+``--allow-remote-from``), time limit and row cap. Repeated answers come from a cache
+keyed by the data's version: an update makes every older answer unreachable.
+
+HTTP statuses come with the errors (``http_status`` in ``kg.core.errors``):
+``QueryTimeout`` 503 (as Fuseki), ``TooManyRows`` 422, ``Refused`` and other
+``QueryError``s 400.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kg.sparql.policy import DatasetSpec, Policy, Verdict, check_query
+from kg.store.base import KgStore, Limits
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+    from rdflib.term import Identifier
+
+    from kg.http.context import ServerConfig
+    from kg.sparql.results import Result
+
+#: Answers larger than this many rows (or triples) are not cached: the cache is for
+#: the many small answers a public endpoint repeats, not for bulk downloads.
+_CACHEABLE_SIZE = 2_000
+
+
+def server_policy(config: ServerConfig) -> Policy:
+    return Policy(allow_service=config.allow_service, allow_remote_from=config.allow_remote_from)
+
+
+class SparqlService:
+    """Runs queries (and, with a token, updates) on ``store`` under the server's limits."""
+
+    def __init__(self, store: KgStore, config: ServerConfig) -> None:
+        self.config = config
+        self.store = store
+        self._answers: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        self.cache_hits = 0
+
+    @property
+    def dataset(self) -> Dataset:
+        """The data as an rdflib Dataset (the rdflib engine's own; a copy otherwise)."""
+        return self.store.dataset()
+
+    def version(self) -> str:
+        """Changes whenever the data changes: the base of ETags and cache keys."""
+        return self.store.version()
+
+    def size(self) -> int:
+        """The number of quads the health check reports."""
+        return len(self.store)
+
+    def _limits(self, timeout: float | None) -> Limits:
+        limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
+        return Limits(timeout=limit, max_rows=self.config.max_rows)
+
+    # -- queries --------------------------------------------------------------------
+
+    def check(self, text: str, dataset: DatasetSpec | None = None) -> Verdict:
+        """The policy's verdict on ``text`` (its form, before it runs); Refused or
+        QueryError."""
+        from kg.core.namespaces import PREFIXES
+
+        held: set[str] | None = None
+
+        def holds(name: str) -> bool:
+            nonlocal held
+            if held is None:  # only a query with a dataset asks
+                held = set(self.store.graph_names())
+            return name in held
+
+        return check_query(text, holds, self.store.policy, dataset, PREFIXES)
+
+    def run(
+        self,
+        text: str,
+        terms: Mapping[str, Identifier] | None = None,
+        timeout: float | None = None,
+        *,
+        dataset: DatasetSpec | None = None,
+        base: str | None = None,
+    ) -> Result:
+        """Run ``text`` with ``terms`` bound (by variable name). ``timeout`` may only
+        lower the server's limit. ``dataset`` (the protocol's ``default-graph-uri`` /
+        ``named-graph-uri``) overrides the query's FROM clauses. Raises QueryTimeout,
+        TooManyRows, Refused or QueryError."""
+        key = (
+            self.store.version(),
+            text,
+            base,
+            dataset,
+            tuple(sorted((terms or {}).items())),
+        )
+        if self.config.cache_size:
+            with self._answers_lock:
+                cached = self._answers.get(key)
+                if cached is not None:
+                    self._answers.move_to_end(key)
+                    self.cache_hits += 1
+                    return cached
+        result = self.store.query(
+            text, terms, dataset=dataset or None, base=base, limits=self._limits(timeout)
+        )
+        size = len(result.rows) if result.graph is None else len(result.graph)
+        if self.config.cache_size and size <= _CACHEABLE_SIZE:
+            with self._answers_lock:
+                self._answers[key] = result
+                while len(self._answers) > self.config.cache_size:
+                    self._answers.popitem(last=False)
+        return result
+
+    # -- updates --------------------------------------------------------------------
+
+    def check_token(self, header: str | None) -> bool:
+        """Whether ``Authorization: Bearer <token>`` carries the server's token."""
+        token = self.config.update_token
+        if token is None or not header:
+            return False
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
+
+    def update(
+        self,
+        text: str,
+        *,
+        using: DatasetSpec | None = None,
+        base: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        """Run a SPARQL 1.1 Update request atomically (all of it, or nothing)."""
+        self.store.update(text, using=using or None, base=base, limits=self._limits(timeout))
+
+    # -- description ----------------------------------------------------------------
+
+    def graph_sizes(self) -> tuple[int, list[tuple[str, int]]]:
+        """Triples in the default graph (the union, when it is one) and per named graph,
+        counted by the store."""
+        named = self.store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        sizes = sorted((str(row["g"]), int(str(row["n"]))) for row in named.rows)
+        if self.store.union_default:
+            text = (
+                "SELECT (COUNT(*) AS ?n) WHERE "
+                "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+            )
+        else:
+            text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        total = self.store.query(text).rows
+        return (int(str(total[0]["n"])) if total else 0), sizes

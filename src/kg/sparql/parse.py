@@ -1,0 +1,98 @@
+"""rdflib's SPARQL parser, behind one cache and one lock.
+
+rdflib's parser (pyparsing) is not thread-safe: parses running at the same time fail,
+and the failure sticks for the life of the process (pyparsing learns the arity of each
+parse action on its first call, and two threads teach it wrong). Every parse of SPARQL
+in kg therefore goes through this module, which holds ``PARSE_LOCK``; evaluation needs
+no lock. Parsed queries are cached by text and base IRI: the server and the checks run
+the same texts again and again.
+
+rdflib is imported when a query is first parsed, not before: the Oxigraph engine never
+needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from kg.core.errors import QueryError
+
+PARSE_LOCK = threading.Lock()
+
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed query: its form and rdflib's query without its FROM clauses (the
+    engine builds the dataset itself, never rdflib, which would fetch graphs)."""
+
+    text: str
+    form: str
+    query: Any
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+class SparqlSyntaxError(QueryError):
+    """Text that does not parse as SPARQL: ``reason`` is the parser's own words,
+    ``line`` and ``column`` where it stopped."""
+
+    def __init__(self, exc: Exception, what: str = "SPARQL") -> None:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "col", None)
+        super().__init__(
+            f"bad {what}: {_one_line(exc)}",
+            line=line if isinstance(line, int) else None,
+            column=column if isinstance(column, int) else None,
+        )
+        self.reason = str(getattr(exc, "msg", None) or _one_line(exc))
+
+
+@lru_cache(maxsize=256)
+def prepare(text: str, base: str | None = None) -> Prepared:
+    """``text`` parsed with the project prefixes declared; QueryError if it is not a
+    SPARQL query."""
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.plugins.sparql.sparql import Query
+
+    from kg.core.namespaces import PREFIXES
+
+    try:
+        with PARSE_LOCK:
+            parsed = prepareQuery(text, initNs=PREFIXES, base=base)
+    except Exception as exc:  # pyparsing's ParseException, rdflib's own errors
+        raise SparqlSyntaxError(exc) from None
+    algebra = parsed.algebra
+    form = _FORMS.get(algebra.name)
+    if form is None:
+        raise QueryError(f"not a SPARQL query form: {algebra.name}")
+    stripped = CompValue(algebra.name, **dict(algebra.items()))
+    stripped["datasetClause"] = None
+    return Prepared(text, form, Query(parsed.prologue, stripped))
+
+
+def prepare_update(text: str, base: str | None = None) -> Any:
+    """A SPARQL 1.1 Update request parsed and translated (rdflib's algebra); QueryError
+    if it is not one. Not cached: updates are not repeated."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        # No initNs: rdflib would forget the request's own PREFIXes after its first
+        # operation; an update declares the prefixes it uses.
+        with PARSE_LOCK:
+            return translateUpdate(parseUpdate(text), base=base)
+    except Exception as exc:
+        raise SparqlSyntaxError(exc, "SPARQL Update") from None
