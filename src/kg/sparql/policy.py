@@ -145,6 +145,10 @@ def refuse_remote(text: str, where: str | None = None) -> None:
     """Refuse SPARQL that names anything outside the data, wherever it stands: for
     text kg runs over data with no named graphs to choose from (user checks, SHACL-SPARQL
     shapes and rules, which need not be whole queries). ``where`` names the file."""
+    try:
+        refuse_deep(sparql_text.unescape(text))
+    except QueryError as exc:
+        raise QueryError(exc.message, where) from None
     words = {token.keyword for token in sparql_text.tokens(sparql_text.unescape(text))}
     if "SERVICE" in words:
         raise Refused(SERVICE_REFUSED, where)
