@@ -269,10 +269,11 @@ def test_expected_answer(
 ) -> None:
     """The answer on the shipped data is the checked-in one (`kg generate expected`
     rewrites them with rdflib, the reference engine), on every embedded engine: rdflib,
-    Oxigraph in memory (the default) and a persistent Oxigraph store, exactly: the data is written in forms Oxigraph keeps as they are, and
-    the result writers are shared. Row order counts where the query orders: the runs of
-    rows that share their ORDER BY values keep their order; rows within a run, and all
-    rows of an unordered query, compare as a multiset (both sides are normalised)."""
+    Oxigraph in memory (the default) and a persistent Oxigraph store, exactly: the data
+    is written in forms Oxigraph keeps as they are, and the result writers are shared.
+    Row order counts where the query orders: the runs of rows that share their ORDER BY
+    values keep their order; rows within a run, and all rows of an unordered query,
+    compare as a multiset (both sides are normalised)."""
     assert ROOT is not None
     path = ROOT.joinpath(*EXPECTED_DIR) / case.filename
     assert path.is_file(), f"no {path}: run `kg generate expected` and check the answer"
