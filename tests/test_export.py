@@ -14,8 +14,11 @@ from conftest import BAD, fixture_sources
 from kg.core import paths
 from kg.core.errors import InputError, OutputError
 from kg.core.files import write_atomic
+from kg.io.formats import export_formats
 from kg.io.parse import named_graphs, union_graph
-from kg.io.serialise import EXPORTERS, PARSER_NAMES, export, jsonld_context
+from kg.io.serialise import export, jsonld_context
+
+EXPORTERS = {f.name: f for f in export_formats()}
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORTERS))
@@ -23,14 +26,14 @@ def test_round_trip(any_dataset: Dataset, fmt: str) -> None:
     data = export(any_dataset, fmt)
     if EXPORTERS[fmt].keeps_graphs:
         back = Dataset(default_union=False)
-        back.parse(data=data, format=PARSER_NAMES[fmt])
+        back.parse(data=data, format=EXPORTERS[fmt].parser)
         want, got = named_graphs(any_dataset), named_graphs(back)
         assert sorted(got) == sorted(want)
         for name, graph in want.items():
             assert isomorphic(got[name], graph), f"graph {name} differs after {fmt}"
     else:
         back_graph = Graph()
-        back_graph.parse(data=data, format=PARSER_NAMES[fmt])
+        back_graph.parse(data=data, format=EXPORTERS[fmt].parser)
         assert isomorphic(back_graph, union_graph(any_dataset))
 
 
@@ -41,10 +44,11 @@ def test_same_bytes_twice_in_one_process(fixture_dataset: Dataset, fmt: str) -> 
 
 _HASH_ALL = """
 import hashlib, sys
-from kg.io.serialise import EXPORTERS, export
+from kg.io.formats import export_formats
+from kg.io.serialise import export
 from kg.io.parse import load
 ds = load(sys.argv[1:] or None)
-for fmt in sorted(EXPORTERS):
+for fmt in sorted(f.name for f in export_formats()):
     print(fmt, hashlib.sha256(export(ds, fmt)).hexdigest())
 """
 

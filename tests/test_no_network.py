@@ -33,8 +33,10 @@ import pytest
 
 from audit_runner import VIOLATION_EXIT
 from fake_endpoint import FakeEndpoint, Step
-from kg.io.serialise import EXPORTERS
+from kg.io import formats
 from kg.sparql.catalogue import names
+
+EXPORT_NAMES = formats.names(formats.export_formats())
 
 HERE = Path(__file__).parent
 RUNNER = HERE / "audit_runner.py"
@@ -79,7 +81,7 @@ PIPELINE = [
     ),
     pytest.param(["validate", "--engine", "turbo"], id="validate-turbo"),
     pytest.param(["validate", "--format", "turtle"], id="validate-report"),
-    *(pytest.param(["export", "-f", fmt], id=f"export-{fmt}") for fmt in EXPORTERS),
+    *(pytest.param(["export", "-f", fmt], id=f"export-{fmt}") for fmt in EXPORT_NAMES),
     pytest.param(["export", "-f", "trig", "-o", "{tmp}/out.trig"], id="export-to-file"),
     pytest.param(["stats", "--format", "json"], id="stats"),
     pytest.param(["build", "-d", "{tmp}/dist"], id="build"),
@@ -104,7 +106,7 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
     assert_clean(audited(*expanded, allow=(fixtures,), cwd=tmp_path))
     if "build" in args:
         assert sorted(p.suffix for p in (tmp_path / "dist").iterdir()) == sorted(
-            f".{e.extension}" for e in EXPORTERS.values()
+            f".{e.extension}" for e in formats.export_formats()
         )
 
 

@@ -1,6 +1,6 @@
 """Round trips of generated data through every export format.
 
-For each format in ``kg.io.serialise.EXPORTERS``: ``kg.io.serialise.export`` writes a generated
+For each format in ``kg.io.formats.export_formats()``: ``kg.io.serialise.export`` writes a generated
 dataset, ``kg.io.parse.load`` reads the file back, and the two are the same (triple formats:
 the union of the graphs; quad formats: every named graph), compared after kg's own
 canonical blank node labelling, which is an isomorphism test. Or the exporter refuses
@@ -33,8 +33,11 @@ from rdflib import BNode, Dataset, Literal, URIRef  # noqa: E402
 from rdflib.namespace import XSD  # noqa: E402
 
 from kg.core.errors import KgError  # noqa: E402
+from kg.io.formats import export_formats  # noqa: E402
 from kg.io.parse import load, new_dataset  # noqa: E402
-from kg.io.serialise import EXPORTERS, canonical_quads, export  # noqa: E402
+from kg.io.serialise import canonical_quads, export  # noqa: E402
+
+EXPORTERS = {f.name: f for f in export_formats()}
 
 VIETNAMESE = "Nam Trực Định Hải Hậu Ủy ban nhân dân xã Bình Minh đảng viên người"
 IRI_CHARS = (

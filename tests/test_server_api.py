@@ -443,6 +443,7 @@ def test_openapi_types_of_typed_and_graph_queries(own_client: Client) -> None:
     assert sorted(graph) == [
         "application/ld+json",
         "application/n-triples",
+        "application/rdf+xml",
         "application/sparql-query",
         "text/turtle",
     ]

@@ -327,7 +327,10 @@ def test_entity_rdf_by_accept(
 def test_nothing_acceptable_on_an_entity_is_406(client: Client) -> None:
     response = client.get("/id/body/huyen-uy-nam-truc", headers={"Accept": "image/png"})
     assert response.status_code == 406
-    assert "text/html, text/turtle, application/ld+json" in response.get_data(as_text=True)
+    assert (
+        "text/html, text/turtle, application/n-triples, application/ld+json, application/rdf+xml"
+        in response.get_data(as_text=True)
+    )
 
 
 # -- escaping ------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from rdflib.namespace import XSD
 from bench_scripts import bench_script
 from kg.cli import cli
 from kg.core import paths
+from kg.io.formats import export_formats
 from kg.io.parse import new_dataset
-from kg.io.serialise import EXPORTERS
 from kg.store import export
 from kg.store.oxigraph import OxigraphStore, to_ox
 from kg.store.rdflib import RdflibStore
@@ -59,7 +59,7 @@ def _fill(store: OxigraphStore, ds: Dataset) -> None:
 
 
 def test_article_graph(oxigraph_store: OxigraphStore) -> None:
-    _same(oxigraph_store, tuple(sorted(EXPORTERS)))
+    _same(oxigraph_store, tuple(sorted(f.name for f in export_formats())))
 
 
 def test_generated_graph(tmp_path: Path, store: OxigraphStore) -> None:
@@ -136,7 +136,7 @@ def test_empty_store(store: OxigraphStore) -> None:
 
 def test_memory_store_unchanged(shipped_dataset: Dataset) -> None:
     held = RdflibStore(shipped_dataset)
-    for fmt in sorted(EXPORTERS):
+    for fmt in sorted(f.name for f in export_formats()):
         assert export(held, fmt) == export(shipped_dataset, fmt), fmt
 
 

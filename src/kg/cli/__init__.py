@@ -27,8 +27,9 @@ from kg.cli.options import (
 )
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
 from kg.core.version import __version__
+from kg.io import formats
 
-EXPORT_FORMATS = ("turtle", "json-ld", "nt", "nquads", "trig", "xml")
+EXPORT_FORMATS = formats.names(formats.export_formats())
 
 
 class KgFailure(click.ClickException):
@@ -182,8 +183,11 @@ def validate(
     type=click.Choice(EXPORT_FORMATS),
     default="turtle",
     show_default=True,
-    help="Triple formats (turtle, nt, xml) merge the named graphs; "
-    "quad formats (trig, nquads, json-ld) keep them.",
+    help="Triple formats ("
+    + ", ".join(f.name for f in formats.export_formats() if not f.keeps_graphs)
+    + ") merge the named graphs; quad formats ("
+    + ", ".join(f.name for f in formats.export_formats() if f.keeps_graphs)
+    + ") keep them.",
 )
 @output_option
 @store_option

@@ -14,9 +14,18 @@ import click
 
 from kg.cli.options import data_option, emit, output_option, store_option, timeout_option
 from kg.core.errors import InputError, ParameterError, QueryError
+from kg.io import formats
 from kg.sparql.catalogue import parse_params
 
-FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def offered(form: str) -> tuple[str, ...]:
+    """The --format names for the answer of a ``form`` query; the first is the default."""
+    return formats.names(formats.formats_for(form, formats.Audience.TERMINAL))
+
+
+FORMATS = tuple(dict.fromkeys(name for form in _FORMS for name in offered(form)))
 
 format_option = click.option(
     "-f",
@@ -24,8 +33,13 @@ format_option = click.option(
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="table (default for SELECT and ASK), csv, tsv, json, xml (the W3C SPARQL results "
-    "formats), turtle (default for CONSTRUCT and DESCRIBE), json-ld.",
+    help="SELECT: "
+    + ", ".join(offered("SELECT"))
+    + "; ASK: "
+    + ", ".join(offered("ASK"))
+    + "; CONSTRUCT and DESCRIBE: "
+    + ", ".join(offered("CONSTRUCT"))
+    + " (xml: SPARQL XML results, or RDF/XML for a graph). The first is the default.",
 )
 param_option = click.option(
     "-p",
@@ -45,10 +59,20 @@ endpoint_option = click.option(
 
 
 def _write(result: object, fmt: str | None, output: str) -> None:
-    from kg.sparql.results import Result, default_format, serialise
+    from kg.sparql.results import Result, serialise
 
     assert isinstance(result, Result)
-    emit(serialise(result, fmt or default_format(result.form)), output)
+    emit(serialise(result, fmt or offered(result.form)[0]), output)
+
+
+def check_format(fmt: str, form: str) -> None:
+    """InputError if ``fmt`` cannot hold the answer of a ``form`` query."""
+    allowed = offered(form)
+    if fmt not in allowed:
+        kind = "a graph" if form in ("CONSTRUCT", "DESCRIBE") else f"{form} results"
+        raise InputError(
+            f"--format {fmt} cannot hold {kind}: this is a {form} query (use {', '.join(allowed)})"
+        )
 
 
 @click.group()
@@ -136,7 +160,6 @@ def run(
     """
     import kg.store
     from kg.sparql import catalogue as queries
-    from kg.sparql.results import check_format
     from kg.store import store_spec
 
     stored = queries.get(name)
@@ -182,7 +205,6 @@ def sparql(
     """
     import kg.store
     from kg.sparql import catalogue as queries
-    from kg.sparql.results import check_format
     from kg.store import store_spec
 
     path: str | None = None

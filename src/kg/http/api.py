@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
 from kg.core.errors import InputError
+from kg.io import formats
+from kg.io.formats import Format, formats_for
 
 if TYPE_CHECKING:
     from rdflib.term import Identifier
@@ -36,50 +37,10 @@ if TYPE_CHECKING:
 OPENAPI_VERSION = "3.0.3"
 
 
-@dataclass(frozen=True)
-class Format:
-    """One way of writing an answer: its ``format=`` name, media type and writer name."""
-
-    name: str
-    media_type: str
-    writer: str  # kg.sparql.results.serialise format, or "nt" / "sparql"
-
-    @property
-    def content_type(self) -> str:
-        if self.media_type.startswith("text/") or self.media_type.endswith(
-            ("+json", "+xml", "/json", "/n-triples", "/sparql-query")
-        ):
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
-
-
-# In order of preference: the first is the answer to "Accept: */*" or no Accept.
-SELECT_FORMATS = (
-    Format("json", "application/sparql-results+json", "json"),
-    Format("xml", "application/sparql-results+xml", "xml"),
-    Format("csv", "text/csv", "csv"),
-    Format("tsv", "text/tab-separated-values", "tsv"),
-)
-ASK_FORMATS = SELECT_FORMATS[:2]
-GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", "turtle"),
-    Format("json-ld", "application/ld+json", "json-ld"),
-    Format("nt", "application/n-triples", "nt"),
-)
-# The query itself (format=sparql or Accept: application/sparql-query).
-SPARQL_FORMAT = Format("sparql", "application/sparql-query", "sparql")
-# "Accept: application/json" is understood as SPARQL JSON results (or JSON-LD).
-_ALIASES = {"application/json": ("json", "json-ld")}
+#: The query itself (format=sparql or Accept: application/sparql-query).
+SPARQL_FORMAT = formats.formats_for(formats.Kind.QUERY)[0]
 
 RESERVED = ("format",)
-
-
-def formats_for(form: str) -> tuple[Format, ...]:
-    if form == "SELECT":
-        return SELECT_FORMATS
-    if form == "ASK":
-        return ASK_FORMATS
-    return GRAPH_FORMATS
 
 
 # -- helpers shared with kg.http.pages -----------------------------------------------------
@@ -146,45 +107,25 @@ def run(ctx: AppContext, text: str, terms: Mapping[str, Identifier] | None = Non
         raise HttpError(422, exc.message) from None
 
 
-def choose_format(request: Request, options: tuple[Format, ...]) -> Format:
-    """``format=`` if given (400 if it does not fit), else the best ``Accept`` match
-    (406 listing the media types if none is acceptable)."""
+def choose_format(request: Request, options: Sequence[Format]) -> Format:
+    """``format=`` if given (its name, an alias or a media type; 400 if it does not
+    fit), else the best ``Accept`` match (406 listing the media types if none is
+    acceptable)."""
     from kg.http.context import HttpError
 
     wanted = request.args.get("format")
     if wanted is not None:
-        for option in options:
-            if wanted in (option.name, option.media_type):
-                return option
-        names = ", ".join(o.name for o in options)
-        raise HttpError(400, f"format {wanted!r} is not available here (use one of: {names})")
-    accept = request.accept_mimetypes
-    if not request.headers.get("Accept"):
-        return options[0]
-    candidates = [o.media_type for o in options]
-    for alias, targets in _ALIASES.items():
-        for option in options:
-            if option.name in targets:
-                candidates.append(alias)
-    best = accept.best_match(candidates)
-    if best is None:
+        chosen = formats.by_name(wanted, options)
+        if chosen is None:
+            names = ", ".join(o.name for o in options)
+            raise HttpError(400, f"format {wanted!r} is not available here (use one of: {names})")
+        return chosen
+    accepted = request.accept_mimetypes if request.headers.get("Accept") else None
+    chosen = formats.negotiate(accepted, options)
+    if chosen is None:
         types = ", ".join(o.media_type for o in options)
         raise HttpError(406, f"none of the accepted media types is available (available: {types})")
-    if best in _ALIASES:
-        return next(o for o in options if o.name in _ALIASES[best])
-    return next(o for o in options if o.media_type == best)
-
-
-def serialise(result: Result, fmt: Format) -> bytes:
-    from kg.sparql.results import serialise as write
-
-    if fmt.writer == "nt":
-        from rdflib import Graph
-
-        from kg.io.serialise import export_graph
-
-        return export_graph(result.graph if result.graph is not None else Graph(), "nt")
-    return write(result, fmt.writer)
+    return chosen
 
 
 def _base(request: Request, ctx: AppContext) -> str:
@@ -244,6 +185,8 @@ def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
     if fmt is SPARQL_FORMAT:
         response = Response(stored.text, content_type=fmt.content_type)
     else:
+        from kg.sparql.results import serialise
+
         terms = bind(stored, request_values(request))
         result = run(ctx, stored.text, terms)
         response = Response(serialise(result, fmt), content_type=fmt.content_type)

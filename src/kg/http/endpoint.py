@@ -15,126 +15,49 @@ from typing import TYPE_CHECKING, Any
 from rdflib import Graph, Literal, URIRef
 from werkzeug.wrappers import Request, Response
 
+from kg.io import formats
+from kg.io.formats import Format
 from kg.sparql.policy import DatasetSpec
 
 if TYPE_CHECKING:
     from kg.http.context import AppContext
-    from kg.sparql.results import Result
 
 
 # -- the protocol -----------------------------------------------------------------------------
 
-_RESULT_TYPES = {
-    # format -> media type of the answer
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "turtle": "text/turtle; charset=utf-8",
-    "nt": "application/n-triples",
-    "json-ld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-# What a client may ask for, in the server's order of preference (first: the default).
-_ACCEPT = {
-    "SELECT": [
-        ("application/sparql-results+json", "json"),
-        ("application/sparql-results+xml", "xml"),
-        ("text/csv", "csv"),
-        ("text/tab-separated-values", "tsv"),
-        ("application/json", "json"),
-        ("application/xml", "xml"),
-        ("text/xml", "xml"),
-    ],
-    "ASK": [
-        ("application/sparql-results+json", "json"),
-        ("application/sparql-results+xml", "xml"),
-        ("application/json", "json"),
-        ("application/xml", "xml"),
-        ("text/xml", "xml"),
-    ],
-    "GRAPH": [
-        ("text/turtle", "turtle"),
-        ("application/n-triples", "nt"),
-        ("application/ld+json", "json-ld"),
-        ("application/rdf+xml", "rdfxml"),
-        ("application/x-turtle", "turtle"),
-        ("text/plain", "nt"),
-        ("application/json", "json-ld"),
-        ("application/xml", "rdfxml"),
-    ],
-}
-# ?format= / ?output= names (Fuseki, WDQS, SPARQLWrapper), per kind of answer.
-_NAMES_RESULTS = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"}
-_NAMES_GRAPH = {
-    "turtle": "turtle",
-    "ttl": "turtle",
-    "n3": "turtle",
-    "nt": "nt",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "json-ld": "json-ld",
-    "jsonld": "json-ld",
-    "json": "json-ld",
-    "xml": "rdfxml",
-    "rdf": "rdfxml",
-    "rdf+xml": "rdfxml",
-    "rdfxml": "rdfxml",
-}
-_KNOWN_NAMES = set(_NAMES_RESULTS) | set(_NAMES_GRAPH)
+
+def content_type(fmt: Format) -> str:
+    """The Content-Type of a protocol answer: the media type, with the charset where
+    its registration defines one (text/*): the SPARQL results and RDF types are UTF-8
+    by definition."""
+    return fmt.content_type if fmt.media_type.startswith("text/") else fmt.media_type
 
 
-def _kind(form: str) -> str:
-    return form if form in ("SELECT", "ASK") else "GRAPH"
-
-
-def negotiate(request: Request, form: str) -> str:
+def negotiate(request: Request, form: str) -> Format:
     """The format of the answer to a ``form`` query: ``format``/``output`` parameter
-    first, then the Accept header; HttpError 406 when nothing acceptable can hold it."""
+    first (a name, an alias or a media type), then the Accept header; HttpError 400 for
+    a format name nobody knows, 406 when nothing acceptable can hold the answer."""
     from kg.http.context import HttpError
 
-    kind = _kind(form)
-    offered = _ACCEPT[kind]
+    offered = formats.formats_for(form)
     override = request.args.get("format") or request.args.get("output")
     if override is None and request.mimetype == "application/x-www-form-urlencoded":
         override = request.form.get("format") or request.form.get("output")
     if override:
-        name = override.strip().lower()
-        if "/" in name:
-            for media, fmt in offered:
-                if media == name.split(";")[0].strip():
-                    return fmt
-        else:
-            table = _NAMES_GRAPH if kind == "GRAPH" else _NAMES_RESULTS
-            if name in table and (kind != "ASK" or table[name] in ("json", "xml")):
-                return table[name]
-            if name not in _KNOWN_NAMES:
-                raise HttpError(400, f"unknown format {override!r}")
+        chosen = formats.by_name(override, offered)
+        if chosen is not None:
+            return chosen
+        if "/" not in override and not formats.is_answer_format(override):
+            raise HttpError(400, f"unknown format {override!r}")
         raise HttpError(406, f"format {override!r} cannot hold the answer to this {form} query")
-    if not request.headers.get("Accept", "").strip():
-        return offered[0][1]
-    best = request.accept_mimetypes.best_match([media for media, _ in offered])
-    if best is None:
-        allowed = ", ".join(sorted({m for m, _ in offered}))
+    accepted = request.accept_mimetypes if request.headers.get("Accept", "").strip() else None
+    chosen = formats.negotiate(accepted, offered)
+    if chosen is None:
+        allowed = ", ".join(sorted({m for f in offered for m in f.media_types}))
         raise HttpError(
             406, f"no accepted type can hold the answer to this {form} query (offered: {allowed})"
         )
-    return dict(offered)[best]
-
-
-def serialise(result: Result, fmt: str) -> bytes:
-    """``result`` in ``fmt`` (a key of ``_RESULT_TYPES``)."""
-    from kg.sparql import results
-
-    if result.graph is not None or result.form in ("CONSTRUCT", "DESCRIBE"):
-        graph = result.graph if result.graph is not None else Graph()
-        if fmt == "json-ld":
-            # The project's context, embedded: never a remote @context.
-            return results.serialise(results.Result(result.form, graph=graph), "json-ld")
-        from kg.io.serialise import export_graph
-
-        return export_graph(graph, {"rdfxml": "xml"}.get(fmt, fmt))
-    return results.serialise(result, fmt)
+    return chosen
 
 
 def _one(values: list[str], name: str) -> str | None:
@@ -245,16 +168,18 @@ def handle_query(ctx: AppContext, request: Request) -> Response:
     service = ctx.service
     verdict = service.check(text, dataset)
     fmt = negotiate(request, verdict.form)
-    key = "\x1f".join([service.version(), text, fmt, repr(dataset), str(timeout), base]).encode(
-        "utf-8"
-    )
+    key = "\x1f".join(
+        [service.version(), text, fmt.name, repr(dataset), str(timeout), base]
+    ).encode("utf-8")
     etag = hashlib.blake2b(key, digest_size=12).hexdigest()
     cache = "public, max-age=300" if ctx.config.update_token is None else "no-cache"
     if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
+        from kg.sparql.results import serialise
+
         result = service.run(text, timeout=timeout, dataset=dataset, base=base)
-        response = Response(serialise(result, fmt), content_type=_RESULT_TYPES[fmt])
+        response = Response(serialise(result, fmt), content_type=content_type(fmt))
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = cache
     response.vary.add("Accept")
@@ -294,29 +219,8 @@ def handle_update(ctx: AppContext, request: Request) -> Response:
 # -- the Service Description --------------------------------------------------------------
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
+FORMATS_NS = formats.W3C_FORMATS
 VOID = "http://rdfs.org/ns/void#"
-_SD_FORMATS = (
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_CSV",
-    "SPARQL_Results_TSV",
-    "Turtle",
-    "N-Triples",
-    "JSON-LD",
-    "RDF_XML",
-)
-_SD_TYPES = [
-    ("text/turtle", "turtle"),
-    ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "rdfxml"),
-    ("application/n-triples", "nt"),
-    ("application/x-turtle", "turtle"),
-    ("text/plain", "nt"),
-    ("application/json", "json-ld"),
-    ("application/xml", "rdfxml"),
-    ("text/html", "html"),
-]
 
 
 def description(ctx: AppContext, endpoint: str) -> Graph:
@@ -336,8 +240,8 @@ def description(ctx: AppContext, endpoint: str) -> Graph:
     graph.add((service, RDF.type, sd.Service))
     graph.add((service, sd.endpoint, service))
     graph.add((service, sd.supportedLanguage, sd.SPARQL11Query))
-    for name in _SD_FORMATS:
-        graph.add((service, sd.resultFormat, URIRef(FORMATS_NS + name)))
+    for iri in result_formats():
+        graph.add((service, sd.resultFormat, URIRef(iri)))
     if ctx.config.union_default_graph:
         graph.add((service, sd.feature, sd.UnionDefaultGraph))
     if ctx.config.allow_service:
@@ -374,26 +278,33 @@ def description(ctx: AppContext, endpoint: str) -> Graph:
     return graph
 
 
+def result_formats() -> list[str]:
+    """The W3C IRIs of the formats the endpoint answers queries in, whatever their form."""
+    found = (f for form in ("SELECT", "ASK", "CONSTRUCT") for f in formats.formats_for(form))
+    return list(dict.fromkeys(f.w3c_iri for f in found if f.w3c_iri))
+
+
 def service_description(ctx: AppContext, request: Request) -> Response:
     """The Service Description by content negotiation; a browser (text/html first) is
     sent to the HTML query page (303)."""
     from kg.http.context import HttpError
 
-    fmt = "turtle"
-    if request.headers.get("Accept", "").strip():
-        best = request.accept_mimetypes.best_match([media for media, _ in _SD_TYPES])
-        if best is None:
-            raise HttpError(
-                406, "the service description is served as Turtle, JSON-LD, RDF/XML or N-Triples"
-            )
-        fmt = dict(_SD_TYPES)[best]
-    if fmt == "html":
+    rdf = formats.formats_for("CONSTRUCT")
+    html = formats.formats_for("CONSTRUCT", formats.Audience.BROWSER)[0]
+    accepted = request.accept_mimetypes if request.headers.get("Accept", "").strip() else None
+    fmt = formats.negotiate(accepted, (*rdf, html))
+    if fmt is None:
+        served = ", ".join(f.label for f in rdf[:-1]) + f" or {rdf[-1].label}"
+        raise HttpError(406, f"the service description is served as {served}")
+    if fmt is html:
         response = Response(status=303)
         response.headers["Location"] = "/query"
         response.vary.add("Accept")
         return response
     graph = description(ctx, _base(ctx, request, "/sparql"))
-    if fmt == "json-ld":
+    # Written by rdflib with the description's own prefixes (sd:, void:, formats:), which
+    # the deterministic writers of kg.io.serialise do not know.
+    if fmt.name == "json-ld":
         from kg.io.serialise import jsonld_context
 
         context = {
@@ -404,7 +315,7 @@ def service_description(ctx: AppContext, request: Request) -> Response:
         }
         text = graph.serialize(format="json-ld", context=context, auto_compact=True)
     else:
-        text = graph.serialize(format={"rdfxml": "pretty-xml"}.get(fmt, fmt))
-    response = Response(text.encode("utf-8"), content_type=_RESULT_TYPES[fmt])
+        text = graph.serialize(format="pretty-xml" if fmt.name == "xml" else fmt.name)
+    response = Response(text.encode("utf-8"), content_type=content_type(fmt))
     response.vary.add("Accept")
     return response

@@ -32,7 +32,8 @@ from werkzeug.wrappers import Request, Response
 from kg.core.errors import KgError
 from kg.core.namespaces import BASE, KINDS, ONTOLOGY_IRI
 from kg.http import api
-from kg.http.api import Format
+from kg.io import formats
+from kg.io.formats import Format
 
 if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
-HTML = Format("html", "text/html", "html")
-ENTITY_FORMATS = (HTML, *api.GRAPH_FORMATS)
+#: What an entity's IRI answers: its page first (for a browser), then its description.
+ENTITY_FORMATS = formats.formats_for("DESCRIBE", formats.Audience.BROWSER)
+HTML = ENTITY_FORMATS[0]
+GRAPH_FORMATS = formats.formats_for("DESCRIBE")
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -298,9 +301,9 @@ def results_html(request: Request, result: Result) -> str:
     if result.form == "ASK":
         return f'<p class="boolean">{"true" if result.boolean else "false"}</p>'
     if result.graph is not None:
-        from kg.io.serialise import export_graph
+        from kg.sparql.results import serialise
 
-        text = export_graph(result.graph, "turtle").decode("utf-8")
+        text = serialise(result, GRAPH_FORMATS[0]).decode("utf-8")
         return f"<pre>{esc(text)}</pre>"
     head = "".join(f'<th scope="col">{esc(v)}</th>' for v in result.variables)
     rows = "\n".join(
@@ -378,12 +381,16 @@ tied to the exact words of its source.</p>
 </ul>
 <h2>Entities by kind</h2>
 <p>Every IRI <code>{esc(BASE)}PATH</code> is served at <code>/PATH</code>; ask for
-<code>text/turtle</code>, <code>application/ld+json</code> or <code>application/n-triples</code>
-to get its description.</p>
+{_media_types_html(GRAPH_FORMATS)} to get its description.</p>
 <ul>
 {kinds}
 </ul>"""
     return page(request, "kg", body)
+
+
+def _media_types_html(offered: Iterable[Format]) -> str:
+    codes = [f"<code>{esc(f.media_type)}</code>" for f in offered]
+    return ", ".join(codes[:-1]) + f" or {codes[-1]}"
 
 
 def handle_static(ctx: AppContext, request: Request, name: str) -> Response:
@@ -482,7 +489,7 @@ def handle_stored(ctx: AppContext, request: Request, name: str) -> Response:
         return page(request, stored.name, body, status=400)
     given = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
     links = []
-    for fmt in api.formats_for(stored.form):
+    for fmt in formats.formats_for(stored.form):
         url = f"{root}/api/queries/{quote(stored.name)}?" + urlencode(
             [*given, ("format", fmt.name)]
         )
@@ -497,11 +504,22 @@ def handle_stored(ctx: AppContext, request: Request, name: str) -> Response:
     return page(request, stored.name, body)
 
 
-_QUERY_PAGE_FORMATS = (
-    ("html", "HTML table (on this page)"),
-    *((f.name, f"{f.name} ({f.media_type})") for f in api.SELECT_FORMATS),
-    *((f.name, f"{f.name} ({f.media_type})") for f in api.GRAPH_FORMATS),
-)
+def _query_page_formats() -> list[tuple[str, str]]:
+    """The choices of the query page: the HTML table, then every format of any answer,
+    by name (``xml`` is SPARQL XML or RDF/XML, as the answer's form says)."""
+    media: dict[str, list[str]] = {}
+    for form in ("SELECT", "ASK", "CONSTRUCT"):
+        for fmt in formats.formats_for(form):
+            types = media.setdefault(fmt.name, [])
+            if fmt.media_type not in types:
+                types.append(fmt.media_type)
+    return [
+        (HTML.name, "HTML table (on this page)"),
+        *((name, f"{name} ({', '.join(types)})") for name, types in media.items()),
+    ]
+
+
+_QUERY_PAGE_FORMATS = _query_page_formats()
 
 
 def handle_query_page(ctx: AppContext, request: Request) -> Response:
@@ -519,17 +537,18 @@ def handle_query_page(ctx: AppContext, request: Request) -> Response:
         try:
             # The server's policy (SERVICE, FROM) applies as on /sparql: in the service.
             result = api.run(ctx, queries.with_prefixes(text))
-            if fmt_name != "html":
-                options = {f.name: f for f in (*api.formats_for(result.form),)}
-                chosen = options.get(fmt_name)
-                if chosen is None:
-                    raise HttpError(
-                        400,
-                        f"format {fmt_name!r} cannot hold {result.form} results "
-                        f"(use one of: html, {', '.join(options)})",
-                    )
-                response = Response(api.serialise(result, chosen), content_type=chosen.content_type)
-                return response
+            offered = formats.formats_for(result.form, formats.Audience.BROWSER)
+            chosen = formats.by_name(fmt_name, offered)
+            if chosen is None:
+                raise HttpError(
+                    400,
+                    f"format {fmt_name!r} cannot hold {result.form} results "
+                    f"(use one of: {', '.join(formats.names(offered))})",
+                )
+            if chosen is not HTML:
+                from kg.sparql.results import serialise
+
+                return Response(serialise(result, chosen), content_type=chosen.content_type)
             results = f"<h2>Results</h2>\n{results_html(request, result)}"
         except (HttpError, KgError) as exc:
             status = exc.status if isinstance(exc, HttpError) else 400
@@ -850,7 +869,7 @@ def entity_html(request: Request, description: Description) -> tuple[str, str]:
             hashes.setdefault(subject, []).append(fact)
     alternates = "".join(
         f'<a href="?format={esc(f.name)}" type="{esc(f.media_type)}">{esc(f.name)}</a> '
-        for f in api.GRAPH_FORMATS
+        for f in GRAPH_FORMATS
     )
     parts = [
         f"<h1>{heading}</h1>",
@@ -1011,12 +1030,12 @@ def _entity_response(
             return error_page(request, 404, message)
         return Response(f"{message}\n", status=404, content_type="text/plain; charset=utf-8")
     if fmt is not HTML:
-        from kg.sparql.results import Result
+        from kg.sparql.results import Result, serialise
 
         graph = _graph_of_description(description)
         return Response(
-            api.serialise(Result("DESCRIBE", graph=graph), fmt), content_type=fmt.content_type
+            serialise(Result("DESCRIBE", graph=graph), fmt), content_type=fmt.content_type
         )
     title, body = entity_html(request, description)
-    alternates = [(f.media_type, f"?format={f.name}") for f in api.GRAPH_FORMATS]
+    alternates = [(f.media_type, f"?format={f.name}") for f in GRAPH_FORMATS]
     return page(request, title, body, alternates=alternates)

@@ -5,9 +5,10 @@ The rules:
 * With no paths, the shipped sources are loaded (``kg.core.paths.default_sources``):
   the ontology and vocabulary into their named graphs, then every ``data/**/*.trig``.
 * A path that is a directory stands for the RDF files under it, recursively, sorted.
-* The format follows from the file extension (``FORMATS``).
+* The format follows from the file extension (``kg.io.formats.by_extension``).
 * Quad formats (TriG, N-Quads) keep the graphs they name; a triple in their default
-  graph is an error, because the project puts every triple in a named graph.
+  graph is an error, because the project puts every triple in a named graph. JSON-LD,
+  which also carries plain graphs, is read as a triple format with graphs.
 * Triple formats (and the default graph of a JSON-LD document) go into the named
   graph ``<file:///absolute/path>``, except the ontology and vocabulary files, which go
   into ``G_ONTOLOGY`` and ``G_VOCABULARY``.
@@ -34,22 +35,8 @@ from rdflib.term import Node
 from kg.core import paths
 from kg.core.errors import InputError
 from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY, bind_all
-
-#: File extension -> rdflib parser name.
-FORMATS: dict[str, str] = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".json-ld": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-    ".xml": "xml",
-}
-
-QUAD_FORMATS = frozenset({"trig", "nquads"})
-LINE_FORMATS = frozenset({"nt", "nquads"})
+from kg.io import formats
+from kg.io.formats import Format, Kind
 
 # Files that sit in the ontology folder but are not data: the SHACL shapes are used by
 # validation only and the JSON-LD context has no triples.
@@ -70,20 +57,24 @@ def new_dataset() -> Dataset:
     return ds
 
 
+def file_format(path: Path) -> Format:
+    """The format of ``path``, from its extension; InputError if kg does not read it."""
+    found = formats.by_extension(path.name)
+    if found is None:
+        known = " ".join(sorted(f".{e}" for f in formats.readable_formats() for e in f.extensions))
+        raise InputError(f"unknown RDF file extension (known: {known})", path)
+    return found
+
+
 def rdf_format(path: Path) -> str:
     """The rdflib parser name for ``path``, from its extension."""
-    name = path.name.lower()
-    # Longest suffix first, so that ".json-ld" is not taken for something shorter.
-    for suffix in sorted(FORMATS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return FORMATS[suffix]
-    known = " ".join(sorted(FORMATS))
-    raise InputError(f"unknown RDF file extension (known: {known})", path)
+    parser = file_format(path).parser
+    assert parser is not None  # by_extension finds only readable formats
+    return parser
 
 
 def _is_rdf_file(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(suffix) for suffix in FORMATS)
+    return formats.by_extension(path.name) is not None
 
 
 def expand(sources: Iterable[str | Path]) -> list[Path]:
@@ -141,6 +132,7 @@ def load_file(dataset: Dataset, path: Path) -> None:
     The file is parsed into a scratch graph first, so ``dataset`` is untouched when
     parsing fails.
     """
+    found = file_format(path)
     fmt = rdf_format(path)
     try:
         raw = path.read_bytes()
@@ -162,7 +154,8 @@ def load_file(dataset: Dataset, path: Path) -> None:
 
     _refuse_bad_iris(scratch, path)
     default = scratch.graph(DATASET_DEFAULT_GRAPH_ID)
-    if fmt in QUAD_FORMATS and len(default) > 0:
+    # A format that carries only datasets names the graph of every triple.
+    if Kind.GRAPH not in found.kinds and len(default) > 0:
         raise InputError(
             f"{len(default)} triple(s) in the default graph; "
             "every triple of a TriG or N-Quads file must be in a named graph",
@@ -199,6 +192,7 @@ def _parse(path: Path, data: str | bytes, fmt: str, public_id: str) -> Dataset:
 
 
 def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> InputError:
+    line_based = any(f.line_based for f in formats.readable_formats() if f.parser == fmt)
     # Turtle and TriG: rdflib's notation3 BadSyntax keeps the input (bytes) and the
     # offset of the failure; its own line count is 0-based and has no column.
     source = getattr(exc, "_str", None)
@@ -215,7 +209,7 @@ def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> Inp
         return InputError(f"bad RDF/XML: {message}", path, get_line(), get_column() + 1)
     # N-Triples and N-Quads: the parser says "Invalid line" without a number; the
     # formats are line based, so the first line that fails alone is the culprit.
-    if fmt in LINE_FORMATS and isinstance(data, str):
+    if line_based and isinstance(data, str):
         line_no = _first_bad_line(data, fmt)
         return InputError(f"bad {fmt} syntax: {exc}", path, line_no)
     return InputError(f"cannot parse as {fmt}: {exc}", path)

@@ -22,8 +22,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import _TripleCanonicalizer
@@ -37,10 +36,9 @@ from rdflib.term import Node
 from kg.core import paths
 from kg.core.errors import InputError, OutputError
 from kg.core.namespaces import PREFIXES, SH, bind_all
+from kg.io import formats
+from kg.io.formats import Format, Kind
 from kg.io.parse import _BAD_IRI, add_quads
-
-if TYPE_CHECKING:
-    pass
 
 Quad = tuple[Node, Node, Node, Node]
 Triple = tuple[Node, Node, Node]
@@ -48,15 +46,6 @@ Triple = tuple[Node, Node, Node]
 # Marks, for the canonicaliser only, which graph a blank node occurs in, so that two
 # blank nodes alike in every way but their graph still get stable, distinct labels.
 _IN_GRAPH = URIRef("urn:x-kg:in-graph")
-
-
-@dataclass(frozen=True)
-class Exporter:
-    name: str
-    extension: str
-    media_type: str
-    keeps_graphs: bool
-    write: Callable[[list[Quad]], bytes]
 
 
 # -- JSON-LD context ---------------------------------------------------------------------
@@ -278,7 +267,7 @@ class _TurtleSerializer(TurtleSerializer):
         return _label(self, node, position, super().label)
 
 
-def _write_turtle(quads: list[Quad]) -> bytes:
+def write_turtle(quads: list[Quad]) -> bytes:
     graph = _union(quads)
     _assign_prefixes(graph, strict=False)
     return _serialize(_TurtleSerializer(graph))
@@ -293,7 +282,7 @@ _NAME_START = (
 _NCNAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f\u2040]*")
 
 
-def _write_xml(quads: list[Quad]) -> bytes:
+def write_xml(quads: list[Quad]) -> bytes:
     graph = _union(quads)
     _assign_prefixes(graph, strict=True)
     # A predicate is an element name: namespace + local name. rdflib accepts a local
@@ -320,11 +309,11 @@ def _sorted_lines(data: str) -> bytes:
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def _write_nt(quads: list[Quad]) -> bytes:
+def write_nt(quads: list[Quad]) -> bytes:
     return _sorted_lines(_union(quads).serialize(format="nt", encoding="utf-8").decode("utf-8"))
 
 
-def _write_nquads(quads: list[Quad]) -> bytes:
+def write_nquads(quads: list[Quad]) -> bytes:
     data = _dataset(quads).serialize(format="nquads", encoding="utf-8").decode("utf-8")
     return _sorted_lines(data)
 
@@ -340,14 +329,14 @@ class _SortedTrigSerializer(TrigSerializer):
         return _label(self, node, position, super().label)
 
 
-def _write_trig(quads: list[Quad]) -> bytes:
+def write_trig(quads: list[Quad]) -> bytes:
     ds = _dataset(quads)
     for graph in ds.graphs():
         _assign_prefixes(graph, strict=False)
     return _serialize(_SortedTrigSerializer(ds))
 
 
-def _write_jsonld(quads: list[Quad]) -> bytes:
+def write_jsonld(quads: list[Quad]) -> bytes:
     context = _shipped_context()
     document = _jsonld_document(_dataset(quads), context)
     if isinstance(document, list):
@@ -450,35 +439,23 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-EXPORTERS: dict[str, Exporter] = {
-    e.name: e
-    for e in (
-        Exporter("turtle", "ttl", "text/turtle", False, _write_turtle),
-        Exporter("nt", "nt", "application/n-triples", False, _write_nt),
-        Exporter("xml", "rdf", "application/rdf+xml", False, _write_xml),
-        Exporter("trig", "trig", "application/trig", True, _write_trig),
-        Exporter("nquads", "nq", "application/n-quads", True, _write_nquads),
-        Exporter("json-ld", "jsonld", "application/ld+json", True, _write_jsonld),
-    )
-}
-
-#: The rdflib parser name that reads back each export format.
-PARSER_NAMES = {
-    "turtle": "turtle",
-    "nt": "nt",
-    "xml": "xml",
-    "trig": "trig",
-    "nquads": "nquads",
-    "json-ld": "json-ld",
-}
+def exporter(fmt: str) -> Format:
+    """The export format named ``fmt`` (``formats.export_formats``); InputError if none is."""
+    chosen = next((f for f in formats.export_formats() if f.name == fmt), None)
+    if chosen is None:
+        valid = ", ".join(formats.names(formats.export_formats()))
+        raise InputError(f"unknown export format {fmt!r} (valid: {valid})")
+    return chosen
 
 
-def exporter(fmt: str) -> Exporter:
-    try:
-        return EXPORTERS[fmt]
-    except KeyError:
-        valid = ", ".join(EXPORTERS)
-        raise InputError(f"unknown export format {fmt!r} (valid: {valid})") from None
+def _writer(chosen: Format) -> Callable[[list[Quad]], bytes]:
+    # The registry names each writer; the RDF ones live here (a format that keeps the
+    # graphs has a dataset writer, one that merges them a graph writer).
+    module, function = chosen.writer(Kind.DATASET) or chosen.writer(Kind.GRAPH) or ("", "")
+    if module != __name__:
+        raise InputError(f"{chosen.name} is not written by kg.io.serialise")
+    write: Callable[[list[Quad]], bytes] = globals()[function]
+    return write
 
 
 # XML 1.0 has no way to write these, not even as character references.
@@ -513,22 +490,25 @@ def _refuse_unwritable(quads: list[Quad], fmt: str) -> None:
                     )
 
 
-def _write(chosen: Exporter, quads: list[Quad]) -> bytes:
+def _write(chosen: Format, quads: list[Quad]) -> bytes:
     _refuse_unwritable(quads, chosen.name)
+    write = _writer(chosen)
     try:
-        return chosen.write(quads)
+        return write(quads)
     except Exception as exc:
         raise OutputError(f"cannot serialise as {chosen.name}: {exc}") from exc
 
 
 def export(dataset: Dataset, fmt: str) -> bytes:
-    """``dataset`` serialised as ``fmt`` (a name in ``EXPORTERS``), deterministically."""
+    """``dataset`` serialised as ``fmt`` (a name of ``formats.export_formats()``),
+    deterministically."""
     return _write(exporter(fmt), canonical_quads(dataset))
 
 
 def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str, bytes]:
     """Several formats at once (default: all), canonicalising blank nodes only once."""
-    chosen = [exporter(f) for f in (EXPORTERS if fmts is None else fmts)]
+    names = formats.names(formats.export_formats()) if fmts is None else fmts
+    chosen = [exporter(f) for f in names]
     quads = canonical_quads(dataset)
     return {e.name: _write(e, quads) for e in chosen}
 

@@ -38,6 +38,7 @@ from kg.core.namespaces import (
     links_graph,
 )
 from kg.core.version import __version__
+from kg.io import formats
 from kg.linking.admin import VAU_SOURCE, render_graph
 
 DATASET = KIND_NS["dataset"]
@@ -286,15 +287,6 @@ def sssom_outputs(dataset: Dataset | None = None) -> list[Output]:
 
 # -- VoID and DCAT -----------------------------------------------------------------------
 
-FORMATS = (
-    ("ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle"),
-    ("trig", "application/trig", "http://www.w3.org/ns/formats/TriG"),
-    ("nt", "application/n-triples", "http://www.w3.org/ns/formats/N-Triples"),
-    ("nq", "application/n-quads", "http://www.w3.org/ns/formats/N-Quads"),
-    ("jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD"),
-    ("rdf", "application/rdf+xml", "http://www.w3.org/ns/formats/RDF_XML"),
-)
-
 
 def _lit(g: Graph, s: URIRef, p: URIRef, vi: str, en: str) -> None:
     g.add((s, p, Literal(vi, lang="vi")))
@@ -366,7 +358,10 @@ def void_graph(dataset: Dataset) -> Graph:
     ):
         g.add((ds, DCTERMS.source, source))
 
-    for ext, media, fmt in FORMATS:
+    # A distribution per release file that kg build writes.
+    for release in formats.export_formats():
+        ext, media, fmt = release.extension, release.media_type, release.w3c_iri
+        assert ext is not None and fmt is not None
         dist = DISTRIBUTION[f"kg-{ext}"]
         g.add((dist, RDF.type, DCAT.Distribution))
         _lit(g, dist, RDFS.label, f"kg ({ext})", f"kg as {ext}")

@@ -50,7 +50,7 @@ def build(
     """
     from kg.core.files import write_atomic
     from kg.io.parse import load
-    from kg.io.serialise import EXPORTERS, export_all
+    from kg.io.serialise import export_all, exporter
     from kg.publish.stats import stats
     from kg.validation.shacl import validate
 
@@ -66,7 +66,7 @@ def build(
     # serialise leaves no half-written release behind.
     outputs = export_all(dataset)
     for name, data in outputs.items():
-        target = directory / f"kg-{result.version}.{EXPORTERS[name].extension}"
+        target = directory / f"kg-{result.version}.{exporter(name).extension}"
         write_atomic(target, data)
         result.files.append(target)
     result.stats = stats(dataset)

@@ -82,15 +82,19 @@ def evidence_outputs() -> list[Output]:
 def catalogue_markdown() -> str:
     """The README's query catalogue: one table row per stored query, from its header."""
     from kg.core.terms import short_name
+    from kg.io import formats
     from kg.sparql import catalogue as queries
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
+    forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+    offered = (f for form in forms for f in formats.formats_for(form, formats.Audience.TERMINAL))
     lines = [
         "`kg query list` lists them, `kg query show NAME` prints one with its parameters, and",
         "`kg query run NAME [--param NAME=VALUE ...] [--lang vi|en] [--format "
-        "table|csv|tsv|json|xml|turtle|json-ld]`",
+        + "|".join(formats.names(offered))
+        + "]`",
         "runs one on the embedded store, or on any SPARQL 1.1 endpoint with `--endpoint URL`",
         "(`--timeout SECONDS`); `kg sparql QUERY|FILE|-` runs ad-hoc SPARQL the same ways.",
         "Parameters follow grlc (`?_name_type` required, `?__name_type` optional; types `iri`,",

@@ -50,14 +50,10 @@ _CHUNK = 65_536
 
 T = TypeVar("T")
 
-_GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-}
-# Not RDF/XML or JSON-LD: a DTD or a remote @context in an answer could make the
-# parser fetch or expand things; Turtle and N-Triples cannot.
+# The graph formats read from an endpoint's answer (by its Content-Type, Turtle when it
+# names none of them). Not RDF/XML or JSON-LD: a DTD or a remote @context in an answer
+# could make the parser fetch or expand things; Turtle and N-Triples cannot.
+_READ_GRAPH_FORMATS = ("turtle", "nt")
 
 
 class EndpointError(QueryError):
@@ -324,8 +320,11 @@ def _read(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
     from rdflib import Graph
 
     from kg.core.namespaces import bind_all
+    from kg.io import formats
 
-    syntax = _GRAPH_TYPES.get(content_type, "turtle")
+    readable = [f for f in formats.formats_for(form) if f.name in _READ_GRAPH_FORMATS]
+    found = formats.by_media_type(content_type, readable) or readable[0]
+    syntax = found.parser or found.name
     graph = Graph()
     bind_all(graph)
     try:

@@ -1,13 +1,15 @@
 """Query results, whichever engine gave them, and the formats kg writes them in.
 
 One ``Result`` type holds a SELECT table, an ASK boolean or a CONSTRUCT/DESCRIBE
-graph, as rdflib terms, so that local and remote answers go through the same writers:
+graph, as rdflib terms, so that local and remote answers go through the same writers.
+``serialise`` is the one way an answer is written, in a format of ``kg.io.formats``:
 
 * ``csv``, ``tsv``, ``json``, ``xml``: the W3C SPARQL 1.1 Query Results formats
-  (CSV and TSV for SELECT only; JSON and XML for SELECT and ASK);
+  (CSV and TSV for SELECT only; JSON and XML for SELECT and ASK), written here;
 * ``table``: aligned columns for a terminal, measuring Vietnamese text by display
-  width (wide characters take two columns, combining marks none);
-* ``turtle``, ``json-ld``: for CONSTRUCT and DESCRIBE.
+  width (wide characters take two columns, combining marks none), written here;
+* for CONSTRUCT and DESCRIBE, the graph formats: JSON-LD compacted with the project's
+  context (here), the others by ``kg.io.serialise``.
 """
 
 from __future__ import annotations
@@ -22,15 +24,12 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from kg.core.errors import InputError
+from kg.io import formats
+from kg.io.formats import Format
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
-
-SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-ASK_FORMATS = ("table", "json", "xml")
-GRAPH_FORMATS = ("turtle", "json-ld")
-FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "json-ld")
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = _XSD + "string"
@@ -46,28 +45,6 @@ class Result:
     rows: list[dict[str, Node]] = field(default_factory=list)  # unbound: absent
     boolean: bool | None = None
     graph: Graph | None = None
-
-
-def formats_for(form: str) -> tuple[str, ...]:
-    if form == "SELECT":
-        return SELECT_FORMATS
-    if form == "ASK":
-        return ASK_FORMATS
-    return GRAPH_FORMATS
-
-
-def default_format(form: str) -> str:
-    return "table" if form in ("SELECT", "ASK") else "turtle"
-
-
-def check_format(fmt: str, form: str) -> None:
-    """InputError if ``fmt`` cannot hold the answer of a ``form`` query."""
-    allowed = formats_for(form)
-    if fmt not in allowed:
-        kind = "a graph" if form in ("CONSTRUCT", "DESCRIBE") else f"{form} results"
-        raise InputError(
-            f"--format {fmt} cannot hold {kind}: this is a {form} query (use {', '.join(allowed)})"
-        )
 
 
 # -- from engines ----------------------------------------------------------------------
@@ -327,27 +304,38 @@ def to_table(result: Result) -> str:
 # -- graphs ----------------------------------------------------------------------------
 
 
-def _graph_bytes(graph: Graph, fmt: str) -> bytes:
-    if fmt == "turtle":
-        from kg.io.serialise import export_graph
+def graph_jsonld(result: Result) -> str:
+    """A CONSTRUCT or DESCRIBE answer as JSON-LD compacted with the project's context,
+    embedded: never a remote @context."""
+    from rdflib import Graph
 
-        return export_graph(graph, "turtle")
     from kg.io.serialise import jsonld_context
 
+    graph = result.graph if result.graph is not None else Graph()
     context = jsonld_context()["@context"]
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return (text.rstrip("\n") + "\n").encode("utf-8")
+    return text.rstrip("\n") + "\n"
 
 
-def serialise(result: Result, fmt: str) -> bytes:
-    """``result`` in ``fmt``; InputError if the format cannot hold that kind of result."""
-    check_format(fmt, result.form)
-    if result.form in ("CONSTRUCT", "DESCRIBE"):
+def serialise(result: Result, fmt: Format | str) -> bytes:
+    """``result`` in ``fmt`` (a format or its name); InputError if the format cannot
+    hold that kind of result."""
+    kind = formats.kind_of(result.form)
+    chosen = fmt if isinstance(fmt, Format) else formats.by_name(fmt, formats.carrying(kind))
+    module, function = (chosen.writer(kind) if chosen is not None else None) or ("", "")
+    if module == __name__:
+        written: str = globals()[function](result)
+        return written.encode("utf-8")
+    if module == "kg.io.serialise":
+        # A graph in the formats datasets are written in: the same bytes as kg export.
         from rdflib import Graph
 
-        return _graph_bytes(result.graph if result.graph is not None else Graph(), fmt)
-    writers = {"table": to_table, "csv": to_csv, "tsv": to_tsv, "json": to_json, "xml": to_xml}
-    return writers[fmt](result).encode("utf-8")
+        from kg.io.serialise import export_graph
+
+        assert chosen is not None
+        return export_graph(result.graph if result.graph is not None else Graph(), chosen.name)
+    name = fmt if isinstance(fmt, str) else fmt.name
+    raise InputError(f"the {name} format cannot hold the answer to a {result.form} query")
 
 
 # -- comparing results -------------------------------------------------------------------
