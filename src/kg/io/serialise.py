@@ -36,7 +36,7 @@ from rdflib.term import Node
 from kg.core import paths
 from kg.core.errors import InputError, OutputError
 from kg.core.namespaces import PREFIXES, SH, bind_all
-from kg.io.parse import _BAD_IRI, add_quads
+from kg.io.parse import FORBIDDEN_IN_IRI, add_quads
 
 if TYPE_CHECKING:
     pass
@@ -482,7 +482,7 @@ def _refuse_unwritable(quads: list[Quad], fmt: str) -> None:
             seen.add(term)
             text = str(term)
             if isinstance(term, URIRef):
-                bad = _BAD_IRI.search(text)
+                bad = FORBIDDEN_IN_IRI.search(text)
                 if bad:
                     raise OutputError(
                         f"cannot serialise as {fmt}: IRI {text[:80]!r} holds "
