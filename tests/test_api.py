@@ -1,9 +1,29 @@
-"""The Python API as a user calls it: import kg; kg.load(); kg.validate(); kg.export()."""
+"""The Python API as a user calls it: import kg; kg.load(); kg.validate(); kg.export().
+
+It works whatever was imported before it: each module of kg is imported first, in a
+process of its own, and the API is called after it. The README's example runs as it is.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import pkgutil
+import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import kg
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(kg.__file__).resolve().parent
+EXPECTED = Path(__file__).parent / "queries"
+# A stored query that runs in a tenth of a second on the shipped data.
+QUERY = "organisation-hierarchy"
 
 SCRIPT = """
 import kg
@@ -16,9 +36,149 @@ print("ok", len(dataset))
 """
 
 
-def test_api_functions_work_in_sequence() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300, check=False
+def kg_environment() -> dict[str, str]:
+    """The environment of a subprocess that must import the same ``kg`` as this one."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(PACKAGE_DIR.parent), env.get("PYTHONPATH", "")) if part
     )
+    return env
+
+
+def run_python(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=kg_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_api_functions_work_in_sequence() -> None:
+    done = run_python(SCRIPT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok ")
+
+
+# --- any order -----------------------------------------------------------------------
+
+# Imports the module named first, then uses the package-level API and prints what it got.
+AFTER_IMPORT = """
+import importlib, json, sys
+from types import FunctionType
+
+importlib.import_module(sys.argv[1])
+import kg
+
+functions = {name: isinstance(getattr(kg, name), FunctionType) for name in
+             ("load", "validate", "export", "open_store")}
+dataset = kg.load()
+loaded = sum(1 for _ in dataset.quads((None, None, None, None)))
+verdict = kg.validate(dataset)
+exported = kg.export(dataset, "nquads")
+
+import pyoxigraph
+read_back = sum(1 for _ in pyoxigraph.parse(exported, format=pyoxigraph.RdfFormat.N_QUADS))
+
+from kg.sparql.catalogue import get
+from kg.store import run
+
+rows = len(run(get(sys.argv[2]), data=dataset).rows)
+print(json.dumps({"functions": functions, "loaded": loaded, "conforms": verdict.conforms,
+                  "read_back": read_back, "rows": rows}))
+"""
+
+
+def kg_modules() -> list[str]:
+    """Every module and package of kg, from its files (pkgutil imports only packages)."""
+    names = ["kg"] + [info.name for info in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="kg.")]
+    return sorted(names)
+
+
+def test_kg_modules_lists_the_whole_package() -> None:
+    modules = kg_modules()
+    files = [p for p in PACKAGE_DIR.rglob("*.py") if "__pycache__" not in p.parts]
+    assert len(modules) == len(files)
+    assert {"kg.core.errors", "kg.io.parse", "kg.store", "kg.cli.query", "kg.__main__"} <= set(
+        modules
+    )
+
+
+def expected_rows(query: str) -> int:
+    """The number of rows in the checked-in expected answer of a stored query."""
+    document = json.loads((EXPECTED / f"{query}.expected.json").read_text(encoding="utf-8"))
+    return len(document["results"]["bindings"])
+
+
+@pytest.mark.slow
+def test_api_works_after_importing_any_module() -> None:
+    pytest.importorskip("pyoxigraph")
+    modules = kg_modules()
+    # A process per module, as many at once as there are cores: the processes are
+    # independent, and one at a time would take a minute or more.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(lambda module: run_python(AFTER_IMPORT, module, QUERY), modules)
+        runs = dict(zip(modules, done, strict=True))
+    failed = {m: process.stderr for m, process in runs.items() if process.returncode != 0}
+    assert failed == {}, "\n".join(f"after importing {m}:\n{err}" for m, err in failed.items())
+    answers = {m: json.loads(process.stdout.splitlines()[-1]) for m, process in runs.items()}
+    first = answers["kg"]
+    assert first["functions"] == {
+        "load": True,
+        "validate": True,
+        "export": True,
+        "open_store": True,
+    }
+    assert first["conforms"] is True
+    assert first["loaded"] > 1000  # the shipped data, not an empty default
+    assert first["read_back"] == first["loaded"]
+    assert first["rows"] == expected_rows(QUERY)
+    different = {m: answer for m, answer in answers.items() if answer != first}
+    assert different == {}, f"the API answered otherwise than after `import kg`: {different}"
+
+
+# --- the README's example --------------------------------------------------------------
+
+
+def readme_python_example() -> str:
+    """The fenced Python block of the README's "Python API" section."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Python API\n", 1)[1]
+    block = re.match(r"\s*```python\n(.*?)^```", section, re.S | re.M)
+    assert block, "the Python API section opens with a Python example"
+    return block.group(1)
+
+
+# Runs the example, then reports on the names it left, so that what it shows is checked.
+RUN_EXAMPLE = """
+import json, sys
+names = {}
+exec(compile(sys.argv[1], "README.md", "exec"), names)
+import kg
+print(json.dumps({
+    "report_conforms": names["report"].conforms,
+    "rows": len(names["result"].rows),
+    "nquads_lines": len(names["nquads"].splitlines()),
+    "dataset_quads": sum(1 for _ in names["dataset"].quads((None, None, None, None))),
+    "turtle": names["turtle"][:200].decode("utf-8"),
+}))
+"""
+
+
+@pytest.mark.slow
+def test_readme_python_example_runs(tmp_path: Path) -> None:
+    pytest.importorskip("pyoxigraph")
+    example = readme_python_example()
+    assert "import kg" in example
+    done = run_python(RUN_EXAMPLE, example, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got["report_conforms"] is True
+    assert got["rows"] == expected_rows("places")
+    assert got["nquads_lines"] == got["dataset_quads"] > 1000
+    assert "@prefix" in got["turtle"]
+    # The example's store went where it said, relative to the folder it ran in.
+    assert (tmp_path / ".kg-store").is_dir()

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
     emit,
     exit_with,
@@ -25,6 +26,9 @@ from kg.cli.options import (
     sources_of,
     store_option,
 )
+from kg.cli.push import register as register_push_command
+from kg.cli.query import register as register_query_commands
+from kg.cli.serve import register as register_serve_command
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
 from kg.core.version import __version__
 from kg.io import formats
@@ -389,24 +393,13 @@ def all_(ctx: click.Context, check: bool) -> None:
     _run_generate(ctx, "all", check)
 
 
-# kg query, kg sparql: their module imports only click, like this one.
-from kg.cli.query import register as _register_query_commands  # noqa: E402
-
-_register_query_commands(cli)
-
-
-from kg.cli.link import register as _register_link  # noqa: E402
-
-_register_link(cli, KgGroup)
-
-from kg.cli.push import register as _register_push  # noqa: E402
-
-_register_push(cli)
-
-
-from kg.cli.serve import register as _register_serve  # noqa: E402
-
-_register_serve(cli)
+# The command groups of their own modules (kg query and kg sparql, kg link, kg push,
+# kg serve), added once the group exists; like this one, those modules import only
+# click at load time.
+register_query_commands(cli)
+register_link_commands(cli, KgGroup)
+register_push_command(cli)
+register_serve_command(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

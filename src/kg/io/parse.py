@@ -47,7 +47,7 @@ _XML_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # What RFC 3987 (and Turtle's IRIREF) allows nowhere in an IRI: controls, space and
 # <>"{}|^`\. rdflib's parsers let some through (a NUL from Turtle, a space from
 # RDF/XML) and its serialisers then write what no parser reads back.
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+FORBIDDEN_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _MAX_CONTEXT_DEPTH = 8
 
 
@@ -222,7 +222,7 @@ def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
             if not isinstance(term, URIRef) or term in seen:
                 continue
             seen.add(term)
-            bad = _BAD_IRI.search(term)
+            bad = FORBIDDEN_IN_IRI.search(term)
             if bad:
                 shown = str(term) if len(term) <= 80 else str(term)[:77] + "..."
                 raise InputError(

@@ -38,7 +38,7 @@ from kg.core.errors import InputError, OutputError
 from kg.core.namespaces import PREFIXES, SH, bind_all
 from kg.io import formats
 from kg.io.formats import Format, Kind
-from kg.io.parse import _BAD_IRI, add_quads
+from kg.io.parse import FORBIDDEN_IN_IRI, add_quads
 
 Quad = tuple[Node, Node, Node, Node]
 Triple = tuple[Node, Node, Node]
@@ -475,7 +475,7 @@ def _refuse_unwritable(quads: list[Quad], fmt: str) -> None:
             seen.add(term)
             text = str(term)
             if isinstance(term, URIRef):
-                bad = _BAD_IRI.search(text)
+                bad = FORBIDDEN_IN_IRI.search(text)
                 if bad:
                     raise OutputError(
                         f"cannot serialise as {fmt}: IRI {text[:80]!r} holds "

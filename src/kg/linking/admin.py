@@ -567,7 +567,7 @@ HEADER = (
         "(MIT licence):\n"
     )
     + """# its legacy table (63 provinces), its 2025 table (34 provinces) and its 2025 conversion
-# table. Do not edit: change src/kg/link.py or data/links/admin-units-curated.tsv and
+# table. Do not edit: change src/kg/linking/admin.py or data/links/admin-units-curated.tsv and
 # regenerate. What the dataset lacks is in admin-units-curated.trig.
 """
 )

@@ -50,7 +50,7 @@ from kg.sparql.remote import (
     Budget,
     EndpointError,
     Transient,
-    _one_line,
+    one_line,
     retry_after,
     retrying,
     transport_error,
@@ -246,7 +246,7 @@ def _http_cause(exc: urllib.error.HTTPError, body: bytes, authenticated: bool) -
             else "the store wants credentials (--user, --password)"
         )
         return f"HTTP {exc.code} {_status_text(exc)} ({why})"
-    detail = f": {_one_line(body)}" if body.strip() else ""
+    detail = f": {one_line(body)}" if body.strip() else ""
     return f"HTTP {exc.code} {_status_text(exc)}{detail}"
 
 

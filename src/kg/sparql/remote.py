@@ -163,7 +163,8 @@ def check_endpoint(url: str) -> str:
     return url
 
 
-def _one_line(data: bytes | str, limit: int = 200) -> str:
+def one_line(data: bytes | str, limit: int = 200) -> str:
+    """A server's answer as one line of at most ``limit`` characters, to quote in an error."""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     line = " ".join(text.split())
     return line if len(line) <= limit else line[:limit] + "…"
@@ -229,7 +230,7 @@ def _attempt(
         raise EndpointError(f"{endpoint}: {_http_cause(exc)}") from None
     except urllib.error.HTTPError as exc:
         body = exc.read() if exc.fp is not None else b""
-        detail = f": {_one_line(body)}" if body.strip() else ""
+        detail = f": {one_line(body)}" if body.strip() else ""
         message = f"{endpoint}: HTTP {exc.code} {exc.reason}{detail}"
         if exc.code in RETRY_STATUSES:
             raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
@@ -255,7 +256,7 @@ def _refuse_partial(status: int | None, headers: Message, endpoint: str) -> None
         raise EndpointError(f"{endpoint}: partial result (HTTP 206 Partial Content), refused")
     if state.upper() == "S1TAT":
         message = headers.get("X-SQL-Message") or ""
-        detail = f": {_one_line(message, 120)}" if message.strip() else ""
+        detail = f": {one_line(message, 120)}" if message.strip() else ""
         raise EndpointError(f"{endpoint}: partial result (X-SQL-State S1TAT{detail}), refused")
 
 
@@ -302,7 +303,7 @@ def _http_cause(exc: Exception) -> str:
         except (ValueError, SyntaxError):
             body = shown
         if isinstance(body, bytes | str) and body.strip():
-            detail = f": {_one_line(body)}"
+            detail = f": {one_line(body)}"
     return status + detail
 
 
@@ -331,6 +332,6 @@ def _read(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
         graph.parse(data=body, format=syntax)
     except Exception as exc:
         raise EndpointError(
-            f"{endpoint}: malformed or truncated {syntax} result: {_one_line(str(exc))}"
+            f"{endpoint}: malformed or truncated {syntax} result: {one_line(str(exc))}"
         ) from None
     return Result(form, graph=graph)
