@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import kg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,28 +288,9 @@ def test_private_use_scanner_finds_each_form() -> None:
     ]
 
 
-# Private names still used by code being rewritten elsewhere (SparqlService and its
-# _fetch_graph in kg/http/endpoint.py, moving to kg/http/service.py): the test xfails on
-# exactly these and fails on any other; remove an entry when its use is gone.
-KNOWN_IN_FILES_BEING_REWRITTEN = {
-    ("kg.http.endpoint", "kg.sparql.results._plain"),
-    ("kg.http.endpoint", "kg.io.parse._XML_DTD"),
-}
-
-
 def test_no_module_imports_another_modules_private_name() -> None:
     found = all_private_uses(PACKAGE_DIR)
-    pairs = {(use.importer, use.name) for use in found}
-    unexpected = [
-        use for use in found if (use.importer, use.name) not in KNOWN_IN_FILES_BEING_REWRITTEN
-    ]
-    assert unexpected == [], "private names used from another module:\n" + "\n".join(
-        map(str, unexpected)
-    )
-    fixed = KNOWN_IN_FILES_BEING_REWRITTEN - pairs
-    assert not fixed, f"fixed, so remove from KNOWN_IN_FILES_BEING_REWRITTEN: {sorted(fixed)}"
-    if pairs:
-        pytest.xfail("known, in files being rewritten: " + ", ".join(map(str, found)))
+    assert found == [], "private names used from another module:\n" + "\n".join(map(str, found))
 
 
 # --- kg's own names --------------------------------------------------------------------

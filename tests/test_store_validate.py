@@ -147,7 +147,7 @@ def test_union_store_keeps_a_blank_node_shared_by_two_graphs(tmp_path: Path) -> 
     finally:
         store.close()
     assert len(union) == 3
-    assert len({q.subject for q in union}) == 2
+    assert len({q.subject for q in union.native()}) == 2
 
 
 def _per_graph(data: Dataset) -> None:
