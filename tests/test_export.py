@@ -49,6 +49,7 @@ for fmt in sorted(EXPORTERS):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["fixture", "shipped"])
 def test_deterministic_across_hash_seeds(which: str) -> None:
     args = [str(p) for p in fixture_sources()] if which == "fixture" else []

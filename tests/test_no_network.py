@@ -108,6 +108,7 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
         )
 
 
+@pytest.mark.slow
 def test_every_stored_query_makes_no_network_request(tmp_path: Path) -> None:
     commands: list[str] = []
     for name in names():

@@ -518,6 +518,7 @@ def test_readme_catalogue_is_generated_from_the_headers() -> None:
         assert f"`kg query run {stored.name}" in block
 
 
+@pytest.mark.slow
 def test_parsing_in_many_threads_at_once_stays_correct() -> None:
     """rdflib's SPARQL parser breaks for good when two threads parse at once (found by
     the load test of kg serve); kg parses under one lock."""

@@ -56,10 +56,12 @@ def _fill(store: OxigraphStore, ds: Dataset) -> None:
     )
 
 
+@pytest.mark.slow
 def test_article_graph(oxigraph_store: OxigraphStore) -> None:
     _same(oxigraph_store, tuple(sorted(EXPORTERS)))
 
 
+@pytest.mark.slow
 def test_generated_graph(tmp_path: Path, store: OxigraphStore) -> None:
     gen = bench_script("generate")
     out = tmp_path / "kg-1e4.nq"
@@ -132,6 +134,7 @@ def test_empty_store(store: OxigraphStore) -> None:
     assert export(store, "nquads") == b""
 
 
+@pytest.mark.slow
 def test_memory_store_unchanged(shipped_dataset: Dataset) -> None:
     held = MemoryStore(shipped_dataset)
     for fmt in sorted(EXPORTERS):
