@@ -190,6 +190,7 @@ def _graph_values(server: OxigraphServer, graph: str) -> set[str]:
         return set(response.read().decode().splitlines()[1:])
 
 
+@pytest.mark.external
 def test_push_cut_mid_upload_leaves_old_or_new_and_a_rerun_completes(
     oxigraph: OxigraphServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

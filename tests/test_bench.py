@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench_scripts import bench_script
 from kg.sparql import catalogue as queries
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_report_has_every_row_and_column(tmp_path: Path) -> None:
     report = tmp_path / "report.md"
     command = [

@@ -29,6 +29,9 @@ import kg.store
 from kg.core.terms import short_name
 from kg.sparql import catalogue as queries
 
+# Chromium through chromedriver, against a kg serve.
+pytestmark = pytest.mark.external
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, RDFS, SH
 
 from conftest import (
     BAD,
@@ -24,6 +25,7 @@ from kg.cli import EXPORT_FORMATS, cli
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
 
 FIXTURE = [str(FIXTURE_ONTOLOGY), str(CONFORMING)]
+KGO = Namespace("https://w3id.org/vn-kg/ontology#")
 SHAPES = ["--shapes", str(FIXTURE_SHAPES), "--checks", str(FIXTURE_CHECKS)]
 
 
@@ -106,7 +108,42 @@ def test_validate_turtle_report() -> None:
     )
     assert result.exit_code == EXIT_NONCONFORMING
     report = Graph().parse(data=result.output, format="turtle")
-    assert len(report) > 0
+    (verdict,) = report.subjects(RDF.type, SH.ValidationReport)
+    assert report.value(verdict, SH.conforms) == Literal(False)
+    results = {
+        (
+            report.value(r, SH.resultSeverity),
+            report.value(r, SH.focusNode),
+            report.value(r, SH.resultPath),
+            report.value(r, SH.sourceConstraintComponent),
+            str(report.value(r, SH.resultMessage)),
+        )
+        for r in report.objects(verdict, SH.result)
+    }
+    # The three problems of tests/fixtures/nonconforming, as the text report lists them.
+    assert results == {
+        (
+            SH.Violation,
+            URIRef("https://w3id.org/vn-kg/id/body/self"),
+            KGO.memberOf,
+            SH.SPARQLConstraintComponent,
+            "Nothing is a member of itself.",
+        ),
+        (
+            SH.Violation,
+            URIRef("https://w3id.org/vn-kg/id/person/tran-thi-b"),
+            RDFS.label,
+            SH.MinCountConstraintComponent,
+            "An agent has a label with a language tag.",
+        ),
+        (
+            SH.Warning,
+            URIRef("https://w3id.org/vn-kg/id/person/tran-thi-b"),
+            KGO.birthYear,
+            SH.MaxCountConstraintComponent,
+            "A person has at most one birth year, an xsd:gYear.",
+        ),
+    }
 
 
 def test_validate_engines_give_the_same_report() -> None:

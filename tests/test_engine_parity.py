@@ -39,9 +39,13 @@ from test_shacl_fixtures import (
     read_fixture,
 )
 
-pytestmark = pytest.mark.skipif(
-    not turbo_available(), reason="the turbo engine is not installed (pip install 'kg[fast]')"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not turbo_available(), reason="the turbo engine is not installed (pip install 'kg[fast]')"
+    ),
+    # Every test validates with both engines, pyshacl on each fixture: minutes in all.
+    pytest.mark.slow,
+]
 
 
 def kind(key: ResultKey) -> str:

@@ -53,6 +53,7 @@ for fmt in sorted(f.name for f in export_formats()):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["fixture", "shipped"])
 def test_deterministic_across_hash_seeds(which: str) -> None:
     args = [str(p) for p in fixture_sources()] if which == "fixture" else []

@@ -182,6 +182,7 @@ def check_in_process(kind: str, data: bytes, tmp: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(EXTENSION))
 @settings(max_examples=300)
 @given(data=st.data())
@@ -217,6 +218,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_no_hang_or_memory_blow_up(tmp_path: Path) -> None:
     rng = random.Random(7)
     lines = []

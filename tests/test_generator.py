@@ -219,6 +219,7 @@ def test_without_errors_it_validates(tmp_path: Path) -> None:
     assert result.conforms
 
 
+@pytest.mark.slow
 def test_without_errors_every_check_returns_no_rows(tmp_path: Path) -> None:
     # Each check again, one by one on rdflib, whichever engine validate() picked above
     # (one article: rdflib's SPARQL takes seconds per check at 10^4 quads).

@@ -182,7 +182,20 @@ def run_http(case: dict[str, Any], tmp: Path, start_server: Callable[..., str]) 
     assert elapsed <= limit, f"{elapsed:.1f} s"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+#: Cli cases that take more than a few seconds (deep-union.rq: 5,000 UNION branches, ~7 s).
+SLOW_CASES = {"deep-union.rq"}
+
+
+def _marks(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
+    # An http case starts a kg serve (tests/serve_helper.py); a cli case is one process.
+    if case["kind"] == "http":
+        return [pytest.mark.external]
+    return [pytest.mark.slow] if case["id"] in SLOW_CASES else []
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(case, id=case["id"], marks=_marks(case)) for case in CASES]
+)
 def test_hostile(case: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest) -> None:
     if case["kind"] == "cli":
         run_cli(case, tmp_path)

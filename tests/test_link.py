@@ -27,6 +27,7 @@ def admin_data():  # type: ignore[no-untyped-def]
     return read_admin_data()
 
 
+@pytest.mark.slow
 def test_every_link_file_is_up_to_date_and_regenerates_to_the_same_bytes(
     shipped_dataset: Dataset, admin_data: object
 ) -> None:
@@ -46,6 +47,7 @@ def test_every_link_file_is_up_to_date_and_regenerates_to_the_same_bytes(
             assert output.path.read_bytes() == output.data, f"{output.path} is stale: kg link all"
 
 
+@pytest.mark.slow
 def test_link_all_check_passes() -> None:
     result = CliRunner().invoke(cli, ["link", "all", "--check"])
     assert result.exit_code == 0, result.output
@@ -160,6 +162,7 @@ def test_void_and_dcat_describe_the_dataset_and_its_linksets(shipped_dataset: Da
     )
 
 
+@pytest.mark.slow
 def test_units_export_is_sorted_ntriples(admin_data: object) -> None:
     from kg.linking.admin import units_ntriples
 

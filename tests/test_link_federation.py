@@ -40,6 +40,7 @@ def _federated(units_url: str) -> queries.StoredQuery:
     return queries.parse(text.replace(DEFAULT_SERVICE, f"<{units_url}>"), name="admin-unit-codes")
 
 
+@pytest.mark.external
 def test_codes_are_joined_with_the_second_endpoint(servers: tuple[str, str]) -> None:
     graph_url, units_url = servers
     result = kg.store.run(_federated(units_url), {"lang": "vi"}, endpoint=graph_url, timeout=60)

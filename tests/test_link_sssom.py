@@ -12,6 +12,7 @@ from kg.linking.linksets import read_reviewed
 SSSOM_FILE = paths.data_dir() / "links" / "kg.sssom.tsv"
 
 
+@pytest.mark.slow
 def test_the_mapping_set_parses_and_validates() -> None:
     pytest.importorskip("sssom")
     from sssom.constants import SchemaValidationType

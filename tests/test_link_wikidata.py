@@ -36,6 +36,7 @@ def _candidates(endpoint: str, *only: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"))
 
 
+@pytest.mark.external
 def test_the_district_is_found_by_name_and_osm_relation_and_ranked_first(wikidata: str) -> None:
     rows = _candidates(wikidata, str(PLACE["huyen-nam-truc"]))
     assert rows[0]["object_id"] == WD + "Q990000011"
@@ -47,6 +48,7 @@ def test_the_district_is_found_by_name_and_osm_relation_and_ranked_first(wikidat
     assert "parent" not in other["evidence"] and "type" not in other["evidence"]
 
 
+@pytest.mark.external
 def test_a_same_named_commune_elsewhere_is_not_a_good_candidate(wikidata: str) -> None:
     rows = _candidates(wikidata, str(PLACE["xa-dien-xa"]))
     assert [r["object_id"] for r in rows] == [WD + "Q990000031"]
@@ -54,11 +56,13 @@ def test_a_same_named_commune_elsewhere_is_not_a_good_candidate(wikidata: str) -
     assert float(rows[0]["score"]) <= 0.6
 
 
+@pytest.mark.external
 def test_topics_are_found_by_english_label(wikidata: str) -> None:
     rows = _candidates(wikidata, str(KIND_NS["topic"]["covid-19"]))
     assert rows[0]["object_id"] == WD + "Q81068910"
 
 
+@pytest.mark.external
 def test_every_place_and_topic_gets_a_query_and_output_is_deterministic(wikidata: str) -> None:
     assert _candidates(wikidata) == _candidates(wikidata)
 

@@ -110,6 +110,7 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
         )
 
 
+@pytest.mark.slow
 def test_every_stored_query_makes_no_network_request(tmp_path: Path) -> None:
     commands: list[str] = []
     for name in names():
@@ -144,7 +145,8 @@ def test_endpoint_is_the_only_connection(endpoint: FakeEndpoint, tmp_path: Path)
     )
     assert_clean(done)
     assert "true" in done.stdout
-    assert [method for method, _ in endpoint.requests] == ["POST"] or endpoint.requests
+    # One POST (kg.sparql.remote posts every query), no retry, no second connection.
+    assert [method for method, _ in endpoint.requests] == ["POST"]
 
 
 def test_stored_query_on_endpoint_connects_only_there(
@@ -228,6 +230,7 @@ def test_fetching_inputs_run_under_the_hook() -> None:
     assert set(FETCHING) <= audited_ids, sorted(set(FETCHING) - audited_ids)
 
 
+@pytest.mark.external
 def test_push_connects_only_to_the_named_store(tmp_path: Path) -> None:
     """kg push to a real Oxigraph server under the hook: it reaches that host and port
     and nothing else, and every graph arrives (exit 0)."""

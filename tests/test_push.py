@@ -156,6 +156,7 @@ def test_graph_store_urls_are_derived_for_oxigraph_and_virtuoso_only() -> None:
 # -- pushing -------------------------------------------------------------------------------
 
 
+@pytest.mark.external
 def test_report_names_every_graph_with_counts(
     pushed: tuple[Store, str], shipped_dataset: Dataset
 ) -> None:
@@ -169,6 +170,7 @@ def test_report_names_every_graph_with_counts(
     assert store.graph_store in summary and summary.endswith("every graph matches")
 
 
+@pytest.mark.external
 def test_counts_on_the_server_equal_the_local_graphs(
     pushed: tuple[Store, str], shipped_dataset: Dataset
 ) -> None:
@@ -177,6 +179,7 @@ def test_counts_on_the_server_equal_the_local_graphs(
         assert _server_count(store.endpoint, str(name)) == len(graph), name
 
 
+@pytest.mark.external
 def test_every_triple_arrives_exactly(pushed: tuple[Store, str], shipped_dataset: Dataset) -> None:
     """Every quad, read back: IRIs and strings (Vietnamese NFC text) character for
     character, language tags and datatypes as sent."""
@@ -225,6 +228,7 @@ def test_every_triple_arrives_exactly(pushed: tuple[Store, str], shipped_dataset
     assert longest in {row[3] for row in remote}
 
 
+@pytest.mark.external
 def test_unusual_literals_arrive_byte_for_byte(store: Store, tmp_path: Path) -> None:
     """NFD text (not normalised on the way), a tab, quote and newline, an astral
     character: what is read back is what was sent."""
@@ -250,6 +254,7 @@ def test_unusual_literals_arrive_byte_for_byte(store: Store, tmp_path: Path) -> 
         store.gsp("DELETE", graph)
 
 
+@pytest.mark.external
 def test_repush_replaces_and_counts_stay_equal(
     pushed: tuple[Store, str], shipped_dataset: Dataset
 ) -> None:
@@ -262,6 +267,7 @@ def test_repush_replaces_and_counts_stay_equal(
         assert _server_count(store.endpoint, str(name)) == len(graph)
 
 
+@pytest.mark.external
 def test_a_graph_holding_other_triples_is_replaced(
     pushed: tuple[Store, str], shipped_dataset: Dataset
 ) -> None:
@@ -281,6 +287,7 @@ def test_a_graph_holding_other_triples_is_replaced(
     assert ask.boolean is False
 
 
+@pytest.mark.external
 def test_library_push_returns_the_report(pushed: tuple[Store, str]) -> None:
     store, _ = pushed
     from kg.io.parse import load
@@ -303,6 +310,7 @@ def _expected(case: queries.ExpectedCase) -> Result:
     return parse_json(path.read_bytes(), case.query.form)
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_stored_query_answers_the_expected_result(
     case: queries.ExpectedCase, pushed: tuple[Store, str]
@@ -323,6 +331,7 @@ def test_stored_query_answers_the_expected_result(
 # -- failures --------------------------------------------------------------------------------
 
 
+@pytest.mark.external
 def test_a_store_holding_fewer_triples_is_a_mismatch(oxigraph_store: Store, tmp_path: Path) -> None:
     """rdflib keeps "x" and "x"^^xsd:string apart; Oxigraph, an RDF 1.1 store, holds
     them as one term: the graph is reported as a mismatch and the exit code is 1."""
@@ -343,6 +352,7 @@ def test_a_store_holding_fewer_triples_is_a_mismatch(oxigraph_store: Store, tmp_
         oxigraph_store.gsp("DELETE", graph)
 
 
+@pytest.mark.external
 def test_wrong_password_is_one_line_without_traceback(virtuoso_store: Store) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kg", *virtuoso_store.args()],
@@ -360,6 +370,7 @@ def test_wrong_password_is_one_line_without_traceback(virtuoso_store: Store) -> 
     assert SECRET not in done.stdout + done.stderr
 
 
+@pytest.mark.external
 def test_missing_credentials_are_named(virtuoso_store: Store) -> None:
     # Without --user, kg derives Virtuoso's unauthenticated Graph Store, which refuses.
     code, out, err = invoke(["push", "--endpoint", virtuoso_store.endpoint])
@@ -408,6 +419,7 @@ def virtuoso_pushed(virtuoso_store: Store) -> Store:
     return virtuoso_store
 
 
+@pytest.mark.external
 def test_an_answer_cut_at_result_set_max_rows_is_an_error(virtuoso_pushed: Store) -> None:
     virtuoso_store = virtuoso_pushed
     evidence, facts = (
@@ -431,6 +443,7 @@ def test_an_answer_cut_at_result_set_max_rows_is_an_error(virtuoso_pushed: Store
     assert len(small.rows) == 100
 
 
+@pytest.mark.external
 def test_an_anytime_partial_answer_is_an_error(virtuoso_pushed: Store) -> None:
     virtuoso_store = virtuoso_pushed
     # Virtuoso's `timeout` parameter (ms) makes an "anytime query": what was found when

@@ -47,6 +47,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, shipped_dataset: Dataset)
         yield server.query_url
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_oxigraph_answers_as_the_embedded_store(
     case: queries.ExpectedCase, oxigraph: str, shipped_dataset: Dataset
@@ -60,6 +61,7 @@ def test_oxigraph_answers_as_the_embedded_store(
     )
 
 
+@pytest.mark.external
 def test_query_run_endpoint_on_the_command_line(oxigraph: str) -> None:
     local = CliRunner().invoke(cli, ["query", "run", "party-members-count", "-f", "csv"])
     remote = CliRunner().invoke(
@@ -70,6 +72,7 @@ def test_query_run_endpoint_on_the_command_line(oxigraph: str) -> None:
     assert remote.stdout_bytes == local.stdout_bytes
 
 
+@pytest.mark.external
 def test_sparql_construct_on_the_endpoint(oxigraph: str) -> None:
     text = (
         "CONSTRUCT { ?s rdfs:label ?l } "
@@ -144,6 +147,7 @@ def _engines(oxigraph: str, data: Dataset) -> list[tuple[str, Callable[..., Resu
     ]
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_string_payloads_are_values_not_syntax(
     payload: str, oxigraph: str, shipped_dataset: Dataset
@@ -160,6 +164,7 @@ def test_string_payloads_are_values_not_syntax(
     assert after == before
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("payload", PAYLOADS, ids=PAYLOAD_IDS)
 def test_iri_payloads_are_refused_or_harmless(
     payload: str, oxigraph: str, shipped_dataset: Dataset

@@ -22,6 +22,9 @@ import pytest
 
 from serve_helper import kg_server_factory  # noqa: F401 (fixture)
 
+# Every test talks to a real kg serve (tests/serve_helper.py).
+pytestmark = pytest.mark.external
+
 TIMEOUT = 2  # --timeout of the server under test
 REQUEST_TIMEOUT = 3  # --request-timeout
 GOOD_BOUND = 1.5  # seconds one well-formed query may take during an abuse case
@@ -72,6 +75,20 @@ class GoodClient(threading.Thread):
             i += 1
             time.sleep(0.05)
 
+    def finish(self) -> None:
+        """Stop querying, once the query under way is answered."""
+        self.stop.set()
+        self.join(timeout=30)
+
+
+def assert_answered_well(client: GoodClient) -> None:
+    """Every answer ``client`` got while the abuse went on was the correct one, in time."""
+    client.finish()
+    assert not client.is_alive(), "the well-formed client's last query never ended"
+    assert not client.wrong, client.wrong[:3]
+    assert len(client.delays) >= 2, client.delays
+    assert max(client.delays) < GOOD_BOUND, max(client.delays)
+
 
 @pytest.fixture
 def good_client(server: str) -> Iterator[GoodClient]:
@@ -80,12 +97,10 @@ def good_client(server: str) -> Iterator[GoodClient]:
     client = GoodClient(server, expected)
     client.start()
     time.sleep(0.2)
-    yield client
-    client.stop.set()
-    client.join(timeout=30)
-    assert not client.wrong, client.wrong[:3]
-    assert len(client.delays) >= 2
-    assert max(client.delays) < GOOD_BOUND, max(client.delays)
+    try:
+        yield client
+    finally:
+        client.finish()  # the test checks its answers (assert_answered_well)
 
 
 def _request(method: str, target: str, headers: list[tuple[str, str]], body: bytes = b"") -> bytes:
@@ -210,6 +225,7 @@ def test_abuse_gets_one_line_4xx_5xx_while_others_are_answered(
     assert text.endswith("\n") and text.count("\n") == 1 and len(text) < 1000, text[:300]
     assert "Traceback" not in text
     assert elapsed < limit, elapsed
+    assert_answered_well(good_client)
 
 
 def test_slowloris_gets_408_at_the_request_timeout(server: str, good_client: GoodClient) -> None:
@@ -223,6 +239,7 @@ def test_slowloris_gets_408_at_the_request_timeout(server: str, good_client: Goo
         == f"Request Timeout: the request was not received within {REQUEST_TIMEOUT} s\n".encode()
     )
     assert REQUEST_TIMEOUT <= elapsed < REQUEST_TIMEOUT + 1.5
+    assert_answered_well(good_client)
 
 
 def test_many_slow_clients_do_not_block_a_good_one(server: str, good_client: GoodClient) -> None:
@@ -237,6 +254,7 @@ def test_many_slow_clients_do_not_block_a_good_one(server: str, good_client: Goo
     finally:
         for sock in socks:
             sock.close()
+    assert_answered_well(good_client)
 
 
 def _quads(base: str) -> int:

@@ -28,6 +28,10 @@ from kg.sparql.text import order_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_FILE = ROOT / "docs" / "openapi.json"
+# The parameters each stored query's #+ header and ?_name_type variables declare, as the
+# API describes them (checked in, reviewed against the headers, not computed by the code
+# under test); edit it with the query when a parameter changes on purpose.
+PARAMETERS_FILE = ROOT / "tests" / "expected" / "api-query-parameters.json"
 
 # A stored query of each kind the shipped ones lack: typed parameters (integer, number,
 # IRI, enumerated and plain string, none with a default), and a CONSTRUCT. Named
@@ -101,17 +105,10 @@ def test_catalogue_lists_every_stored_query_with_its_header(client: Client) -> N
         assert entry["description"] == stored.description
         assert entry["tags"] == list(stored.tags)
         assert entry["form"] == stored.form
-        assert entry["parameters"] == [
-            {
-                "name": p.name,
-                "type": p.describe_type(),
-                "required": p.required,
-                "default": p.default,
-                "enum": list(p.enum) if p.enum is not None else None,
-            }
-            for p in stored.parameters
-        ]
         assert entry["links"]["run"] == f"http://localhost/api/queries/{stored.name}"
+    assert {name: entry["parameters"] for name, entry in entries.items()} == json.loads(
+        PARAMETERS_FILE.read_text(encoding="utf-8")
+    )
     review = entries["review-topics"]["parameters"]
     assert review == [
         {"name": "lang", "type": "string", "required": True, "default": "en", "enum": ["vi", "en"]}

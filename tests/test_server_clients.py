@@ -38,6 +38,9 @@ from kg.sparql.results import Result, parse_json
 from result_compare import comparable
 from serve_helper import KgServer, kg_server, kg_server_factory  # noqa: F401 (fixtures)
 
+# A real kg serve, queried by SPARQLWrapper, rdflib's SPARQLStore and roqet.
+pytestmark = pytest.mark.external
+
 CASES = queries.expected_cases()
 EXPECTED = Path(__file__).parent / "queries"
 PRODUCT = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

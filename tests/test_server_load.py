@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench_scripts import bench_script
+
+# A real kg serve under 50 concurrent clients.
+pytestmark = pytest.mark.external
 
 ROOT = Path(__file__).resolve().parent.parent
 

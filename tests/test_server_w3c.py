@@ -211,12 +211,14 @@ def test_manifest_is_complete() -> None:
     assert len(QUERY_TESTS) == 20 and len(UPDATE_TESTS) == 14
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("entry", QUERY_TESTS, ids=_name)
 def test_w3c_protocol_query(entry: URIRef, servers: dict[str, str]) -> None:
     for request in _requests(entry):
         check(entry, request, *send(servers["read-only"], entry, request, None))
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("entry", UPDATE_TESTS, ids=_name)
 def test_w3c_protocol_update_refused_when_read_only(entry: URIRef, servers: dict[str, str]) -> None:
     """Without a token every update request is refused, 403 whatever its form."""
@@ -227,6 +229,7 @@ def test_w3c_protocol_update_refused_when_read_only(entry: URIRef, servers: dict
         assert status == 403, f"{_name(entry)}: {status} {body[:200]!r}"
 
 
+@pytest.mark.external
 @pytest.mark.parametrize("entry", UPDATE_TESTS, ids=_name)
 def test_w3c_protocol_update_with_token(entry: URIRef, servers: dict[str, str]) -> None:
     for request in _requests(entry):

@@ -360,6 +360,7 @@ def test_shipped_data_conforms(base_dataset: Dataset, shapes_graph: Graph) -> No
     assert result.conforms
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.stem)
 def test_invalid_fixture(path: Path, base_dataset: Dataset, shapes_graph: Graph) -> None:
     fixture = read_fixture(path)

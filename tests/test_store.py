@@ -127,6 +127,7 @@ def test_both_stores_refuse_the_network_and_bind_values_as_values(
     assert [str(r["s"]) for r in found.rows] == ["https://w3id.org/vn-kg/id/body/huyen-uy-nam-truc"]
 
 
+@pytest.mark.slow
 def test_commands_take_the_store_option_and_the_variable(
     oxigraph_store: OxigraphStore, tmp_path: Path
 ) -> None:

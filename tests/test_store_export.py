@@ -58,10 +58,12 @@ def _fill(store: OxigraphStore, ds: Dataset) -> None:
     )
 
 
+@pytest.mark.slow
 def test_article_graph(oxigraph_store: OxigraphStore) -> None:
     _same(oxigraph_store, tuple(sorted(f.name for f in export_formats())))
 
 
+@pytest.mark.slow
 def test_generated_graph(tmp_path: Path, store: OxigraphStore) -> None:
     gen = bench_script("generate")
     out = tmp_path / "kg-1e4.nq"
@@ -134,6 +136,7 @@ def test_empty_store(store: OxigraphStore) -> None:
     assert export(store, "nquads") == b""
 
 
+@pytest.mark.slow
 def test_memory_store_unchanged(shipped_dataset: Dataset) -> None:
     held = RdflibStore(shipped_dataset)
     for fmt in sorted(f.name for f in export_formats()):

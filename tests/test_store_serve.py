@@ -31,6 +31,7 @@ def both(folder: Path, shipped: Dataset, **options: object) -> tuple[Client, Cli
     return memory, oxigraph
 
 
+@pytest.mark.slow
 def test_the_endpoint_and_the_api_answer_alike(folder: Path, shipped_dataset: Dataset) -> None:
     memory, oxigraph = both(folder, shipped_dataset)
     text = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + SELECT
@@ -51,6 +52,7 @@ def test_the_endpoint_and_the_api_answer_alike(folder: Path, shipped_dataset: Da
     )
 
 
+@pytest.mark.slow
 def test_the_row_cap_and_the_time_limit(tmp_path: Path) -> None:
     capped = Client(create_app(ServerConfig(store=f"oxigraph:{tmp_path / 'a'}", max_rows=3)))
     response = capped.get(

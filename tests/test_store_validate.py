@@ -57,6 +57,7 @@ def keys(result: ValidationResult) -> list[tuple[object, ...]]:
     )
 
 
+@pytest.mark.slow
 def test_oxigraph_validates_as_pyshacl_on_the_article_graph(
     oxigraph_store: OxigraphStore, shipped_dataset: Dataset, tmp_path: Path
 ) -> None:
@@ -71,6 +72,7 @@ def test_oxigraph_validates_as_pyshacl_on_the_article_graph(
     assert command.output == reference.text()
 
 
+@pytest.mark.slow
 def test_oxigraph_validates_as_pyshacl_on_generated_errors(
     generated: tuple[list[Path], dict[str, object]], tmp_path: Path
 ) -> None:
@@ -108,6 +110,7 @@ def _same_as_copy(store: OxigraphStore, reference: ValidationResult | None) -> V
     return on_store
 
 
+@pytest.mark.slow
 @needs_turbo
 def test_store_path_at_1e4_gives_the_manifest_results(tmp_path: Path) -> None:
     """A generated graph of about 10^4 quads with planted errors (5 %): the store path
@@ -169,12 +172,14 @@ def _per_graph(data: Dataset) -> None:
         ), name
 
 
+@pytest.mark.slow
 def test_one_graph_gives_the_full_results_about_its_subjects_article(
     oxigraph_store: OxigraphStore,
 ) -> None:
     _per_graph(oxigraph_store.dataset())
 
 
+@pytest.mark.slow
 def test_one_graph_gives_the_full_results_about_its_subjects_generated(
     generated: tuple[list[Path], dict[str, object]], tmp_path: Path
 ) -> None:

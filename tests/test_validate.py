@@ -152,6 +152,7 @@ def test_bad_shapes_file_is_an_input_error() -> None:
     assert "syntax-error.ttl:4" in str(info.value)
 
 
+@pytest.mark.slow
 def test_shipped_data_conforms(shipped_dataset) -> None:  # type: ignore[no-untyped-def]
     result = validate(shipped_dataset)
     assert result.conforms, result.text()
