@@ -15,11 +15,14 @@ Two engines give the same results (``tests/test_engine_parity.py`` compares them
 * ``pyshacl``, the reference: pyshacl for the shapes, rdflib's SPARQL for the checks.
 * ``turbo``: pyshacl-turbo (SHACL in Rust) for the shapes, on the same rdflib union
   graph, and pyoxigraph for the checks, on a Store holding that union in its default
-  graph. Both packages are the optional extra ``kg[fast]``. On an Oxigraph store
-  (``kg.store``) there is no rdflib graph: the union is built in a pyoxigraph Store,
-  and both the shapes and the checks run on it (``_validate_store``).
+  graph. Both are core dependencies, pyshacl-turbo only on the platforms it has wheels
+  for (pyproject.toml). On an Oxigraph store (``kg.store``) there is no rdflib graph:
+  the union is built in a pyoxigraph Store, and both the shapes and the checks run on
+  it (``_validate_store``).
 
 ``auto`` (the default) is ``turbo`` when both packages are importable, else ``pyshacl``.
+The result says which engine ran, and which version of it (``ValidationResult.engine``,
+the first line of ``text()``).
 
 Differences the turbo engine is allowed, and why they do not change results:
 
@@ -37,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +67,8 @@ ENGINES = ("auto", "pyshacl", "turbo")
 _CHECK_VARIABLES = ("focus", "path", "value", "message")
 #: One check query run on one engine: its type ("SELECT", ...) and its rows.
 QueryRunner = Callable[[str], tuple[str, list[dict[str, Node | None]]]]
+#: The distribution that runs the shapes, per engine: its version names the engine.
+_ENGINE_DISTRIBUTIONS = {"pyshacl": "pyshacl", "turbo": "pyshacl-turbo"}
 
 
 @dataclass(frozen=True, order=False)
@@ -96,6 +101,8 @@ class ValidationResult:
     results: list[Result]
     #: pyshacl's report graph, with one sh:ValidationResult added per check row
     report_graph: Graph = field(repr=False)
+    #: The engine that ran, for people (``engine_description``); empty if not known.
+    engine: str = ""
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -110,8 +117,10 @@ class ValidationResult:
         verdict = "conforms" if self.conforms else "does not conform"
         return f"{verdict}: " + (", ".join(parts) if parts else "no results")
 
-    def text(self) -> str:
-        lines: list[str] = []
+    def text(self, *, with_engine: bool = True) -> str:
+        """The report for people: the engine line (unless ``with_engine`` is false or
+        the engine is not known), every result, and the summary line."""
+        lines: list[str] = [f"engine: {self.engine}"] if with_engine and self.engine else []
         for result in self.results:
             lines.append(f"{result.severity}: {result.message}")
             lines.append(f"  focus node: {result.focus_node}")
@@ -126,9 +135,12 @@ class ValidationResult:
         return "\n".join(lines) + "\n"
 
     def to_turtle(self) -> str:
+        """The report graph in Turtle, after a comment naming the engine: a comment, so
+        that the graph, which both engines make the same, stays the same."""
         from kg.io.serialise import export_graph
 
-        return export_graph(self.report_graph, "turtle").decode("utf-8")
+        turtle = export_graph(self.report_graph, "turtle").decode("utf-8")
+        return f"# engine: {self.engine}\n{turtle}" if self.engine else turtle
 
 
 def turbo_available() -> bool:
@@ -146,10 +158,24 @@ def resolve_engine(engine: str = "auto") -> str:
         return "turbo" if turbo_available() else "pyshacl"
     if engine == "turbo" and not turbo_available():
         raise KgError(
-            "the turbo engine needs pyshacl-turbo and pyoxigraph: pip install 'kg[fast]' "
-            "(or use --engine pyshacl)"
+            "the turbo engine needs pyshacl-turbo, which kg installs only where it has "
+            "binary wheels; elsewhere pip install 'kg[fast]' builds it (Rust), "
+            "or use --engine pyshacl"
         )
     return engine
+
+
+def engine_description(engine: str = "auto") -> str:
+    """The engine ``engine`` stands for here and the version of what runs its shapes,
+    as ``kg validate`` reports it: ``turbo (pyshacl-turbo 0.6.5)``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    resolved = resolve_engine(engine)
+    distribution = _ENGINE_DISTRIBUTIONS[resolved]
+    try:
+        return f"{resolved} ({distribution} {version(distribution)})"
+    except PackageNotFoundError:  # importable without metadata: a source checkout
+        return f"{resolved} ({distribution})"
 
 
 def validate(
@@ -168,12 +194,13 @@ def validate(
     from kg.store import OxigraphStore
 
     engine = resolve_engine(engine)
+    ran = engine_description(engine)
     shapes_graph = _shapes(shapes)
     refuse_unsafe_shapes(shapes_graph, shapes if isinstance(shapes, str | Path) else None)
     directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
     checks = _check_files(directory)
     if isinstance(dataset, OxigraphStore) and engine == "turbo":
-        return _validate_store(dataset, shapes_graph, checks)
+        return replace(_validate_store(dataset, shapes_graph, checks), engine=ran)
     if dataset is None:
         dataset = load()
     elif not isinstance(dataset, Dataset):
@@ -189,7 +216,7 @@ def validate(
 
     runner = check_runner(data, engine) if checks else None
     found = [(check, run_check(check, data, runner)) for check in checks]
-    return _result(conforms, report, shapes_graph, found)
+    return replace(_result(conforms, report, shapes_graph, found), engine=ran)
 
 
 def _validate_store(
