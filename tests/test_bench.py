@@ -88,7 +88,7 @@ def test_cold_bench_writes_its_section_with_every_row_and_target(tmp_path: Path)
         "c. `kg build` (after a plain install)",
     ):
         cells = [c.strip() for c in rows[label].split("|")[1:-1]]
-        assert cells[1].endswith((" ms", " s")) and cells[3] == "1", rows[label]
+        assert cells[1].endswith((" ms", " s")) and cells[4] == "1", rows[label]
     for target in (
         "a. cold query, default engine: kg ÷ pyoxigraph",
         "b. cold query, --store: kg ÷ pyoxigraph",
