@@ -45,6 +45,7 @@ t1 = time.perf_counter()
 from kg.io.parse import load
 data = load()
 t2 = time.perf_counter()
+import kg.store
 kg.store.run(stored, data=data)
 t3 = time.perf_counter()
 print(f"{{(t1 - t0) * 1000:.0f}} {{(t2 - t1) * 1000:.0f}} {{(t3 - t2) * 1000:.0f}}")

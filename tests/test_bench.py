@@ -62,6 +62,44 @@ def test_bench_report_has_every_row_and_column(tmp_path: Path) -> None:
         assert section in text
 
 
+@pytest.mark.slow
+def test_cold_bench_writes_its_section_with_every_row_and_target(tmp_path: Path) -> None:
+    """bench/cold.py at one run, `kg build` timed in this environment (a fresh venv would
+    need the package index): its section replaces the previous one, the rest stays."""
+    report = tmp_path / "results.md"
+    report.write_text("# Earlier results\n\nkept as they are\n", encoding="utf-8")
+    command = [sys.executable, str(ROOT / "bench" / "cold.py"), "--runs", "1"]
+    command += ["--build-python", sys.executable, "--workdir", str(tmp_path / "work")]
+    command += ["--report", str(report)]
+    for _ in range(2):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    text = report.read_text(encoding="utf-8")
+    cold = bench_script("cold")
+    assert text.startswith("# Earlier results\n\nkept as they are\n")
+    assert text.count(cold.BEGIN) == text.count(cold.END) == 1
+    section = text[text.index(cold.BEGIN) :]
+    assert section == done.stdout
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if "|" in line}
+    for label in (
+        "a. `kg query run party-members-count` (default engine)",
+        "a. pyoxigraph: `Store()`, load the release N-Quads, query",
+        "b. `kg query run party-members-count --store oxigraph:PATH`",
+        "b. pyoxigraph: `Store(PATH)`, query",
+        "c. `kg build` (after a plain install)",
+    ):
+        cells = [c.strip() for c in rows[label].split("|")[1:-1]]
+        assert cells[1].endswith((" ms", " s")) and cells[4] == "1", rows[label]
+    for target in (
+        "a. cold query, default engine: kg ÷ pyoxigraph",
+        "b. cold query, --store: kg ÷ pyoxigraph",
+        "c. `kg build` after a plain install",
+    ):
+        assert rows[target].split("|")[4].strip().startswith(("met", "missed")), rows[target]
+    assert "| rdflib |" in section or "| kg |" in section  # the imports by package
+    assert "- CPU:" in section and "- command:" in section
+
+
 def _synthetic(seconds_rows: dict[str, list[tuple[float, int]]]) -> dict:
     """Measurements at 1e4, 1e5, 1e6 quads: per query, (median seconds, rows) per size."""
     sizes = {}

@@ -144,6 +144,8 @@ def test_validate_turtle_report() -> None:
             "A person has at most one birth year, an xsd:gYear.",
         ),
     }
+    # The engine is a comment, so the graph is the same whichever engine ran.
+    assert result.output.startswith("# engine: ")
 
 
 def test_validate_engines_give_the_same_report() -> None:
@@ -152,7 +154,12 @@ def test_validate_engines_give_the_same_report() -> None:
     reference = invoke(*args, "--engine", "pyshacl")
     turbo = invoke(*args, "--engine", "turbo")
     assert reference.exit_code == turbo.exit_code == EXIT_NONCONFORMING
-    assert reference.output == turbo.output
+    # The first line names the engine; the rest is the same report.
+    reference_engine, reference_report = reference.output.split("\n", 1)
+    turbo_engine, turbo_report = turbo.output.split("\n", 1)
+    assert reference_engine.startswith("engine: pyshacl (pyshacl 0."), reference_engine
+    assert turbo_engine.startswith("engine: turbo (pyshacl-turbo 0."), turbo_engine
+    assert reference_report == turbo_report
     assert invoke(*args).output == turbo.output  # auto is turbo when it is installed
 
 
@@ -161,8 +168,10 @@ def test_validate_turbo_missing_exits_2(monkeypatch: pytest.MonkeyPatch) -> None
     result = CliRunner().invoke(cli, ["validate", *FIXTURE, *SHAPES, "--engine", "turbo"])
     assert result.exit_code == EXIT_ERROR
     assert "kg[fast]" in result.output
-    # auto falls back to pyshacl
-    assert invoke("validate", *FIXTURE, *SHAPES).exit_code == EXIT_OK
+    # auto falls back to pyshacl, and says so
+    fallback = invoke("validate", *FIXTURE, *SHAPES)
+    assert fallback.exit_code == EXIT_OK
+    assert fallback.output.startswith("engine: pyshacl (pyshacl ")
 
 
 def test_validate_output_file(tmp_path: Path) -> None:
@@ -246,6 +255,8 @@ def test_build_writes_every_format(tmp_path: Path) -> None:
         f"kg-9.9.9.{ext}" for ext in ("ttl", "jsonld", "nt", "nq", "trig", "rdf")
     )
     assert "Total triples" in result.output
+    assert result.output.startswith("engine: ")
+    assert result.output.splitlines()[1].startswith("wrote ")  # no results: no report
     # The release files are the same bytes `kg export` gives.
     exported = invoke("export", "--format", "nquads", *FIXTURE)
     assert (out / "kg-9.9.9.nq").read_bytes() == exported.stdout_bytes
@@ -255,6 +266,7 @@ def test_build_stops_when_data_does_not_conform(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     result = invoke("build", "-d", str(out), *SHAPES, str(FIXTURE_ONTOLOGY), str(NONCONFORMING))
     assert result.exit_code == EXIT_NONCONFORMING
+    assert result.output.startswith("engine: ")
     assert "does not conform" in result.output
     assert not out.exists()
 

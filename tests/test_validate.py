@@ -18,7 +18,13 @@ from kg.core import paths
 from kg.core.errors import InputError, KgError, QueryError
 from kg.core.namespaces import SH
 from kg.io.parse import load
-from kg.validation.shacl import read_check, resolve_engine, turbo_available, validate
+from kg.validation.shacl import (
+    engine_description,
+    read_check,
+    resolve_engine,
+    turbo_available,
+    validate,
+)
 
 ENGINES = [
     "pyshacl",
@@ -115,6 +121,19 @@ def test_engine_names() -> None:
     assert resolve_engine("auto") == ("turbo" if turbo_available() else "pyshacl")
     with pytest.raises(InputError, match="unknown validation engine"):
         resolve_engine("jena")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_result_names_the_engine_that_ran_and_its_version(engine: str) -> None:
+    from importlib.metadata import version
+
+    distribution = {"pyshacl": "pyshacl", "turbo": "pyshacl-turbo"}[engine]
+    expected = f"{engine} ({distribution} {version(distribution)})"
+    result = run(NONCONFORMING, engine)
+    assert result.engine == expected == engine_description(engine)
+    assert result.text().splitlines()[0] == f"engine: {expected}"
+    assert result.text() == f"engine: {expected}\n" + result.text(with_engine=False)
+    assert result.to_turtle().splitlines()[0] == f"# engine: {expected}"
 
 
 def test_turbo_missing_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,13 +13,15 @@ Its first ``#`` comment line is the message of its results unless a row binds
 Two engines give the same results (``tests/test_engine_parity.py`` compares them):
 
 * ``pyshacl``, the reference: pyshacl for the shapes, rdflib's SPARQL for the checks.
-* ``turbo``: pyshacl-turbo (SHACL in Rust) for the shapes, on the same rdflib union
-  graph, and pyoxigraph for the checks, on a Store holding that union in its default
-  graph. Both packages are the optional extra ``kg[fast]``. On an Oxigraph store
-  (``kg.store``) there is no rdflib graph: the union is built in a pyoxigraph Store,
-  and both the shapes and the checks run on it (``_validate_store``).
+* ``turbo``: pyshacl-turbo (SHACL in Rust) for the shapes and Oxigraph for the checks,
+  both on the union of the data's graphs, built once in an Oxigraph store in memory from
+  the N-Triples of each graph the store holds (``_validate_turbo``; no rdflib copy).
+  Both are core dependencies, pyshacl-turbo only on the platforms it has wheels for
+  (pyproject.toml).
 
 ``auto`` (the default) is ``turbo`` when both packages are importable, else ``pyshacl``.
+The result says which engine ran, and which version of it (``ValidationResult.engine``,
+the first line of ``text()``).
 
 Differences the turbo engine is allowed, and why they do not change results:
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,8 @@ CHECK_SUFFIX = "-violation.rq"
 #: The names ``validate(engine=...)`` and ``kg validate --engine`` accept.
 ENGINES = ("auto", "pyshacl", "turbo")
 _CHECK_VARIABLES = ("focus", "path", "value", "message")
+#: The distribution that runs the shapes, per engine: its version names the engine.
+_ENGINE_DISTRIBUTIONS = {"pyshacl": "pyshacl", "turbo": "pyshacl-turbo"}
 
 
 @dataclass(frozen=True, order=False)
@@ -97,6 +101,8 @@ class ValidationResult:
     results: list[Result]
     #: pyshacl's report graph, with one sh:ValidationResult added per check row
     report_graph: Graph = field(repr=False)
+    #: The engine that ran, for people (``engine_description``); empty if not known.
+    engine: str = ""
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -111,8 +117,10 @@ class ValidationResult:
         verdict = "conforms" if self.conforms else "does not conform"
         return f"{verdict}: " + (", ".join(parts) if parts else "no results")
 
-    def text(self) -> str:
-        lines: list[str] = []
+    def text(self, *, with_engine: bool = True) -> str:
+        """The report for people: the engine line (unless ``with_engine`` is false or
+        the engine is not known), every result, and the summary line."""
+        lines: list[str] = [f"engine: {self.engine}"] if with_engine and self.engine else []
         for result in self.results:
             lines.append(f"{result.severity}: {result.message}")
             lines.append(f"  focus node: {result.focus_node}")
@@ -127,9 +135,12 @@ class ValidationResult:
         return "\n".join(lines) + "\n"
 
     def to_turtle(self) -> str:
+        """The report graph in Turtle, after a comment naming the engine: a comment, so
+        that the graph, which both engines make the same, stays the same."""
         from kg.io.serialise import export_graph
 
-        return export_graph(self.report_graph, "turtle").decode("utf-8")
+        turtle = export_graph(self.report_graph, "turtle").decode("utf-8")
+        return f"# engine: {self.engine}\n{turtle}" if self.engine else turtle
 
 
 def turbo_available() -> bool:
@@ -147,10 +158,24 @@ def resolve_engine(engine: str = "auto") -> str:
         return "turbo" if turbo_available() else "pyshacl"
     if engine == "turbo" and not turbo_available():
         raise KgError(
-            "the turbo engine needs pyshacl-turbo and pyoxigraph: pip install 'kg[fast]' "
-            "(or use --engine pyshacl)"
+            "the turbo engine needs pyshacl-turbo, which kg installs only where it has "
+            "binary wheels; elsewhere pip install 'kg[fast]' builds it (Rust), "
+            "or use --engine pyshacl"
         )
     return engine
+
+
+def engine_description(engine: str = "auto") -> str:
+    """The engine ``engine`` stands for here and the version of what runs its shapes,
+    as ``kg validate`` reports it: ``turbo (pyshacl-turbo 0.6.5)``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    resolved = resolve_engine(engine)
+    distribution = _ENGINE_DISTRIBUTIONS[resolved]
+    try:
+        return f"{resolved} ({distribution} {version(distribution)})"
+    except PackageNotFoundError:  # importable without metadata: a source checkout
+        return f"{resolved} ({distribution})"
 
 
 def validate(
@@ -167,6 +192,7 @@ def validate(
     on the union of the store's graphs built inside Oxigraph from the graphs the store
     dumps (no rdflib copy); the pyshacl engine on the store's rdflib Dataset."""
     engine = resolve_engine(engine)
+    ran = engine_description(engine)
     shapes_graph = _shapes(shapes)
     refuse_unsafe_shapes(shapes_graph, shapes if isinstance(shapes, str | Path) else None)
     directory = paths.checks_dir() if checks_dir is None else Path(checks_dir)
@@ -178,7 +204,7 @@ def validate(
     else:
         store = dataset
     if engine == "turbo":
-        return _validate_turbo(store, shapes_graph, checks)
+        return replace(_validate_turbo(store, shapes_graph, checks), engine=ran)
     data_set = store.dataset()
     data = union_graph(data_set)
     if len(shapes_graph):
@@ -187,7 +213,7 @@ def validate(
         conforms, report = True, _empty_report()
     union = RdflibStore(data_set, union_default=True)
     found = [(check, run_check(check, None, union)) for check in checks]
-    return _result(conforms, report, shapes_graph, found)
+    return replace(_result(conforms, report, shapes_graph, found), engine=ran)
 
 
 def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> ValidationResult:

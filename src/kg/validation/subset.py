@@ -86,4 +86,6 @@ def restrict(result: ValidationResult, focus: set[Node]) -> ValidationResult:
             if report.value(node, SH.focusNode) not in focus:
                 report.remove((report_node, SH.result, node))
         report.set((report_node, SH.conforms, Literal(conforms)))
-    return ValidationResult(conforms=conforms, results=kept, report_graph=report)
+    return ValidationResult(
+        conforms=conforms, results=kept, report_graph=report, engine=result.engine
+    )
