@@ -337,15 +337,15 @@ def _sorted_lines(data: str) -> bytes:
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
-def _write_nt(quads: list[Quad]) -> bytes:
+def write_nt(quads: list[Quad]) -> bytes:
     # rdflib's own line writer, without the Graph its serialiser would need first; the
     # lines are sorted and deduplicated anyway. encode() as its serialiser does: strict.
     lines = (_nt_row((s, p, o)) for s, p, o, _ in quads)
     return _sorted_lines("".join(line.encode().decode("utf-8") for line in lines))
 
 
-def _write_nquads(quads: list[Quad]) -> bytes:
-    # As _write_nt; rdflib's N-Quads serialiser encodes with errors="replace".
+def write_nquads(quads: list[Quad]) -> bytes:
+    # As write_nt; rdflib's N-Quads serialiser encodes with errors="replace".
     lines = (_nq_row((s, p, o), g) for s, p, o, g in quads)  # type: ignore[no-untyped-call]
     return _sorted_lines("".join(line.encode("utf-8", "replace").decode() for line in lines))
 
