@@ -94,3 +94,11 @@ class TooManyRows(QueryError):
     """The answer holds more rows (or triples) than the limit."""
 
     http_status = 422
+
+
+def one_line(cause: BaseException | str) -> str:
+    """``cause`` (an exception or its text) as one line of words, for an error message:
+    the tools kg calls put newlines and indentation in theirs."""
+    return " ".join(str(cause).split()) or (
+        type(cause).__name__ if isinstance(cause, BaseException) else ""
+    )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from kg.core.errors import QueryError
+from kg.core.errors import QueryError, one_line
 
 PARSE_LOCK = threading.Lock()
 
@@ -40,10 +40,6 @@ class Prepared:
     query: Any
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
-
-
 class SparqlSyntaxError(QueryError):
     """Text that does not parse as SPARQL: ``reason`` is the parser's own words,
     ``line`` and ``column`` where it stopped."""
@@ -52,11 +48,11 @@ class SparqlSyntaxError(QueryError):
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "col", None)
         super().__init__(
-            f"bad {what}: {_one_line(exc)}",
+            f"bad {what}: {one_line(exc)}",
             line=line if isinstance(line, int) else None,
             column=column if isinstance(column, int) else None,
         )
-        self.reason = str(getattr(exc, "msg", None) or _one_line(exc))
+        self.reason = str(getattr(exc, "msg", None) or one_line(exc))
 
 
 @lru_cache(maxsize=256)

@@ -41,6 +41,11 @@ class Limits:
 NO_LIMITS = Limits()
 
 
+def cap_message(max_rows: int, what: str) -> str:
+    """The message of TooManyRows, the same from every engine."""
+    return f"the answer has more than {max_rows} {what}, the limit: add LIMIT (and OFFSET to page)"
+
+
 @runtime_checkable
 class KgStore(Protocol):
     """The data, held somewhere, and the one way to query it."""

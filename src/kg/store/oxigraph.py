@@ -49,13 +49,21 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.core.errors import InputError, KgError, QueryError, QueryTimeout, Refused, TooManyRows
+from kg.core.errors import (
+    InputError,
+    KgError,
+    QueryError,
+    QueryTimeout,
+    Refused,
+    TooManyRows,
+    one_line,
+)
 from kg.core.files import write_atomic
 from kg.sparql import text as sparql_text
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
 from kg.sparql.results import Result
-from kg.store.base import NO_LIMITS, Limits, source_files
+from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -80,11 +88,6 @@ _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 #: Queries with a time limit that may run at once per store (see the module docstring).
 WORKERS = 8
 _instances = itertools.count(1)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def _first_line(exc: BaseException) -> str:
@@ -301,12 +304,12 @@ class OxigraphStore:
         except SyntaxError as exc:
             at = _POSITION.match(str(exc))
             raise QueryError(
-                f"bad SPARQL: {_one_line(exc)}",
+                f"bad SPARQL: {one_line(exc)}",
                 line=int(at.group(1)) if at else None,
                 column=int(at.group(2)) if at else None,
             ) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
-            raise QueryError(f"query failed: {_one_line(exc)}") from None
+            raise QueryError(f"query failed: {one_line(exc)}") from None
 
     def _within(self, work: Callable[[], Result], limits: Limits) -> Result:
         """``work()`` here, or in a worker with QueryTimeout at ``limits.timeout``."""
@@ -369,9 +372,9 @@ class OxigraphStore:
                 # One call is one transaction in Oxigraph: all of it, or nothing.
                 self._store.update(text, base_iri=base)
             except SyntaxError as exc:
-                raise QueryError(f"bad SPARQL Update: {_one_line(exc)}") from None
+                raise QueryError(f"bad SPARQL Update: {one_line(exc)}") from None
             except (OSError, ValueError, TypeError, RuntimeError) as exc:
-                raise QueryError(f"update failed: {_one_line(exc)}") from None
+                raise QueryError(f"update failed: {one_line(exc)}") from None
             return Result("ASK", boolean=True)
 
         with self._update_lock:
@@ -543,8 +546,6 @@ def _quad(q: Any) -> tuple[Node, Node, Node, Node]:
 def to_result(answer: Any, form: str = "SELECT", max_rows: int | None = None) -> Result:
     """A Result from a pyoxigraph answer to a ``form`` query; TooManyRows at the first
     row (or triple) over ``max_rows``."""
-    from kg.store.rdflib import cap_message
-
     if isinstance(answer, ox.QueryBoolean):
         return Result("ASK", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):

@@ -35,12 +35,12 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Identifier
 
-from kg.core.errors import InputError, QueryError, QueryTimeout, Refused, TooManyRows
+from kg.core.errors import InputError, QueryError, QueryTimeout, Refused, TooManyRows, one_line
 from kg.core.namespaces import bind_all
 from kg.sparql import parse
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
 from kg.sparql.results import Result, plain_literal
-from kg.store.base import NO_LIMITS, Limits, source_files
+from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
 # Never let rdflib fetch a FROM / FROM NAMED / USING / LOAD graph from the network or
 # a file: the engine decides which graphs a query sees.
@@ -250,7 +250,7 @@ class RdflibStore:
             except RecursionError:
                 raise QueryError("query failed: the query is nested too deeply") from None
             except Exception as exc:
-                raise QueryError(f"query failed: {' '.join(str(exc).split())}") from None
+                raise QueryError(f"query failed: {one_line(exc)}") from None
 
     def _view(self, snapshot: _Snapshot, spec: DatasetSpec, remote: Sequence[str]) -> Dataset:
         """The dataset a query runs on: the data itself, or a view holding only the
@@ -313,7 +313,7 @@ class RdflibStore:
             except QueryError:
                 raise
             except Exception as exc:
-                raise QueryError(f"update failed: {' '.join(str(exc).split())}") from None
+                raise QueryError(f"update failed: {one_line(exc)}") from None
             self._hold(work, current.generation + 1)
             with self._views_lock:
                 self._views.clear()
@@ -455,10 +455,6 @@ def from_rdflib(raw: Any, form: str | None = None, max_rows: int | None = None) 
     return Result(form, graph=graph)
 
 
-def cap_message(max_rows: int, what: str) -> str:
-    return f"the answer has more than {max_rows} {what}, the limit: add LIMIT (and OFFSET to page)"
-
-
 def fetch_graph(name: str, max_bytes: int = 10_485_760) -> Graph:
     """``name`` fetched over HTTP(S) (only when the policy allows remote FROM): Turtle,
     N-Triples or RDF/XML without a DTD, at most ``max_bytes``, within the query's
@@ -482,7 +478,7 @@ def fetch_graph(name: str, max_bytes: int = 10_485_760) -> Graph:
             body = response.read(max_bytes + 1)
             content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
     except Exception as exc:
-        raise Refused(f"cannot fetch <{name}>: {' '.join(str(exc).split())}") from None
+        raise Refused(f"cannot fetch <{name}>: {one_line(exc)}") from None
     if len(body) > max_bytes:
         raise Refused(f"<{name}> is larger than {max_bytes} bytes")
     syntax = {
@@ -499,5 +495,5 @@ def fetch_graph(name: str, max_bytes: int = 10_485_760) -> Graph:
     try:
         graph.parse(data=body, format=syntax, publicID=name)
     except Exception as exc:
-        raise Refused(f"<{name}> is not {syntax}: {' '.join(str(exc).split())}") from None
+        raise Refused(f"<{name}> is not {syntax}: {one_line(exc)}") from None
     return graph
