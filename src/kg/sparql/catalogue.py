@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.core import paths
 from kg.core.errors import InputError, ParameterError, QueryError
+from kg.sparql import header as sparql_header
 from kg.sparql import text as sparql_text
 
 if TYPE_CHECKING:
@@ -204,12 +205,17 @@ def _text(value: Any) -> str:
 
 
 def header(text: str, where: str | Path = "query") -> dict[str, Any]:
-    """The YAML of the ``#+`` lines, read as grlc reads it (``lstrip("#+")``)."""
-    import yaml
-
+    """The YAML of the ``#+`` lines, read as grlc reads it (``lstrip("#+")``): by
+    ``kg.sparql.header`` when it is the plain subset the shipped queries use, else by
+    PyYAML."""
     lines = [row.lstrip("#+") for row in text.split("\n") if row.startswith("#+")]
     if not lines:
         return {}
+    plain = sparql_header.read(lines)
+    if plain is not None:
+        return plain
+    import yaml
+
     try:
         data = yaml.safe_load("\n".join(lines))
     except yaml.YAMLError as exc:
