@@ -42,6 +42,7 @@ def read(lines: list[str]) -> dict[str, Any] | None:
             return None
         key, rest = entry.group(2), entry.group(3)
         block, at = _block(lines, at + 1, indent)
+        value: str | list[Any] | None
         if rest == ">":
             # The last line of the header has no line break for YAML to keep.
             value = _folded(block, indent, final_newline=at < len(lines))
