@@ -40,15 +40,12 @@ are, and ``tests/test_store.py`` checks that the data read back is the data load
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +60,6 @@ from kg.core.errors import (
     TooManyRows,
     one_line,
 )
-from kg.core.files import write_atomic
 from kg.sparql import text as sparql_text
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
@@ -71,7 +67,11 @@ from kg.sparql.results import Result, Row
 from kg.sparql.terms import LITERAL, XSD_STRING, Term, lexical
 from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
+# Imported where used, not here: hashlib, concurrent.futures and kg.core.files serve
+# time limits, dumps, versions and folders, not the one query of a cold `kg query run`.
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from rdflib import Dataset
     from rdflib.term import Identifier, Node
 
@@ -213,6 +213,8 @@ class OxigraphStore:
         except BaseException:
             self._store.clear()
             raise
+        from kg.core.files import write_atomic
+
         wanted["quads"] = len(self._store)
         text = json.dumps(wanted, indent=2, ensure_ascii=False) + "\n"
         write_atomic(self.manifest_path, text.encode("utf-8"))
@@ -320,6 +322,9 @@ class OxigraphStore:
         """``work()`` here, or in a worker with QueryTimeout at ``limits.timeout``."""
         if limits.timeout is None:
             return work()
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         with self._workers_lock:
             if self._workers is None:
                 self._workers = ThreadPoolExecutor(
@@ -418,6 +423,8 @@ class OxigraphStore:
                 return None
             return f"_:{name.value}" if isinstance(name, ox.BlankNode) else str(name.value)
 
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-dump") as pool:
             pending: deque[tuple[Any, Any]] = deque()
             for name in names:
@@ -460,6 +467,8 @@ class OxigraphStore:
             return f"memory-{self._id}-{self._generation}"
         held = self.manifest() or {}
         digest = json.dumps(held.get("sources", []), sort_keys=True)
+        import hashlib
+
         return hashlib.sha256(digest.encode("utf-8")).hexdigest()[:16]
 
     @property
