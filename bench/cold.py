@@ -256,6 +256,13 @@ def render(info: dict[str, Any]) -> str:
     lines += [
         f"- load average (1, 5, 15 min): {info['load_before']} before, "
         f"{info['load_after']} after (2 cores shared with other work: medians, not best cases)",
+        "- PYTHONDONTWRITEBYTECODE: "
+        + (
+            "set: modules without a `__pycache__` (kg's own, in a source checkout) are "
+            "compiled again in every run"
+            if os.environ.get("PYTHONDONTWRITEBYTECODE")
+            else "not set (kg's modules compiled once, as a plain install does)"
+        ),
         f"- query: `{info['query']}` with its defaults, {info['rows']} row(s) on both sides "
         "(the text both run: the stored query, its defaults in a VALUES block, its prefixes)",
         f"- kg: `{' '.join(info['kg'])}`; pyoxigraph scripts run by `{sys.executable}`",

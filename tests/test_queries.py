@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from click.testing import Result as CliResult
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 import kg.store
 from kg.cli import cli
@@ -23,6 +24,7 @@ from kg.publish.generate import CATALOGUE_END, CATALOGUE_START, EXPECTED_DIR, ca
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
 from kg.sparql.results import Result, display_width, normalised, parse_json, serialise, to_table
+from kg.sparql.terms import sparql, to_rdflib
 from result_compare import comparable
 
 STORED = queries.discover()
@@ -155,10 +157,14 @@ TYPED = queries.parse(
         ({"thing": "urn:x:1", "colour": "red"}, Literal("red")),
     ],
 )
-def test_values_become_typed_terms(values: dict[str, str], expected: object) -> None:
+def test_values_become_typed_terms(values: dict[str, str], expected: Node) -> None:
+    # Bindings are kg.sparql.terms.Terms; as rdflib terms they are what rdflib would make,
+    # and they are written in SPARQL as rdflib writes those.
     terms = queries.bindings(TYPED, values)
-    assert expected in terms.values()
-    assert [type(t) for t in terms.values() if t == expected] == [type(expected)]
+    as_rdflib = [to_rdflib(t) for t in terms.values()]
+    assert expected in as_rdflib
+    assert [type(t) for t in as_rdflib if t == expected] == [type(expected)]
+    assert expected.n3() in [sparql(t) for t in terms.values()]
 
 
 @pytest.mark.parametrize(
@@ -184,7 +190,7 @@ def test_wrong_values_are_refused_naming_the_parameter(
 
 def test_lang_option_sets_the_lang_parameter_and_conflicts_are_errors() -> None:
     stored = queries.get("party-members-count")
-    assert queries.bindings(stored, lang="vi")["_lang"] == Literal("vi")
+    assert to_rdflib(queries.bindings(stored, lang="vi")["_lang"]) == Literal("vi")
     with pytest.raises(InputError, match="disagree"):
         queries.bindings(stored, {"lang": "en"}, lang="vi")
     no_lang = queries.get("evidence-for-fact")

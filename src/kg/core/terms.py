@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.core.namespaces import PREFIXES, SH
-
-# Looser than a Turtle PN_LOCAL on purpose ("kgg:facts/nam-truc" reads better than the
-# full IRI in a report), but nothing that would make the name ambiguous.
-_LOCAL = re.compile(r"^[\w.\-/%]*$", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _namespaces() -> tuple[tuple[str, str], ...]:
-    # Longest namespace first, so "concept/document-type/" wins over "concept/".
-    # sh: is not a data prefix, but reports name SHACL terms.
-    known = {**PREFIXES, "sh": str(SH)}
-    return tuple(sorted(((ns, p) for p, ns in known.items()), key=lambda x: (-len(x[0]), x[1])))
+from kg.core.prefixes import compact
 
 
 def short_name(term: Node | str) -> str:
@@ -31,11 +16,9 @@ def short_name(term: Node | str) -> str:
     if isinstance(term, BNode):
         return f"_:{term}"
     iri = str(term)
-    for namespace, prefix in _namespaces():
-        if iri.startswith(namespace):
-            local = iri[len(namespace) :]
-            if _LOCAL.match(local):
-                return f"{prefix}:{local}"
+    short = compact(iri)
+    if short is not None:
+        return short
     if isinstance(term, URIRef) or "://" in iri or iri.startswith("urn:"):
         return f"<{iri}>"
     return iri

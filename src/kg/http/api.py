@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from kg.http.context import AppContext
     from kg.sparql.catalogue import Parameter, StoredQuery
     from kg.sparql.results import Result
+    from kg.sparql.terms import Term
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -87,13 +88,13 @@ def request_values(request: Request, reserved: tuple[str, ...] = RESERVED) -> di
     return parse_params(tuple(items))
 
 
-def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Identifier]:
+def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Term]:
     from kg.sparql.catalogue import bindings
 
     return bindings(stored, values)
 
 
-def run(ctx: AppContext, text: str, terms: Mapping[str, Identifier] | None = None) -> Result:
+def run(ctx: AppContext, text: str, terms: Mapping[str, Term | Identifier] | None = None) -> Result:
     """Run under the server's limits: a timeout is 503, an answer over the row cap 422,
     any other failure the client's (400)."""
     from kg.core.errors import QueryTimeout, TooManyRows

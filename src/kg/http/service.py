@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from kg.http.context import ServerConfig
     from kg.sparql.results import Result
+    from kg.sparql.terms import Term
 
 #: Answers larger than this many rows (or triples) are not cached: the cache is for
 #: the many small answers a public endpoint repeats, not for bulk downloads.
@@ -86,7 +87,7 @@ class SparqlService:
     def run(
         self,
         text: str,
-        terms: Mapping[str, Identifier] | None = None,
+        terms: Mapping[str, Term | Identifier] | None = None,
         timeout: float | None = None,
         *,
         dataset: DatasetSpec | None = None,
@@ -113,7 +114,7 @@ class SparqlService:
         result = self.store.query(
             text, terms, dataset=dataset or None, base=base, limits=self._limits(timeout)
         )
-        size = len(result.rows) if result.graph is None else len(result.graph)
+        size = len(result)
         if self.config.cache_size and size <= _CACHEABLE_SIZE:
             with self._answers_lock:
                 self._answers[key] = result

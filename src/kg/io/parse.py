@@ -6,6 +6,7 @@ The rules:
   the ontology and vocabulary into their named graphs, then every ``data/**/*.trig``.
 * A path that is a directory stands for the RDF files under it, recursively, sorted.
 * The format follows from the file extension (``kg.io.formats.by_extension``).
+  These naming rules are ``kg.io.sources``, which needs no rdflib.
 * Quad formats (TriG, N-Quads) keep the graphs they name; a triple in their default
   graph is an error, because the project puts every triple in a named graph. JSON-LD,
   which also carries plain graphs, is read as a triple format with graphs.
@@ -34,14 +35,13 @@ from rdflib.term import Node
 
 from kg.core import paths
 from kg.core.errors import InputError
-from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY, bind_all
+from kg.core.namespaces import bind_all
 from kg.io import formats
-from kg.io.formats import Format, Kind
-
-# Files that sit in the ontology folder but are not data: the SHACL shapes are used by
-# validation only and the JSON-LD context has no triples.
-_NOT_DATA = frozenset({paths.SHAPES_FILE, paths.CONTEXT_FILE})
-_ONTOLOGY_GRAPHS = {paths.ONTOLOGY_FILE: G_ONTOLOGY, paths.VOCABULARY_FILE: G_VOCABULARY}
+from kg.io.formats import Kind
+from kg.io.sources import expand as expand
+from kg.io.sources import file_format as file_format
+from kg.io.sources import graph_iri_for_file
+from kg.io.sources import rdf_format as rdf_format
 
 _XML_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # What RFC 3987 (and Turtle's IRIREF) allows nowhere in an IRI: controls, space and
@@ -57,63 +57,9 @@ def new_dataset() -> Dataset:
     return ds
 
 
-def file_format(path: Path) -> Format:
-    """The format of ``path``, from its extension; InputError if kg does not read it."""
-    found = formats.by_extension(path.name)
-    if found is None:
-        known = " ".join(sorted(f".{e}" for f in formats.readable_formats() for e in f.extensions))
-        raise InputError(f"unknown RDF file extension (known: {known})", path)
-    return found
-
-
-def rdf_format(path: Path) -> str:
-    """The rdflib parser name for ``path``, from its extension."""
-    parser = file_format(path).parser
-    assert parser is not None  # by_extension finds only readable formats
-    return parser
-
-
-def _is_rdf_file(path: Path) -> bool:
-    return formats.by_extension(path.name) is not None
-
-
-def expand(sources: Iterable[str | Path]) -> list[Path]:
-    """The files ``sources`` stand for: files as given, directories walked, sorted."""
-    files: list[Path] = []
-    for source in sources:
-        path = Path(source)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and _is_rdf_file(p)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not (p.parent.name == "ontology" and p.name in _NOT_DATA)
-            )
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        elif path.exists():
-            raise InputError("not a regular file or directory", path)
-        else:
-            raise InputError("no such file or directory", path)
-    return files
-
-
 def graph_for_file(path: Path) -> URIRef:
     """The named graph the triples of a triple-format file go into."""
-    resolved = path.resolve()
-    shipped = {
-        paths.ontology_path().resolve(): G_ONTOLOGY,
-        paths.vocabulary_path().resolve(): G_VOCABULARY,
-    }
-    if resolved in shipped:
-        return shipped[resolved]
-    # A copy of the layout (a test fixture, another checkout) is recognised by name.
-    if resolved.parent.name == "ontology" and resolved.name in _ONTOLOGY_GRAPHS:
-        return _ONTOLOGY_GRAPHS[resolved.name]
-    return URIRef(resolved.as_uri())
+    return URIRef(graph_iri_for_file(path))
 
 
 def load(sources: Sequence[str | Path] | None = None, into: Dataset | None = None) -> Dataset:

@@ -13,8 +13,14 @@ Values are checked against their type before anything runs, then **bound, never
 pasted into the query text**:
 
 * on the embedded store, with ``prepareQuery`` and ``initBindings``;
-* for a remote endpoint, as a ``VALUES`` block of terms serialised by rdflib's
-  ``n3()`` escaping, inserted as the first element of the outermost ``WHERE`` group.
+* elsewhere (Oxigraph, a remote endpoint), as a ``VALUES`` block of terms written as
+  rdflib's ``n3()`` writes them (``kg.sparql.terms.sparql``), inserted as the first
+  element of the outermost ``WHERE`` group.
+
+Values become ``kg.sparql.terms.Term``s, not rdflib terms: checking and binding them
+imports no rdflib, except for the few types whose check is rdflib's own (a datatype such
+as ``xsd:date``, a double). Reading the ``#+`` header needs no YAML parser either when it
+is the plain subset the shipped queries use (``kg.sparql.header``).
 
 The two agree (and so the query is portable) when parameters appear only in triple
 patterns, in ``FILTER``/``BIND`` of the outermost group, or in a ``FILTER`` directly
@@ -35,12 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 from kg.core import paths
 from kg.core.errors import InputError, ParameterError, QueryError
+from kg.sparql import header as sparql_header
 from kg.sparql import text as sparql_text
 
 if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from kg.sparql.results import Result
+    from kg.sparql.terms import Term
 
 # grlc's variable matcher (grlc.gquery.get_parameters), verbatim, so that the two
 # read the same parameters from the same text.
@@ -197,12 +205,17 @@ def _text(value: Any) -> str:
 
 
 def header(text: str, where: str | Path = "query") -> dict[str, Any]:
-    """The YAML of the ``#+`` lines, read as grlc reads it (``lstrip("#+")``)."""
-    import yaml
-
+    """The YAML of the ``#+`` lines, read as grlc reads it (``lstrip("#+")``): by
+    ``kg.sparql.header`` when it is the plain subset the shipped queries use, else by
+    PyYAML."""
     lines = [row.lstrip("#+") for row in text.split("\n") if row.startswith("#+")]
     if not lines:
         return {}
+    plain = sparql_header.read(lines)
+    if plain is not None:
+        return plain
+    import yaml
+
     try:
         data = yaml.safe_load("\n".join(lines))
     except yaml.YAMLError as exc:
@@ -338,7 +351,7 @@ def check_iri(value: str, what: str = "value") -> str:
 
 def expand_iri(value: str) -> str:
     """A full IRI from ``<iri>``, ``iri`` or ``prefix:local`` with a project prefix."""
-    from kg.core.namespaces import PREFIXES
+    from kg.core.prefixes import PREFIXES
 
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
@@ -349,26 +362,22 @@ def expand_iri(value: str) -> str:
     return value
 
 
-def to_term(
-    parameter: Parameter, raw: str, prefixes: Mapping[str, str] | None = None
-) -> Identifier:
+def to_term(parameter: Parameter, raw: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """The RDF term a value stands for, checked against the parameter's type."""
-    import logging
-
-    from rdflib import Literal, URIRef
+    from kg.sparql import terms
 
     what = f"parameter {parameter.name!r}"
     if parameter.enum is not None and raw not in parameter.enum:
         raise ParameterError(f"{what}: {_short(raw)} is not one of {', '.join(parameter.enum)}")
     if parameter.type == "iri":
-        return URIRef(check_iri(expand_iri(raw), f"{what}: {_short(raw)}"))
+        return terms.iri(check_iri(expand_iri(raw), f"{what}: {_short(raw)}"))
     if parameter.type == "integer":
         text = raw.strip()
         if not _INTEGER.match(text):
             raise ParameterError(f"{what}: {_short(raw)} is not an integer")
         if len(text) > _MAX_INTEGER_DIGITS:
             raise ParameterError(f"{what}: integer too long ({len(text)} digits)")
-        return Literal(str(int(text)), datatype=URIRef(_XSD + "integer"))
+        return terms.literal(str(int(text)), _XSD + "integer")
     if parameter.type == "number":
         text = raw.strip()
         for pattern, datatype in (
@@ -377,26 +386,21 @@ def to_term(
             (_DOUBLE, "double"),
         ):
             if pattern.match(text):
-                # The lexical form as given: what grlc's pasted number would mean.
-                return Literal(text, datatype=URIRef(_XSD + datatype))
+                # The value as given, in the lexical form rdflib writes it in.
+                return terms.literal(terms.lexical(text, _XSD + datatype), _XSD + datatype)
         raise ParameterError(f"{what}: {_short(raw)} is not a number")
     if parameter.lang:
         if not _LANG_TAG.match(parameter.lang):
             raise QueryError(f"{what}: bad language tag {parameter.lang!r}")
-        return Literal(raw, lang=parameter.lang)
+        return terms.literal(raw, language=parameter.lang)
     if parameter.datatype:
-        datatype = URIRef(_datatype_iri(parameter.datatype, prefixes or {}))
-        # rdflib logs a traceback for an ill-typed literal; the check below says it.
-        term_logger = logging.getLogger("rdflib.term")
-        disabled, term_logger.disabled = term_logger.disabled, True
-        try:
-            literal = Literal(raw, datatype=datatype)
-        finally:
-            term_logger.disabled = disabled
-        if literal.ill_typed:
+        datatype = _datatype_iri(parameter.datatype, prefixes or {})
+        # Whether a value is a valid xsd:date (and its canonical form) is rdflib's call.
+        checked = terms.rdflib_literal(raw, datatype)
+        if checked.ill_typed:
             raise ParameterError(f"{what}: {_short(raw)} is not a valid {parameter.datatype}")
-        return literal
-    return Literal(raw)
+        return terms.literal(str(checked), datatype)
+    return terms.literal(raw)
 
 
 def _short(value: str, limit: int = 60) -> str:
@@ -406,7 +410,7 @@ def _short(value: str, limit: int = 60) -> str:
 
 def bindings(
     query: StoredQuery, values: Mapping[str, str] | None = None, lang: str | None = None
-) -> dict[str, Identifier]:
+) -> dict[str, Term]:
     """The terms to bind, by SPARQL variable name, from the user's values and the
     defaults. Checked before anything runs: unknown and missing parameters and values
     of the wrong type are InputErrors naming the parameter."""
@@ -423,7 +427,7 @@ def bindings(
             raise ParameterError(f"--lang {lang} and --param lang={given['lang']} disagree")
         given["lang"] = lang
     prefixes = sparql_text.shape(query.text).prefixes
-    out: dict[str, Identifier] = {}
+    out: dict[str, Term] = {}
     for parameter in query.parameters:
         raw = given.get(parameter.name, parameter.default)
         if raw is None:
@@ -440,14 +444,17 @@ def bindings(
 # -- binding for a remote endpoint ------------------------------------------------------
 
 
-def with_values(text: str, terms: Mapping[str, Identifier]) -> str:
+def with_values(text: str, terms: Mapping[str, Term | Identifier]) -> str:
     """``text`` with a one-row ``VALUES`` block binding ``terms`` (variable -> term) as
     the first element of its outermost WHERE group.
 
-    Terms are written with rdflib's ``n3()``, which escapes what would end a string or
-    an IRI; IRIs were checked by ``check_iri`` already, and ``n3()`` refuses invalid ones
-    again. No other text is inserted.
+    Terms are written as rdflib's ``n3()`` writes them (``kg.sparql.terms.sparql``),
+    escaping what would end a string or an IRI; IRIs were checked by ``check_iri``
+    already, and are refused again if they hold what cannot be written. No other text
+    is inserted.
     """
+    from kg.sparql.terms import sparql
+
     if not terms:
         return text
     shape = sparql_text.shape(text)
@@ -457,16 +464,9 @@ def with_values(text: str, terms: Mapping[str, Identifier]) -> str:
             "to put them in (write CONSTRUCT { ... } WHERE { ... }, DESCRIBE ... WHERE { ... })"
         )
     names = " ".join(f"?{variable}" for variable in terms)
-    row = " ".join(_n3(term) for term in terms.values())
+    row = " ".join(sparql(term) for term in terms.values())
     block = f" VALUES ({names}) {{ ({row}) }}\n"
     return text[: shape.where_open] + block + text[shape.where_open :]
-
-
-def _n3(term: Identifier) -> str:
-    try:
-        return term.n3()
-    except Exception as exc:  # rdflib refuses IRIs it cannot write
-        raise InputError(f"cannot write {term!r} in SPARQL: {exc}") from None
 
 
 # -- running ---------------------------------------------------------------------------
@@ -475,7 +475,7 @@ def _n3(term: Identifier) -> str:
 def with_prefixes(text: str) -> str:
     """``text`` with PREFIX declarations for the project prefixes it uses without
     declaring them, as the Wikidata Query Service does for ad-hoc queries."""
-    from kg.core.namespaces import PREFIXES
+    from kg.core.prefixes import PREFIXES
 
     shape = sparql_text.shape(text)
     missing = sorted(p for p in shape.used_prefixes if p in PREFIXES and p not in shape.prefixes)

@@ -1,7 +1,11 @@
 """Query results, whichever engine gave them, and the formats kg writes them in.
 
 One ``Result`` type holds a SELECT table, an ASK boolean or a CONSTRUCT/DESCRIBE
-graph, as rdflib terms, so that local and remote answers go through the same writers.
+graph, so that local and remote answers go through the same writers. A table's cells
+are rdflib terms, or ``kg.sparql.terms.Term``s as the Oxigraph engine gives them: the
+writers read both through ``kg.sparql.terms.parts`` (kind, value, datatype, language),
+so that writing an Oxigraph answer imports no rdflib; ``Result.rows`` converts Terms to
+rdflib terms the first time a consumer reads it.
 ``serialise`` is the one way an answer is written, in a format of ``kg.io.formats``:
 
 * ``csv``, ``tsv``, ``json``, ``xml``: the W3C SPARQL 1.1 Query Results formats
@@ -19,32 +23,112 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
 
 from kg.core.errors import InputError
+from kg.core.prefixes import compact
 from kg.io import formats
 from kg.io.formats import Format
+from kg.sparql.terms import BNODE, LITERAL, Term, parts, to_rdflib
+from kg.sparql.terms import XSD_STRING as XSD_STRING
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = _XSD + "string"
 _SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 _BOOLEAN_CANONICAL = {"1": "true", "0": "false"}
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
+#: A row of a table: variable name -> term (an unbound variable is absent).
+Row = dict[str, "Node | Term"]
 
-@dataclass
+
 class Result:
-    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    variables: list[str] = field(default_factory=list)
-    rows: list[dict[str, Node]] = field(default_factory=list)  # unbound: absent
-    boolean: bool | None = None
-    graph: Graph | None = None
+    """A SELECT table (``variables``, rows), an ASK ``boolean`` or a ``graph``.
+
+    ``rows`` are given as rdflib terms, or ``solutions`` as they come (Terms or rdflib
+    terms); ``solutions`` is what the writers read, ``rows`` the rdflib view of it,
+    converted once, when first read.
+    """
+
+    def __init__(
+        self,
+        form: str,  # SELECT, ASK, CONSTRUCT or DESCRIBE
+        variables: Sequence[str] | None = None,
+        rows: list[dict[str, Node]] | None = None,
+        boolean: bool | None = None,
+        graph: Graph | None = None,
+        *,
+        solutions: list[Row] | None = None,
+    ) -> None:
+        self.form = form
+        self.variables = list(variables or [])
+        self.boolean = boolean
+        self.graph = graph
+        self._solutions = solutions
+        # None until read: converted from ``solutions`` then.
+        self._rows: list[dict[str, Node]] | None = rows
+        if rows is None and solutions is None:
+            self._rows = []
+
+    @property
+    def solutions(self) -> list[Row]:
+        """The rows as they are held: Terms, rdflib terms, or both."""
+        if self._solutions is not None:
+            return self._solutions
+        return self._rows  # type: ignore[return-value]
+
+    @property
+    def rows(self) -> list[dict[str, Node]]:
+        """The rows as rdflib terms."""
+        if self._rows is None:
+            converted: dict[Term, Node] = {}
+            rows: list[dict[str, Node]] = []
+            for solution in self._solutions or []:
+                row: dict[str, Node] = {}
+                for name, term in solution.items():
+                    if isinstance(term, Term):
+                        found = converted.get(term)
+                        if found is None:
+                            found = converted[term] = to_rdflib(term)
+                        row[name] = found
+                    else:
+                        row[name] = term
+                rows.append(row)
+            self._rows = rows
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[dict[str, Node]]) -> None:
+        self._rows, self._solutions = rows, None
+
+    def __len__(self) -> int:
+        """The number of rows (of triples, for a graph)."""
+        if self.graph is not None:
+            return len(self.graph)
+        return len(self.solutions)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return (self.form, self.variables, self.boolean, self.graph) == (
+            other.form,
+            other.variables,
+            other.boolean,
+            other.graph,
+        ) and self.rows == other.rows
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        if self.form == "ASK":
+            return f"Result('ASK', boolean={self.boolean!r})"
+        if self.graph is not None:
+            return f"Result({self.form!r}, graph=<{len(self.graph)} triples>)"
+        return f"Result({self.form!r}, {self.variables!r}, <{len(self.solutions)} rows>)"
 
 
 # -- from engines ----------------------------------------------------------------------
@@ -119,19 +203,16 @@ def parse_json(data: bytes | str, form: str) -> Result:
 # -- W3C formats -----------------------------------------------------------------------
 
 
-def _json_term(term: Node) -> dict[str, str]:
-    from rdflib import BNode, Literal
-
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
+def _json_term(node: Node | Term) -> dict[str, str]:
+    term = parts(node)
+    if term.kind == LITERAL:
+        out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype is not None and str(term.datatype) != XSD_STRING:
-            out["datatype"] = str(term.datatype)
+        elif term.datatype is not None and term.datatype != XSD_STRING:
+            out["datatype"] = term.datatype
         return out
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    return {"type": "uri", "value": str(term)}
+    return {"type": term.kind, "value": term.value}
 
 
 def to_json_document(result: Result) -> dict[str, Any]:
@@ -142,7 +223,7 @@ def to_json_document(result: Result) -> dict[str, Any]:
         "results": {
             "bindings": [
                 {name: _json_term(row[name]) for name in result.variables if name in row}
-                for row in result.rows
+                for row in result.solutions
             ]
         },
     }
@@ -153,7 +234,8 @@ def to_json(result: Result) -> str:
 
 
 def to_xml(result: Result) -> str:
-    from rdflib import BNode, Literal
+    # ElementTree is imported here: the other formats do without it.
+    from xml.etree import ElementTree
 
     ElementTree.register_namespace("", _SPARQL_RESULTS_NS)
     ns = "{" + _SPARQL_RESULTS_NS + "}"
@@ -165,37 +247,30 @@ def to_xml(result: Result) -> str:
         for name in result.variables:
             ElementTree.SubElement(head, ns + "variable", name=name)
         results = ElementTree.SubElement(root, ns + "results")
-        for row in result.rows:
+        for row in result.solutions:
             element = ElementTree.SubElement(results, ns + "result")
             for name in result.variables:
                 if name not in row:
                     continue
-                term = row[name]
+                term = parts(row[name])
                 binding = ElementTree.SubElement(element, ns + "binding", name=name)
-                if isinstance(term, Literal):
-                    value = ElementTree.SubElement(binding, ns + "literal")
+                value = ElementTree.SubElement(binding, ns + term.kind)
+                if term.kind == LITERAL:
                     if term.language:
                         value.set("{" + _XML_NS + "}lang", term.language)
-                    elif term.datatype is not None and str(term.datatype) != XSD_STRING:
-                        value.set("datatype", str(term.datatype))
-                elif isinstance(term, BNode):
-                    value = ElementTree.SubElement(binding, ns + "bnode")
-                else:
-                    value = ElementTree.SubElement(binding, ns + "uri")
-                value.text = str(term)
+                    elif term.datatype is not None and term.datatype != XSD_STRING:
+                        value.set("datatype", term.datatype)
+                value.text = term.value
     ElementTree.indent(root)
     body = ElementTree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def _csv_value(term: Node | None) -> str:
-    from rdflib import BNode
-
-    if term is None:
+def _csv_value(node: Node | Term | None) -> str:
+    if node is None:
         return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
+    term = parts(node)
+    return f"_:{term.value}" if term.kind == BNODE else term.value
 
 
 def to_csv(result: Result) -> str:
@@ -203,7 +278,7 @@ def to_csv(result: Result) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(result.variables)
-    for row in result.rows:
+    for row in result.solutions:
         writer.writerow([_csv_value(row.get(name)) for name in result.variables])
     return buffer.getvalue()
 
@@ -217,18 +292,16 @@ _NUMERIC_SHORT = {
 _TSV_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def tsv_term(term: Node | None) -> str:
+def tsv_term(node: Node | Term | None) -> str:
     """A term as SPARQL 1.1 TSV writes it: Turtle syntax, with tabs and newlines escaped."""
-    from rdflib import BNode, Literal
-
-    if term is None:
+    if node is None:
         return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if not isinstance(term, Literal):
-        return f"<{term}>"
-    text = str(term)
-    datatype = str(term.datatype) if term.datatype is not None else None
+    term = parts(node)
+    if term.kind == BNODE:
+        return f"_:{term.value}"
+    if term.kind != LITERAL:
+        return f"<{term.value}>"
+    text, datatype = term.value, term.datatype
     if datatype in _NUMERIC_SHORT and _NUMERIC_SHORT[datatype].match(text):
         return text
     quoted = '"' + "".join(_TSV_ESCAPES.get(c, c) for c in text) + '"'
@@ -241,7 +314,7 @@ def tsv_term(term: Node | None) -> str:
 
 def to_tsv(result: Result) -> str:
     lines = ["\t".join(f"?{name}" for name in result.variables)]
-    for row in result.rows:
+    for row in result.solutions:
         lines.append("\t".join(tsv_term(row.get(name)) for name in result.variables))
     return "\n".join(lines) + "\n"
 
@@ -267,19 +340,17 @@ def _pad(text: str, width: int) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _cell(term: Node | None) -> str:
-    from rdflib import BNode, Literal
-
-    from kg.core.terms import short_name
-
-    if term is None:
+def _cell(node: Node | Term | None) -> str:
+    if node is None:
         return ""
-    if isinstance(term, Literal):
-        text = str(term)
-    elif isinstance(term, BNode):
-        text = f"_:{term}"
+    term = parts(node)
+    if term.kind == LITERAL:
+        text = term.value
+    elif term.kind == BNODE:
+        text = f"_:{term.value}"
     else:
-        text = short_name(term)
+        # As kg.core.terms.short_name writes an IRI.
+        text = compact(term.value) or f"<{term.value}>"
     # A newline or tab in a cell would break the alignment of every row after it.
     return _CONTROL.sub(lambda m: {"\n": "↵", "\t": "⇥"}.get(m.group(), "�"), text)
 
@@ -288,7 +359,7 @@ def to_table(result: Result) -> str:
     if result.form == "ASK":
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
-    cells = [[_cell(row.get(name)) for name in header] for row in result.rows]
+    cells = [[_cell(row.get(name)) for name in header] for row in result.solutions]
     widths = [display_width(h) for h in header]
     for line in cells:
         widths = [max(w, display_width(c)) for w, c in zip(widths, line, strict=True)]
@@ -296,7 +367,7 @@ def to_table(result: Result) -> str:
     out.append("  ".join("-" * w for w in widths))
     for line in cells:
         out.append("  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip())
-    count = len(result.rows)
+    count = len(result.solutions)
     out.append(f"({count} row{'s' if count != 1 else ''})")
     return "\n".join(out) + "\n"
 
@@ -341,14 +412,14 @@ def serialise(result: Result, fmt: Format | str) -> bytes:
 # -- comparing results -------------------------------------------------------------------
 
 
-def term_key(term: Node | None) -> str:
+def term_key(term: Node | Term | None) -> str:
     """A string that sorts and compares terms exactly (kind, value, datatype, language)."""
     if term is None:
         return ""
     return json.dumps(_json_term(term), sort_keys=True, ensure_ascii=False)
 
 
-def row_key(row: dict[str, Node], variables: list[str]) -> str:
+def row_key(row: Row | dict[str, Node], variables: list[str]) -> str:
     return "\x1f".join(term_key(row.get(name)) for name in variables)
 
 
@@ -364,17 +435,17 @@ def normalised(result: Result, keys: list[str] | None) -> Result:
         return result
     variables = result.variables
     if keys is None:
-        rows = sorted(result.rows, key=lambda r: row_key(r, variables))
+        rows = sorted(result.solutions, key=lambda r: row_key(r, variables))
     else:
         rows = []
-        for run in runs(result.rows, keys, term_key):
+        for run in runs(result.solutions, keys, term_key):
             rows.extend(sorted(run, key=lambda r: row_key(r, variables)))
-    return Result(result.form, list(variables), rows)
+    return Result(result.form, list(variables), solutions=rows)
 
 
-def runs(rows: list[dict[str, Node]], keys: list[str], key: Any) -> list[list[dict[str, Node]]]:
+def runs(rows: list[Row], keys: list[str], key: Any) -> list[list[Row]]:
     """Consecutive rows grouped by ``key`` of their values of ``keys``."""
-    out: list[list[dict[str, Node]]] = []
+    out: list[list[Row]] = []
     last: object = object()
     for row in rows:
         current = tuple(key(row.get(k)) for k in keys)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from kg.sparql.results import Result
+    from kg.sparql.terms import Term
 
 __all__ = [
     "DEFAULT_SPEC",
@@ -160,7 +161,7 @@ def run_case(case: ExpectedCase, **kwargs: Any) -> Result:
 
 def _on(
     text: str,
-    terms: Mapping[str, Identifier],
+    terms: Mapping[str, Term | Identifier],
     limits: Limits,
     endpoint: str | None,
     timeout: float | None,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from kg.sparql.results import Result
+    from kg.sparql.terms import Term
 
 #: The environment variable the store setting falls back to.
 STORE_VARIABLE = "KG_STORE"
@@ -63,7 +64,7 @@ class KgStore(Protocol):
     def query(
         self,
         text: str,
-        terms: Mapping[str, Identifier] | None = None,
+        terms: Mapping[str, Term | Identifier] | None = None,
         *,
         dataset: DatasetSpec | None = None,
         base: str | None = None,
@@ -119,6 +120,6 @@ def source_files(sources: Sequence[str | Path] | None) -> list[Path]:
 
     if sources is None:
         return paths.default_sources()
-    from kg.io.parse import expand
+    from kg.io.sources import expand
 
     return expand(sources)

@@ -12,13 +12,13 @@ the store empty and without a manifest, so that the next command loads again. A 
 mirrors its source files, so it refuses updates: change the files instead.
 
 Files are parsed by Oxigraph (``bulk_load``) under the named-graph rules of
-``kg.io.parse`` (a triple file goes into ``graph_for_file``; a triple in the default
+``kg.io.sources`` (a triple file goes into ``graph_iri_for_file``; a triple in the default
 graph of a TriG or N-Quads file is an error). JSON-LD and RDF/XML go through
 ``kg.io.parse`` (it inlines local JSON-LD contexts and refuses DTDs).
 
 Parameter values are bound with a ``VALUES`` block at the start of the outermost WHERE
-group (``kg.sparql.catalogue.with_values``), each term written by rdflib's ``n3()``
-after the parameter checks, never raw text: pyoxigraph's own ``substitutions`` reach
+group (``kg.sparql.catalogue.with_values``), each term written as rdflib's ``n3()``
+writes it after the parameter checks, never raw text: pyoxigraph's own ``substitutions`` reach
 only the top-level projection, and a binding through a custom function in ``BIND`` hid
 the value from Oxigraph's planner (``evidence-for-fact`` 391 ms against 0.5 ms at 10⁵
 quads, bench/results.md).
@@ -28,6 +28,11 @@ worker thread and the caller gets QueryTimeout at the limit while the worker fin
 in the background (at most ``WORKERS`` at once, so runaway queries cannot pile up
 without bound).
 
+A SELECT answer's terms become ``kg.sparql.terms.Term``s (``term_of``), not rdflib
+terms: a query run and written in a results format imports no rdflib. Their literals
+get the lexical forms the rdflib terms had (``kg.sparql.terms.lexical``), so answers are
+written byte for byte as before.
+
 Oxigraph stores literals of XSD datatypes in canonical form (``"98.0"^^xsd:decimal`` is
 read back as ``"98"``); the shipped data is written in forms every store keeps as they
 are, and ``tests/test_store.py`` checks that the data read back is the data loaded.
@@ -35,15 +40,12 @@ are, and ``tests/test_store.py`` checks that the data read back is the data load
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,21 +60,24 @@ from kg.core.errors import (
     TooManyRows,
     one_line,
 )
-from kg.core.files import write_atomic
 from kg.sparql import text as sparql_text
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
-from kg.sparql.results import Result
+from kg.sparql.results import Result, Row
+from kg.sparql.terms import LITERAL, XSD_STRING, Term, lexical
 from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
+# Imported where used, not here: hashlib, concurrent.futures and kg.core.files serve
+# time limits, dumps, versions and folders, not the one query of a cold `kg query run`.
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from rdflib import Dataset
     from rdflib.term import Identifier, Node
 
 #: The file in an Oxigraph store folder that records what was loaded.
 MANIFEST = "kg-store.json"
 _MANIFEST_FORMAT = 1
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: kg.io.parse's parser names that Oxigraph parses itself (the others go through rdflib).
 _OXIGRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -208,20 +213,22 @@ class OxigraphStore:
         except BaseException:
             self._store.clear()
             raise
+        from kg.core.files import write_atomic
+
         wanted["quads"] = len(self._store)
         text = json.dumps(wanted, indent=2, ensure_ascii=False) + "\n"
         write_atomic(self.manifest_path, text.encode("utf-8"))
         self._generation += 1
 
     def _load_file(self, path: Path) -> None:
-        from kg.io.parse import graph_for_file, rdf_format
+        from kg.io.sources import graph_iri_for_file, rdf_format
 
         fmt = rdf_format(path)
         if fmt not in _OXIGRAPH_FORMATS:
             self._load_with_rdflib(path)
             return
         quads = fmt in ("trig", "nquads")
-        target = None if quads else ox.NamedNode(str(graph_for_file(path)))
+        target = None if quads else ox.NamedNode(graph_iri_for_file(path))
         try:
             self._store.bulk_load(
                 path=str(path),
@@ -264,7 +271,7 @@ class OxigraphStore:
     def query(
         self,
         text: str,
-        terms: Mapping[str, Identifier] | None = None,
+        terms: Mapping[str, Term | Identifier] | None = None,
         *,
         dataset: DatasetSpec | None = None,
         base: str | None = None,
@@ -315,6 +322,9 @@ class OxigraphStore:
         """``work()`` here, or in a worker with QueryTimeout at ``limits.timeout``."""
         if limits.timeout is None:
             return work()
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         with self._workers_lock:
             if self._workers is None:
                 self._workers = ThreadPoolExecutor(
@@ -339,7 +349,7 @@ class OxigraphStore:
     def prefixes(self) -> dict[str, str]:
         """The project prefixes, declared for every query as rdflib's ``initNs`` does."""
         if self._prefixes is None:
-            from kg.core.namespaces import PREFIXES
+            from kg.core.prefixes import PREFIXES
 
             self._prefixes = dict(PREFIXES)
         return self._prefixes
@@ -413,6 +423,8 @@ class OxigraphStore:
                 return None
             return f"_:{name.value}" if isinstance(name, ox.BlankNode) else str(name.value)
 
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-dump") as pool:
             pending: deque[tuple[Any, Any]] = deque()
             for name in names:
@@ -455,6 +467,8 @@ class OxigraphStore:
             return f"memory-{self._id}-{self._generation}"
         held = self.manifest() or {}
         digest = json.dumps(held.get("sources", []), sort_keys=True)
+        import hashlib
+
         return hashlib.sha256(digest.encode("utf-8")).hexdigest()[:16]
 
     @property
@@ -529,7 +543,7 @@ def to_term(value: Any) -> Node:
     if isinstance(value, ox.Literal):
         if value.language:
             return Literal(value.value, lang=value.language)
-        if value.datatype.value == _XSD_STRING:
+        if value.datatype.value == XSD_STRING:
             return Literal(value.value)
         return Literal(value.value, datatype=URIRef(value.datatype.value))
     if isinstance(value, ox.DefaultGraph):
@@ -543,29 +557,46 @@ def _quad(q: Any) -> tuple[Node, Node, Node, Node]:
     return (to_term(q.subject), to_term(q.predicate), to_term(q.object), to_term(q.graph_name))
 
 
+def term_of(value: Any) -> Term:
+    """The Term for a pyoxigraph term of an answer: an ``xsd:string`` literal is simple,
+    a typed literal has the lexical form rdflib gives it (``kg.sparql.terms.lexical``)."""
+    if isinstance(value, ox.NamedNode):
+        return Term("uri", value.value)
+    if isinstance(value, ox.BlankNode):
+        return Term("bnode", value.value)
+    if isinstance(value, ox.Literal):
+        if value.language:
+            return Term(LITERAL, value.value, None, value.language)
+        datatype = value.datatype.value
+        if datatype == XSD_STRING:
+            return Term(LITERAL, value.value)
+        return Term(LITERAL, lexical(value.value, datatype), datatype)
+    raise QueryError(f"the answer holds {value!r}, which kg cannot show (RDF 1.2 triple terms)")
+
+
 def to_result(answer: Any, form: str = "SELECT", max_rows: int | None = None) -> Result:
     """A Result from a pyoxigraph answer to a ``form`` query; TooManyRows at the first
-    row (or triple) over ``max_rows``."""
+    row (or triple) over ``max_rows``. A table holds Terms (``term_of``)."""
     if isinstance(answer, ox.QueryBoolean):
         return Result("ASK", boolean=bool(answer))
     if isinstance(answer, ox.QuerySolutions):
         variables = [v.value for v in answer.variables]
-        rows: list[dict[str, Node]] = []
+        rows: list[Row] = []
         # Answers repeat their terms (labels, classes, graphs): each is converted once.
-        seen: dict[Any, Node] = {}
+        seen: dict[Any, Term] = {}
         for solution in answer:
             if max_rows is not None and len(rows) >= max_rows:
                 raise TooManyRows(cap_message(max_rows, "rows"))
-            row: dict[str, Node] = {}
+            row: Row = {}
             for name in variables:
                 value = solution[name]
                 if value is not None:
                     term = seen.get(value)
                     if term is None:
-                        term = seen[value] = to_term(value)
+                        term = seen[value] = term_of(value)
                     row[name] = term
             rows.append(row)
-        return Result("SELECT", variables, rows)
+        return Result("SELECT", variables, solutions=rows)
     from rdflib import Graph
 
     from kg.core.namespaces import bind_all

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import rdflib.plugins.sparql
 from rdflib import Dataset, Graph, URIRef
@@ -40,11 +40,17 @@ from kg.core.namespaces import bind_all
 from kg.sparql import parse
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
 from kg.sparql.results import Result, plain_literal
+from kg.sparql.terms import Term, to_rdflib
 from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
 # Never let rdflib fetch a FROM / FROM NAMED / USING / LOAD graph from the network or
 # a file: the engine decides which graphs a query sees.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+
+def _rdflib_terms(terms: Mapping[str, Term | Identifier] | None) -> dict[str, Identifier]:
+    """``terms`` as rdflib's ``initBindings`` takes them."""
+    return {name: cast(Identifier, to_rdflib(term)) for name, term in (terms or {}).items()}
 
 
 # -- the deadline -------------------------------------------------------------------------
@@ -231,7 +237,7 @@ class RdflibStore:
     def query(
         self,
         text: str,
-        terms: Mapping[str, Identifier] | None = None,
+        terms: Mapping[str, Term | Identifier] | None = None,
         *,
         dataset: DatasetSpec | None = None,
         base: str | None = None,
@@ -243,7 +249,10 @@ class RdflibStore:
         with _deadline_of(limits):
             try:
                 target = self._view(snapshot, verdict.dataset, verdict.remote)
-                raw = target.query(prepared.query, initBindings=dict(terms or {}))
+                bound = {
+                    name: cast(Identifier, to_rdflib(term)) for name, term in (terms or {}).items()
+                }
+                raw = target.query(prepared.query, initBindings=bound)
                 return from_rdflib(raw, prepared.form, limits.max_rows)
             except QueryError:
                 raise

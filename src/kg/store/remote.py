@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from rdflib import Dataset
     from rdflib.term import Identifier
 
+    from kg.sparql.terms import Term
+
 
 #: What kg lets through to an endpoint: its SERVICE calls and FROM graphs are its own.
 REMOTE = Policy(allow_service=True, allow_remote_from=True)
@@ -46,7 +48,7 @@ class RemoteStore:
     def query(
         self,
         text: str,
-        terms: Mapping[str, Identifier] | None = None,
+        terms: Mapping[str, Term | Identifier] | None = None,
         *,
         dataset: DatasetSpec | None = None,
         base: str | None = None,
@@ -60,7 +62,7 @@ class RemoteStore:
         result = run_remote(bound, verdict.form, self.url, timeout)
         cap = limits.max_rows
         if cap is not None:
-            size = len(result.rows) if result.graph is None else len(result.graph)
+            size = len(result)
             if size > cap:
                 raise TooManyRows(f"the answer has more than {cap} rows, the limit")
         return result
