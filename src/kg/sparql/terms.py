@@ -13,7 +13,7 @@ sent to endpoints stay byte for byte the same:
 * ``sparql`` writes a term as rdflib's ``n3()`` does (the string escapes, the long
   quotes of a string holding a newline), with one difference: rdflib leaves the last
   quote of a long string unescaped when a backslash comes before it, which ends the
-  string early; ``sparql`` escapes it (tests/test_terms.py shows both).
+  string early; ``sparql`` escapes it (tests/test_cold_path.py shows both).
 * ``lexical`` is the lexical form rdflib keeps for a typed literal (rdflib rewrites the
   XSD types into its own canonical forms: ``"1E7"^^xsd:double`` becomes
   ``"10000000.0"``). Forms that rdflib keeps as they are (those of integers, decimals,
