@@ -30,7 +30,7 @@ from kg.io.formats import Format, formats_for
 if TYPE_CHECKING:
     from rdflib.term import Identifier
 
-    from kg.http.context import AppContext
+    from kg.http.service import AppContext
     from kg.sparql.catalogue import Parameter, StoredQuery
     from kg.sparql.results import Result
     from kg.sparql.terms import Term

@@ -35,7 +35,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from kg.http.context import SERVE_STORE, AppContext, Handler, HttpError, ServerConfig
+from kg.http.context import SERVE_STORE, Handler, HttpError, ServerConfig
+from kg.http.service import AppContext, SparqlService, server_policy
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -207,7 +208,6 @@ class App:
 def create_app(config: ServerConfig | None = None, dataset: Dataset | None = None) -> App:
     """The WSGI application over ``dataset`` (an rdflib Dataset, held by the rdflib
     engine), or else over the store ``config.store`` names holding ``config.sources``."""
-    from kg.http.service import SparqlService, server_policy
     from kg.store import open_store
 
     config = config or ServerConfig()

@@ -6,15 +6,10 @@ without importing the application that routes to them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
-
-if TYPE_CHECKING:
-    from kg.http.service import SparqlService
-
 
 #: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
 DEFAULT_HOST = "127.0.0.1"
@@ -85,16 +80,6 @@ class HttpError(Exception):
         self.status = status
         self.message = " ".join(message.split())
         self.headers = headers or {}
-
-
-@dataclass
-class AppContext:
-    """What every handler may use: the configuration and the SPARQL service that runs
-    queries under the limits."""
-
-    config: ServerConfig
-    service: SparqlService
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[..., Response]

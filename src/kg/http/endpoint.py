@@ -20,7 +20,7 @@ from kg.io.formats import Format
 from kg.sparql.policy import DatasetSpec
 
 if TYPE_CHECKING:
-    from kg.http.context import AppContext
+    from kg.http.service import AppContext
 
 
 # -- the protocol -----------------------------------------------------------------------------

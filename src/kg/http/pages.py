@@ -38,7 +38,7 @@ from kg.io.formats import Format
 if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
 
-    from kg.http.context import AppContext
+    from kg.http.service import AppContext
     from kg.sparql.results import Result
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

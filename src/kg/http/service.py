@@ -18,8 +18,10 @@ import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kg.http.context import ServerConfig
 from kg.sparql.policy import DatasetSpec, Policy, Verdict, check_query
 from kg.store.base import KgStore, Limits
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from rdflib import Dataset
     from rdflib.term import Identifier
 
-    from kg.http.context import ServerConfig
     from kg.sparql.results import Result
     from kg.sparql.terms import Term
 
@@ -163,3 +164,13 @@ class SparqlService:
             text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         total = self.store.query(text).rows
         return (int(str(total[0]["n"])) if total else 0), sizes
+
+
+@dataclass
+class AppContext:
+    """What every handler may use: the configuration and the SPARQL service that runs
+    queries under the limits."""
+
+    config: ServerConfig
+    service: SparqlService
+    extra: dict[str, Any] = field(default_factory=dict)
