@@ -11,10 +11,10 @@ touched; another pyoxigraph) clears the store and loads again. A load that fails
 the store empty and without a manifest, so that the next command loads again. A folder
 mirrors its source files, so it refuses updates: change the files instead.
 
-Files are parsed by Oxigraph (``bulk_load``) under the named-graph rules of
-``kg.io.sources`` (a triple file goes into ``graph_iri_for_file``; a triple in the default
-graph of a TriG or N-Quads file is an error). JSON-LD and RDF/XML go through
-``kg.io.parse`` (it inlines local JSON-LD contexts and refuses DTDs).
+Files are parsed by Oxigraph (``bulk_load`` in a folder, ``load`` in memory) under the
+named-graph rules of ``kg.io.sources`` (a triple file goes into ``graph_iri_for_file``;
+a triple in the default graph of a TriG or N-Quads file is an error). JSON-LD and
+RDF/XML go through ``kg.io.parse`` (it inlines local JSON-LD contexts and refuses DTDs).
 
 Parameter values are bound with a ``VALUES`` block at the start of the outermost WHERE
 group (``kg.sparql.catalogue.with_values``), each term written as rdflib's ``n3()``
@@ -229,8 +229,12 @@ class OxigraphStore:
             return
         quads = fmt in ("trig", "nquads")
         target = None if quads else ox.NamedNode(graph_iri_for_file(path))
+        # In a folder, bulk_load (built for large loads: no transaction, RocksDB files
+        # written directly); in memory, load, one transaction per file, faster for the
+        # small files of a cold command (12 shipped files: 12 ms against 8 ms).
+        loader = self._store.bulk_load if self.path is not None else self._store.load
         try:
-            self._store.bulk_load(
+            loader(
                 path=str(path),
                 format=_OXIGRAPH_FORMATS[fmt],
                 base_iri=path.resolve().as_uri(),
