@@ -14,6 +14,10 @@ from kg.http.app import create_app
 from kg.http.context import ServerConfig
 from kg.sparql import catalogue as queries
 
+# pyoxigraph answers must be dropped on the thread that made them (an answer over the row
+# cap once reached the request thread inside the error's traceback): a warning is a failure.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+
 SELECT = (
     "SELECT ?s (COUNT(?n) AS ?c) WHERE { GRAPH ?g { ?s rdfs:label ?n } } "
     "GROUP BY ?s ORDER BY ?s LIMIT 50"

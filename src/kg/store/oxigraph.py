@@ -299,7 +299,12 @@ class OxigraphStore:
         form = verdict.form
 
         def work() -> Result:
-            return to_result(self._raw_query(bound, options), form, limits.max_rows)
+            try:
+                return to_result(self._raw_query(bound, options), form, limits.max_rows)
+            except QueryError as exc:
+                # Without the frames that hold the answer: pyoxigraph's solutions must be
+                # dropped on the thread that made them, not where the error is read.
+                raise exc.with_traceback(None) from None
 
         return self._within(work, limits)
 
