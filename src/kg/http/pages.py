@@ -2,6 +2,10 @@
 SPARQL query page, and a page for every entity IRI of the graph mapped onto the server
 (with Turtle, JSON-LD and N-Triples for the same IRI by content negotiation).
 
+One module because every page shares one small HTML vocabulary (escaping, links to
+entities, term cells, the results table) and one cache; the pages are short, and a
+split would scatter the escaping rules that keep them safe.
+
 How IRIs map onto the server: an IRI ``https://w3id.org/vn-kg/PATH`` is served at
 ``/PATH`` (``…/id/body/huyen-uy-nam-truc`` at ``/id/body/huyen-uy-nam-truc``). A browser
 never sends the fragment of a ``#`` IRI, so ``…/PATH#frag`` is served on the page of

@@ -1,5 +1,9 @@
 """Serialise a Dataset in every format kg publishes, byte for byte reproducibly.
 
+One module because every format shares one canonical form of the data (blank nodes
+relabelled, literals in their lexical form, quads sorted) and the same refusals of what a
+format cannot carry; each writer is short, and the rules they share are the point.
+
 rdflib's serialisers are not deterministic on their own: blank node labels are random,
 and TriG, N-Triples, N-Quads, RDF/XML and JSON-LD walk Python sets (graph order,
 generated prefixes), so the output changes with PYTHONHASHSEED. Here every export

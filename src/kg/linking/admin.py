@@ -1,5 +1,9 @@
 """Links from the graph to public-administration datasets (``data/links/``).
 
+One module because the units, their codes, their succession and the article's places
+are generated together from one release of vietnamadminunits, and one IRI scheme ties
+them: the graph is only right as a whole.
+
 Administrative units are time-scoped: a unit is valid from ``schema:validFrom`` to
 ``schema:validThrough``, created (``prov:wasGeneratedBy``) and ended
 (``prov:wasInvalidatedBy``) by a reform, and ``dct:replaces`` the units it was formed

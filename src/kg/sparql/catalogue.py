@@ -1,4 +1,9 @@
-"""Stored SPARQL queries: the catalogue, typed parameters, and running them.
+"""Stored SPARQL queries: the catalogue and their typed parameters (``kg.store`` runs
+them).
+
+One module because a stored query's header, its parameters and the terms they bind are
+one contract with grlc (the same names, types and defaults): split, the rules of one
+would be read without the others.
 
 A stored query is a file ``queries/NAME.rq`` (``queries/checks/`` holds validation
 checks, not stored queries). It starts with a grlc header, ``#+`` lines holding YAML

@@ -1,6 +1,10 @@
 """The Oxigraph engine: in memory (``memory``, the default) or in a folder
 (``oxigraph:PATH``).
 
+One module because loading, querying, updating and exporting share the pyoxigraph Store
+and the conversion of its terms; the N-Quads writer here must agree byte for byte with
+the rdflib path, and lives beside the terms it converts.
+
 In memory, ``load`` parses the files with Oxigraph's own parsers; nothing persists.
 
 In a folder, the database is ``PATH/oxigraph/`` and what it holds is recorded in

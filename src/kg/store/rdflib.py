@@ -1,5 +1,8 @@
 """The rdflib engine: the data in an rdflib Dataset in memory (``--store rdflib``).
 
+One module because the deadline, the views for FROM and the copy-on-write updates all
+work on the same snapshot of the data: apart, each would have to know the others' locks.
+
 The reference engine of the Python API, and the one whose evaluation kg can stop: a
 per-thread deadline is checked by the store as it yields triples (``DeadlineMemory``)
 *and* every time rdflib's evaluator makes a solution (``FrozenBindings``: joins,

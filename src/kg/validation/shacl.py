@@ -1,5 +1,9 @@
 """Validate the dataset: SHACL shapes first, then the stored SPARQL checks.
 
+One module because both engines end in the same report: the SHACL results and the
+checks' rows rendered, sorted and added to one report graph by the same code, so that
+the two engines cannot drift apart in what a user reads.
+
 SHACL runs through pyshacl on the union of all named graphs, with the ontology and
 vocabulary graphs as ``ont_graph`` so that ``rdfs:subClassOf`` counts for targets.
 No inference is run (``inference='none'``): the data must state what the shapes ask
