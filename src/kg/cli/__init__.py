@@ -25,6 +25,7 @@ from kg.cli.options import (
     output_option,
     sources_of,
     store_option,
+    write_or_check,
 )
 from kg.cli.push import register as register_push_command
 from kg.cli.query import register as register_query_commands
@@ -294,21 +295,10 @@ def generate(ctx: click.Context, check: bool) -> None:
 
 
 def _run_generate(ctx: click.Context, target: str, check: bool) -> None:
-    from kg.core import files
     from kg.publish import generate as gen
 
     check = check or bool((ctx.obj or {}).get("check"))
-    planned = gen.outputs(target, render_svg=not check)
-    if check:
-        out_of_date = files.stale(planned)
-        for path in out_of_date:
-            click.echo(f"out of date: {path}", err=True)
-        if out_of_date:
-            click.echo("run `kg generate all` to regenerate", err=True)
-            exit_with(EXIT_NONCONFORMING)
-        return
-    for path in files.write(planned):
-        click.echo(f"wrote {path}")
+    write_or_check(gen.outputs(target, render_svg=not check), check, "kg generate all")
 
 
 @generate.command()

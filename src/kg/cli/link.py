@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kg.core.errors import EXIT_NONCONFORMING
+from kg.cli.options import write_or_check
 
 check_option = click.option(
     "--check",
@@ -20,18 +20,7 @@ check_option = click.option(
 
 
 def _finish(planned: list[Any], check: bool) -> None:
-    from kg.core import files
-
-    if check:
-        stale = files.stale(planned)
-        for path in stale:
-            click.echo(f"out of date: {path}", err=True)
-        if stale:
-            click.echo("run `kg link all` to regenerate", err=True)
-            raise click.exceptions.Exit(EXIT_NONCONFORMING)
-        return
-    for path in files.write(planned):
-        click.echo(f"wrote {path}")
+    write_or_check(planned, check, "kg link all")
 
 
 def register(cli: click.Group, group_class: type[click.Group]) -> None:

@@ -105,3 +105,22 @@ def exit_with(code: int) -> NoReturn:
 
 def sources_of(paths: tuple[str, ...]) -> list[str] | None:
     return list(paths) if paths else None
+
+
+def write_or_check(planned: list[Any], check: bool, regenerate: str) -> None:
+    """Write the generated files that changed (``kg generate``, ``kg link``), or with
+    ``check`` write nothing, name the stale ones and exit 1; ``regenerate`` is the
+    command that brings them up to date."""
+    from kg.core import files
+    from kg.core.errors import EXIT_NONCONFORMING
+
+    if check:
+        stale = files.stale(planned)
+        for path in stale:
+            click.echo(f"out of date: {path}", err=True)
+        if stale:
+            click.echo(f"run `{regenerate}` to regenerate", err=True)
+            exit_with(EXIT_NONCONFORMING)
+        return
+    for path in files.write(planned):
+        click.echo(f"wrote {path}")
