@@ -148,3 +148,21 @@ def test_commands_take_the_store_option_and_the_variable(
         cli, ["sparql", "ASK { GRAPH ?g { ?s ?p ?o } }", "--store", f"oxigraph:{where}"]
     )
     assert ask.output == "true\n"
+
+
+def test_rdflib_store_forgets_views_and_version_of_data_it_no_longer_holds(tmp_path: Path) -> None:
+    """Each load (and update) gets a new generation: the view a FROM query made of the
+    old data, and the old data's version, are never served for the new."""
+    first, second = tmp_path / "first.trig", tmp_path / "second.trig"
+    first.write_text("<urn:x:g> { <urn:x:s> <urn:x:p> 1 . }\n", encoding="utf-8")
+    second.write_text("<urn:x:g> { <urn:x:s> <urn:x:p> 2 . }\n", encoding="utf-8")
+    store = RdflibStore()
+    store.load([first])
+    text = "SELECT ?o FROM <urn:x:g> WHERE { ?s ?p ?o }"
+    assert [str(r["o"]) for r in store.query(text).rows] == ["1"]
+    before = store.version()
+    store.load([second])
+    assert [str(r["o"]) for r in store.query(text).rows] == ["2"]
+    assert store.version() != before
+    store.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 3 } }")
+    assert sorted(str(r["o"]) for r in store.query(text).rows) == ["2", "3"]

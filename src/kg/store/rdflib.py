@@ -24,6 +24,7 @@ half of it, and a failed update changes nothing.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -205,14 +206,18 @@ class RdflibStore:
         self.policy = policy
         self.union_default = union_default
         self._snapshot: _Snapshot | None = None
-        if data is not None:
-            self._hold(data, 0)
+        self._generations = itertools.count()
         self._update_lock = threading.Lock()
         self._views: OrderedDict[tuple[int, DatasetSpec], Dataset] = OrderedDict()
         self._views_lock = threading.Lock()
         self._version: tuple[int, str] | None = None
+        if data is not None:
+            self._hold(data)
 
-    def _hold(self, data: Dataset, generation: int) -> None:
+    def _hold(self, data: Dataset) -> None:
+        # Every snapshot a store holds gets a new generation, never reused (a load after
+        # an update must not find the update's cached views or version).
+        generation = next(self._generations)
         queried = data
         if data.default_union != self.union_default:
             queried = Dataset(store=data.store, default_union=self.union_default)
@@ -221,7 +226,7 @@ class RdflibStore:
     @property
     def snapshot(self) -> _Snapshot:
         if self._snapshot is None:
-            self._hold(shared_dataset(), 0)
+            self._hold(shared_dataset())
         assert self._snapshot is not None
         return self._snapshot
 
@@ -229,11 +234,11 @@ class RdflibStore:
 
     def load(self, sources: Sequence[str | Path] | None = None) -> None:
         if sources is None:
-            self._hold(shared_dataset(), 0)
+            self._hold(shared_dataset())
             return
         from kg.io.parse import load
 
-        self._hold(load(source_files(sources), into=new_dataset()), 0)
+        self._hold(load(source_files(sources), into=new_dataset()))
 
     # -- queries ---------------------------------------------------------------------
 
@@ -326,7 +331,7 @@ class RdflibStore:
                 raise
             except Exception as exc:
                 raise QueryError(f"update failed: {one_line(exc)}") from None
-            self._hold(work, current.generation + 1)
+            self._hold(work)
             with self._views_lock:
                 self._views.clear()
 
@@ -418,13 +423,9 @@ class RdflibStore:
     def version(self) -> str:
         snapshot = self.snapshot
         known = self._version
-        if known is None or known[0] != id(snapshot):
-            known = self._version = (id(snapshot), content_version(snapshot.dataset))
+        if known is None or known[0] != snapshot.generation:
+            known = self._version = (snapshot.generation, content_version(snapshot.dataset))
         return known[1]
-
-    @property
-    def generation(self) -> int:
-        return self.snapshot.generation
 
     def __len__(self) -> int:
         return len(self.snapshot.dataset)
