@@ -64,7 +64,6 @@ from kg.core.errors import (
     TooManyRows,
     one_line,
 )
-from kg.sparql import text as sparql_text
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
 from kg.sparql.results import Result, Row
@@ -312,12 +311,6 @@ class OxigraphStore:
 
         return self._within(work, limits)
 
-    def raw_query(self, text: str, **options: Any) -> Any:
-        """pyoxigraph's own answer to ``text``, for the engine-specific work of
-        ``kg.validation`` and ``kg.publish`` (no policy: their texts are kg's own)."""
-        self._ensure_loaded()
-        return self._raw_query(text, options)
-
     def _raw_query(self, text: str, options: Mapping[str, Any]) -> Any:
         try:
             return self._store.query(text, prefixes=self.prefixes(), **options)
@@ -467,12 +460,6 @@ class OxigraphStore:
                 return written
         return export(self.dataset(), fmt)
 
-    def graph_quads(self, name: str) -> Iterator[tuple[Node, Node, Node, Node]]:
-        """The quads of the named graph ``name``, as rdflib terms."""
-        self._ensure_loaded()
-        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
-            yield _quad(q)
-
     def version(self) -> str:
         """A string that changes whenever the store is loaded with other data or
         updated."""
@@ -483,10 +470,6 @@ class OxigraphStore:
         import hashlib
 
         return hashlib.sha256(digest.encode("utf-8")).hexdigest()[:16]
-
-    @property
-    def generation(self) -> int:
-        return self._generation
 
     def __len__(self) -> int:
         self._ensure_loaded()
@@ -685,8 +668,3 @@ def oxigraph_lines(store: OxigraphStore, keep_graphs: bool) -> bytes | None:
     if not lines:
         return b""
     return b"\n".join(sorted(lines)) + b"\n"
-
-
-def form_of(text: str) -> str:
-    """The form of query ``text`` (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
-    return sparql_text.shape(text).form
