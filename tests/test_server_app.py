@@ -471,6 +471,9 @@ def test_config_defaults_match_the_cli() -> None:
         "DEFAULT_CACHE_SIZE",
         "DEFAULT_REQUEST_TIMEOUT",
         "DEFAULT_CONNECTION_LIMIT",
+        "DEFAULT_QUERY_MEMORY",
+        "DEFAULT_CACHE_MEMORY",
+        "DEFAULT_MAX_ANSWER",
     ):
         assert getattr(cli_serve, name) == getattr(server, name)
     assert replace(ServerConfig(), port=1).update_token is None

@@ -19,6 +19,9 @@ DEFAULT_THREADS = 8
 DEFAULT_CACHE_SIZE = 512
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_CONNECTION_LIMIT = 100
+DEFAULT_QUERY_MEMORY = 1024
+DEFAULT_CACHE_MEMORY = 64
+DEFAULT_MAX_ANSWER = 256
 
 
 @click.command()
@@ -92,6 +95,30 @@ DEFAULT_CONNECTION_LIMIT = 100
     show_default=True,
     help="Answers to repeated queries kept until the data changes (0: no cache).",
 )
+@click.option(
+    "--cache-memory",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CACHE_MEMORY,
+    show_default=True,
+    metavar="MB",
+    help="Memory the cached answers may hold; the least recently used go first (0: no cache).",
+)
+@click.option(
+    "--query-memory",
+    type=click.IntRange(min=0),
+    default=DEFAULT_QUERY_MEMORY,
+    show_default=True,
+    metavar="MB",
+    help="Memory one query may use above what the server holds (over it: 503); 0: no limit.",
+)
+@click.option(
+    "--max-answer",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ANSWER,
+    show_default=True,
+    metavar="MB",
+    help="Largest answer a query may produce, before it is written in a format (over it: 422).",
+)
 @click.option("--allow-service", is_flag=True, help="Let queries call other endpoints (SERVICE).")
 @click.option(
     "--allow-remote-from",
@@ -130,6 +157,9 @@ def serve(
     request_timeout: float,
     connection_limit: int,
     cache_size: int,
+    cache_memory: int,
+    query_memory: int,
+    max_answer: int,
     allow_service: bool,
     allow_remote_from: bool,
     cors_origins: tuple[str, ...],
@@ -139,8 +169,9 @@ def serve(
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint (/sparql), the stored queries
     (/api/queries, described at /api/openapi.json) and a page for every entity IRI.
 
-    Read-only unless an update token is given; queries run under a time limit and a
-    row cap. Stop it with Ctrl-C.
+    Read-only unless an update token is given. Each query runs in a process of its own,
+    stopped at the time limit or the memory limit, under a row cap. Stop it with Ctrl-C
+    or SIGTERM.
     """
     import logging
     import sys
@@ -171,6 +202,9 @@ def serve(
         union_default_graph=union_default_graph,
         threads=threads,
         cache_size=cache_size,
+        cache_memory=cache_memory,
+        query_memory=query_memory,
+        max_answer=max_answer,
         public_url=public_url,
         request_timeout=request_timeout,
         connection_limit=connection_limit,

@@ -11,6 +11,7 @@ Exit codes (the one place they are defined):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
@@ -50,9 +51,21 @@ class KgError(Exception):
                     parts.append(str(self.column))
         return ":".join(parts)
 
+    def __reduce__(self) -> tuple[Any, tuple[type[KgError], tuple[Any, ...], dict[str, Any]]]:
+        # Pickled whole, whatever a subclass's __init__ takes: a query worker
+        # (kg.store.isolated) sends its error back to the server this way.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
     def __str__(self) -> str:
         location = self.location
         return f"{location}: {self.message}" if location else self.message
+
+
+def _rebuild(cls: type[KgError], args: tuple[Any, ...], state: dict[str, Any]) -> KgError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(KgError):
@@ -86,6 +99,12 @@ class QueryError(KgError):
 
 class QueryTimeout(QueryError):
     """The query ran past its time limit."""
+
+    http_status = 503
+
+
+class QueryMemoryLimit(QueryError):
+    """The query needed more memory than its limit."""
 
     http_status = 503
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import secrets
 import signal
+import threading
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -128,6 +129,10 @@ class App:
         self.ctx = ctx
         self.map, self.handlers = _rules()
 
+    def close(self) -> None:
+        """Stop the queries running and release the store (an Oxigraph folder's lock)."""
+        self.ctx.service.close()
+
     def dispatch(self, request: Request) -> Response:
         from kg.core.errors import KgError
 
@@ -158,6 +163,8 @@ class App:
             # error says otherwise (kg.http.endpoint: a timeout is 503, the row cap 422).
             status = getattr(exc, "http_status", 400)
             response = error_response(request, status, str(exc))
+            if status == 503:  # out of time, memory or workers: worth another try later
+                response.headers["Retry-After"] = "10"
         except HTTPException as exc:
             response = error_response(request, exc.code or 500, exc.description or exc.name)
             if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
@@ -221,11 +228,27 @@ def create_app(config: ServerConfig | None = None, dataset: Dataset | None = Non
     else:
         store = open_store(config.store or SERVE_STORE, policy=policy, union_default=union)
         store.load(list(config.sources) if config.sources else None)
+    if config.isolate_queries:
+        store = isolated(store, config)
     return App(AppContext(config, SparqlService(store, config)))
 
 
-class _Stop(Exception):
-    """SIGTERM or SIGINT: stop serving."""
+def isolated(store: KgStore, config: ServerConfig) -> KgStore:
+    """``store`` with every query in a child process under the server's limits, as
+    many at once as the server has threads."""
+    from kg.store.isolated import IsolatedStore
+
+    megabyte = 1_048_576
+    return IsolatedStore(
+        store,
+        workers=config.threads,
+        memory=config.query_memory * megabyte if config.query_memory else None,
+        max_answer_bytes=config.max_answer * megabyte,
+    )
+
+
+#: Seconds the threads still answering get to finish once the server is told to stop.
+STOP_GRACE = 3.0
 
 
 def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
@@ -255,15 +278,22 @@ def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
         error_task_class = OneLineErrorTask
         request: Any  # the request being received (waitress's)
         request_began: float | None = None
+        #: Set by the server (``_answer_health_inline``) while ``received`` runs: answer
+        #: the request just received on this thread, not in the task queue.
+        answer_inline = False
 
         def received(self, data: bytes) -> bool:
             current: Any = self.request
             if data and current is None:
                 self.request_began = time.monotonic()
+            self.answer_inline = False
             done: bool = super().received(data)
             current = self.request
             if current is None:  # every request received is complete
                 self.request_began = None
+            if self.answer_inline:
+                self.answer_inline = False
+                self.service()
             return done
 
         def time_out_request(self, now: float) -> None:
@@ -286,6 +316,31 @@ def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
                 self.server.add_task(self)
 
     return Channel, RequestTimeout
+
+
+def _answer_health_inline(server: Any) -> None:
+    """``GET /health`` is answered on the server's own thread as soon as it is received,
+    not queued behind the requests waiting for a task thread: a load balancer sees a
+    live server even while every thread waits for a query. Only when the connection has
+    nothing else queued or unsent (the answer is a few bytes, written at once)."""
+    queue = server.add_task
+
+    def add_task(channel: Any) -> None:
+        requests = channel.requests
+        if (
+            getattr(channel, "answer_inline", None) is False
+            and threading.current_thread() is threading.main_thread()
+            and len(requests) == 1
+            and not requests[0].error
+            and requests[0].command in ("GET", "HEAD")
+            and requests[0].path == "/health"
+            and channel.total_outbufs_len == 0
+        ):
+            channel.answer_inline = True  # Channel.received answers it, lock released
+        else:
+            queue(channel)
+
+    server.add_task = add_task
 
 
 def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
@@ -329,6 +384,7 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
                 channel.time_out_request(moment)
 
     server.maintenance = maintenance
+    _answer_health_inline(server)
     listening = getattr(server, "effective_listen", None) or [
         (server.effective_host, server.effective_port)
     ]
@@ -336,17 +392,30 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
         shown = f"[{host}]" if ":" in str(host) else host
         log.warning("kg serve: listening on http://%s:%s/", shown, port)
 
+    # The handler only sets a flag and wakes the loop: an exception raised from it
+    # would land wherever the main thread is, and waitress's handlers catch and log
+    # exceptions (a SIGTERM during a write was swallowed that way).
+    stopping = threading.Event()
+
     def stop(signum: int, frame: Any) -> None:
-        raise _Stop()
+        stopping.set()
+        server.pull_trigger()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server.run()
-    except (_Stop, KeyboardInterrupt):
-        pass
+        while not stopping.is_set():
+            server.asyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.task_dispatcher.shutdown(timeout=5)
+        # The queries first: the threads waiting for them then finish at once, and the
+        # store's lock is free for a server started right after this one.
+        app.close()
+        server.task_dispatcher.shutdown(timeout=STOP_GRACE)
         server.close()
     log.warning("kg serve: stopped")

@@ -36,11 +36,21 @@ DEFAULT_CACHE_SIZE = 512  # answers kept for repeated queries (0: no cache)
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds to receive one whole request (slow clients)
 
 
-DEFAULT_CONNECTION_LIMIT = 100
+DEFAULT_CONNECTION_LIMIT = 100  # connections open at once (more wait to be accepted)
+
+
+DEFAULT_QUERY_MEMORY = 1024  # MB one query may add to the server's memory
+
+
+DEFAULT_CACHE_MEMORY = 64  # MB the answer cache may hold
+
+
+DEFAULT_MAX_ANSWER = 256  # MB of one answer, encoded, as a query worker sends it
+
 #: The engine kg serve uses unless told otherwise: rdflib, the one engine whose queries
 #: stop at the time limit (an Oxigraph query cannot be stopped once started, see
 #: kg.store.oxigraph) and whose updates take the protocol's using-graph-uri.
-SERVE_STORE = "rdflib"  # connections open at once (more wait to be accepted)
+SERVE_STORE = "rdflib"
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,13 @@ class ServerConfig:
     # its first byte gets 408 and is disconnected (slowloris).
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     connection_limit: int = DEFAULT_CONNECTION_LIMIT
+    # Each query runs in a child process killed at its time limit (kg.store.isolated),
+    # with this much memory (MB) above what the server holds; 0: no memory limit.
+    query_memory: int = DEFAULT_QUERY_MEMORY
+    cache_memory: int = DEFAULT_CACHE_MEMORY  # MB; 0 turns the cache off
+    max_answer: int = DEFAULT_MAX_ANSWER  # MB
+    # False: queries run in the server's own process (tests of the engines' own limits).
+    isolate_queries: bool = True
 
 
 class HttpError(Exception):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.http.context import ServerConfig
 from kg.sparql.policy import DatasetSpec, Policy, Verdict, check_query
+from kg.sparql.results import approximate_size
 from kg.store.base import KgStore, Limits
 
 if TYPE_CHECKING:
@@ -47,9 +48,12 @@ class SparqlService:
     def __init__(self, store: KgStore, config: ServerConfig) -> None:
         self.config = config
         self.store = store
-        self._answers: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
+        self._answers: OrderedDict[tuple[Any, ...], tuple[Result, int]] = OrderedDict()
         self._answers_lock = threading.Lock()
+        self._cached_bytes = 0
+        self._cache_limit = config.cache_memory * 1_048_576 if config.cache_size else 0
         self.cache_hits = 0
+        self._size: tuple[str, int] | None = None
 
     @property
     def dataset(self) -> Dataset:
@@ -61,8 +65,13 @@ class SparqlService:
         return self.store.version()
 
     def size(self) -> int:
-        """The number of quads the health check reports."""
-        return len(self.store)
+        """The number of quads the health check reports: counted once per version of
+        the data (``/health`` is answered on the server's own thread)."""
+        version = self.store.version()
+        known = self._size
+        if known is None or known[0] != version:
+            known = self._size = (version, len(self.store))
+        return known[1]
 
     def _limits(self, timeout: float | None) -> Limits:
         limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
@@ -105,23 +114,47 @@ class SparqlService:
             dataset,
             tuple(sorted((terms or {}).items())),
         )
-        if self.config.cache_size:
+        if self._cache_limit:
             with self._answers_lock:
                 cached = self._answers.get(key)
                 if cached is not None:
                     self._answers.move_to_end(key)
                     self.cache_hits += 1
-                    return cached
+                    return cached[0]
         result = self.store.query(
             text, terms, dataset=dataset or None, base=base, limits=self._limits(timeout)
         )
-        size = len(result)
-        if self.config.cache_size and size <= _CACHEABLE_SIZE:
-            with self._answers_lock:
-                self._answers[key] = result
-                while len(self._answers) > self.config.cache_size:
-                    self._answers.popitem(last=False)
+        if self._cache_limit and len(result) <= _CACHEABLE_SIZE:
+            self._keep(key, result)
         return result
+
+    def _keep(self, key: tuple[Any, ...], result: Result) -> None:
+        """Cache ``result``, dropping the least recently used answers past the cache's
+        limits: ``cache_size`` answers, ``cache_memory`` megabytes."""
+        size = approximate_size(result)
+        if size > self._cache_limit:
+            return
+        with self._answers_lock:
+            previous = self._answers.pop(key, None)
+            if previous is not None:
+                self._cached_bytes -= previous[1]
+            self._answers[key] = (result, size)
+            self._cached_bytes += size
+            while self._answers and (
+                len(self._answers) > self.config.cache_size
+                or self._cached_bytes > self._cache_limit
+            ):
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self._cached_bytes -= dropped
+
+    def cache_usage(self) -> tuple[int, int]:
+        """Answers cached, and about how many bytes they hold."""
+        with self._answers_lock:
+            return len(self._answers), self._cached_bytes
+
+    def close(self) -> None:
+        """Stop the running queries and release the store."""
+        self.store.close()
 
     # -- updates --------------------------------------------------------------------
 

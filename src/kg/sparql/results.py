@@ -145,6 +145,21 @@ def plain_literal(term: Node) -> Node:
     return term
 
 
+def approximate_size(result: Result) -> int:
+    """About how many bytes ``result`` holds in memory: what the server's answer cache
+    counts against its limit. Strings dominate; every term and row adds a fixed cost."""
+    per_term = 64
+    if result.graph is not None:
+        return sum(sum(len(str(node)) + per_term for node in triple) for triple in result.graph)
+    size = 256
+    for row in result.solutions:
+        size += per_term
+        for node in row.values():
+            term = parts(node)
+            size += per_term + len(term.value) + len(term.datatype or "") + len(term.language or "")
+    return size
+
+
 class ResultsFormatError(ValueError):
     """Results that are not well-formed SPARQL JSON results."""
 
