@@ -338,12 +338,13 @@ def render(info: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(report: Path, section: str) -> None:
-    """Replace the section between the markers in ``report``, or append it."""
+def write_section(report: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the section between the markers ``begin`` and ``end`` in ``report``, or
+    append it."""
     text = report.read_text(encoding="utf-8") if report.is_file() else ""
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
         text = before + section + ("\n" + after if after else "")
     else:
         text = text.rstrip("\n") + ("\n\n---\n\n" if text.strip() else "") + section

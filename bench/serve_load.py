@@ -190,7 +190,15 @@ def _free_port() -> int:
 
 @contextmanager
 def started_server(*args: str) -> Iterator[str]:
-    """``kg serve`` in a subprocess on a free loopback port; yields its base URL.
+    """``kg serve`` in a subprocess on a free loopback port; yields its base URL."""
+    with started_process(*args) as (base, _):
+        yield base
+
+
+@contextmanager
+def started_process(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``kg serve`` in a subprocess on a free loopback port; yields its base URL and
+    the process (stopped with SIGINT at the end, unless it has stopped already).
 
     Its log (a line per request) goes to a temporary file, not to a pipe: a pipe nobody
     reads fills up after a few hundred requests and then blocks the server."""
@@ -214,9 +222,10 @@ def started_server(*args: str) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise SystemExit("kg serve did not answer within 60 s")
                 time.sleep(0.1)
-            yield base
+            yield base, process
         finally:
-            process.send_signal(signal.SIGINT)
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

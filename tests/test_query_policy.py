@@ -20,9 +20,10 @@ from werkzeug.test import Client
 
 import kg.store
 from kg.cli import cli
-from kg.core.errors import KgError
+from kg.core.errors import KgError, QueryError
 from kg.http.app import create_app
 from kg.http.context import ServerConfig
+from kg.sparql.text import query_form
 from kg.validation.shacl import run_check
 
 CASES_FILE = Path(__file__).parent / "policy" / "cases.yaml"
@@ -160,3 +161,33 @@ def test_every_case_is_refused_or_allowed_by_the_policy_itself() -> None:
             assert case["message"] in str(exc)
         else:
             assert case["verdict"] == "allowed", case["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+        (
+            "PREFIX ex: <urn:x:>\nBASE <urn:b>\n# a comment\nconstruct { ?s ?p ?o } WHERE {}",
+            "CONSTRUCT",
+        ),
+        ("PREFIX : <urn:x:> ASK { :a :b :c }", "ASK"),
+        ("\\u0044ESCRIBE <urn:x>", "DESCRIBE"),
+    ],
+)
+def test_the_query_form_is_read_from_the_first_words(text: str, form: str) -> None:
+    assert query_form(text) == form
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "is a SPARQL update"),
+        ("{ SELECT * WHERE { ?s ?p ?o } }", "not a SPARQL query"),
+        ("hello SELECT * {}", "not a SPARQL query"),
+        ("", "not a SPARQL query"),
+    ],
+)
+def test_text_that_is_no_query_has_no_form(text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        query_form(text)

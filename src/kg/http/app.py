@@ -37,7 +37,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from kg.http.context import SERVE_STORE, Handler, HttpError, ServerConfig
-from kg.http.service import AppContext, SparqlService, server_policy
+from kg.http.service import AppContext, SparqlService, request_began, server_policy
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -198,7 +198,8 @@ class App:
         request = Request(environ)
         # The body cap holds for chunked bodies too (no Content-Length to check first).
         request.max_content_length = self.ctx.config.max_body
-        response = self.dispatch(request)
+        with request_began(started):
+            response = self.dispatch(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # One line per request: never the query string (it may hold a query), a body
         # or a header (it may hold the token).
@@ -215,6 +216,7 @@ class App:
 def create_app(config: ServerConfig | None = None, dataset: Dataset | None = None) -> App:
     """The WSGI application over ``dataset`` (an rdflib Dataset, held by the rdflib
     engine), or else over the store ``config.store`` names holding ``config.sources``."""
+    from kg.sparql.catalogue import discover
     from kg.store import open_store
 
     config = config or ServerConfig()
@@ -230,6 +232,7 @@ def create_app(config: ServerConfig | None = None, dataset: Dataset | None = Non
         store.load(list(config.sources) if config.sources else None)
     if config.isolate_queries:
         store = isolated(store, config)
+    store.prepare([stored.text for stored in discover()])
     return App(AppContext(config, SparqlService(store, config)))
 
 

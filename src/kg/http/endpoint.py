@@ -166,8 +166,7 @@ def handle_query(ctx: AppContext, request: Request) -> Response:
     timeout = _timeout(params)
     base = _base(ctx, request, "/sparql")
     service = ctx.service
-    verdict = service.check(text, dataset)
-    fmt = negotiate(request, verdict.form)
+    fmt = negotiate(request, service.form(text))
     key = "\x1f".join(
         [service.version(), text, fmt.name, repr(dataset), str(timeout), base]
     ).encode("utf-8")

@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import hmac
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kg.core.errors import QueryTimeout
 from kg.http.context import ServerConfig
 from kg.sparql.policy import DatasetSpec, Policy, Verdict, check_query
 from kg.sparql.results import approximate_size
+from kg.sparql.text import query_form
 from kg.store.base import KgStore, Limits
 
 if TYPE_CHECKING:
@@ -36,6 +41,23 @@ if TYPE_CHECKING:
 #: Answers larger than this many rows (or triples) are not cached: the cache is for
 #: the many small answers a public endpoint repeats, not for bulk downloads.
 _CACHEABLE_SIZE = 2_000
+
+
+#: When the request being answered on this thread began (``request_began``): the time
+#: limit of its queries counts from then, so that reading its body, checking it and
+#: waiting for a worker are part of it.
+_request_began: ContextVar[float | None] = ContextVar("kg_request_began", default=None)
+
+
+@contextmanager
+def request_began(at: float) -> Iterator[None]:
+    """Queries run inside this block share one deadline counted from ``at``
+    (``time.monotonic()``)."""
+    token = _request_began.set(at)
+    try:
+        yield
+    finally:
+        _request_began.reset(token)
 
 
 def server_policy(config: ServerConfig) -> Policy:
@@ -74,10 +96,22 @@ class SparqlService:
         return known[1]
 
     def _limits(self, timeout: float | None) -> Limits:
+        """The limits of a query run now: the time left of the request's (see
+        ``request_began``), never more than ``timeout``."""
         limit = self.config.timeout if timeout is None else min(timeout, self.config.timeout)
+        began = _request_began.get()
+        if began is not None:
+            limit -= time.monotonic() - began
+            if limit <= 0:
+                raise QueryTimeout("the request ran past the time limit")
         return Limits(timeout=limit, max_rows=self.config.max_rows)
 
     # -- queries --------------------------------------------------------------------
+
+    def form(self, text: str) -> str:
+        """The form of query ``text``, from its first words: the rest of the text is
+        read where the query runs, under its time limit."""
+        return query_form(text)
 
     def check(self, text: str, dataset: DatasetSpec | None = None) -> Verdict:
         """The policy's verdict on ``text`` (its form, before it runs); Refused or

@@ -92,6 +92,25 @@ def tokens(text: str) -> Iterator[Token]:
         yield token
 
 
+def query_form(text: str) -> str:
+    """The form of query ``text`` (SELECT, ASK, CONSTRUCT or DESCRIBE), read from its
+    first words only: what content negotiation needs before the query runs, in time
+    that does not grow with the rest of the text. QueryError as ``shape``."""
+    for tok in tokens(unescape(text)):
+        if tok.kind != "word" or tok.depth != 0:
+            continue
+        if tok.keyword in QUERY_FORMS:
+            return tok.keyword
+        if tok.keyword in _UPDATE_WORDS:
+            raise QueryError(
+                f"{tok.keyword} is a SPARQL update; only SELECT, ASK, CONSTRUCT and "
+                "DESCRIBE queries can be run"
+            )
+        if tok.keyword not in ("PREFIX", "BASE") and ":" not in tok.text:
+            break
+    raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
 @dataclass(frozen=True)
 class Shape:
     """What a query's text says about its structure."""

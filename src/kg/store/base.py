@@ -84,6 +84,11 @@ class KgStore(Protocol):
     ) -> None:
         """Run a SPARQL 1.1 Update request, all of it or nothing."""
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Parse ``texts`` ahead of their first run (the queries a server runs often),
+        where the engine keeps its parsed queries; a text that does not parse is left
+        for its run to report."""
+
     def graph_names(self) -> list[str]:
         """The IRIs of the named graphs held, sorted."""
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import math
 import os
 import pickle
@@ -38,6 +39,7 @@ import select
 import signal
 import stat
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -99,6 +101,7 @@ class IsolatedStore:
         self._children: set[int] = set()
         self._children_lock = threading.Lock()
         self._closed = False
+        self._prctl = _prctl() if AVAILABLE and sys.platform == "linux" else None
 
     # -- queries ---------------------------------------------------------------------
 
@@ -157,7 +160,7 @@ class IsolatedStore:
     def _child(self, work: Any, write_end: int, timeout: float | None) -> None:
         code = 0
         try:
-            _become_worker(write_end, self.memory, timeout)
+            _become_worker(write_end, self.memory, timeout, self._prctl)
             try:
                 payload: tuple[str, Any] = ("ok", _encode(work()))
             except MemoryError:
@@ -219,6 +222,11 @@ class IsolatedStore:
         with self._quiet:
             self.inner.update(text, using=using, base=base, limits=limits)
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Parsed here, once, the queries are parsed in every child forked after."""
+        with self._quiet:
+            self.inner.prepare(texts)
+
     def graph_names(self) -> list[str]:
         return self.inner.graph_names()
 
@@ -265,9 +273,13 @@ class IsolatedStore:
 # -- the child's side -------------------------------------------------------------------
 
 
-def _become_worker(write_end: int, memory: int | None, timeout: float | None) -> None:
+def _become_worker(write_end: int, memory: int | None, timeout: float | None, prctl: Any) -> None:
     """Make the freshly forked child a query worker: the parent's signal handlers off,
     its sockets closed, its limits set."""
+    # A collection would walk every object inherited, copying each page it touches
+    # (copy-on-write): the child lives for one query, under a memory limit, so it does
+    # without.
+    gc.disable()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     # What an engine prints as it dies (Rust's "memory allocation failed" and its
@@ -278,7 +290,7 @@ def _become_worker(write_end: int, memory: int | None, timeout: float | None) ->
     os.dup2(devnull, 2)
     os.close(devnull)
     _close_sockets(keep=write_end)
-    _die_with_parent()
+    _die_with_parent(prctl)
     if timeout is not None:
         seconds = math.ceil(timeout) + _CPU_GRACE
         with contextlib.suppress(ValueError, OSError):
@@ -318,16 +330,24 @@ def _close_sockets(keep: int) -> None:
             pass
 
 
-def _die_with_parent() -> None:
-    # Linux's PR_SET_PDEATHSIG: a server killed outright takes its queries with it.
+def _prctl() -> Any:
+    """libc's ``prctl``, looked up once in the parent (ctypes is slow to import in
+    every child); None where there is none."""
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(prctl: Any) -> None:
+    # Linux's PR_SET_PDEATHSIG: a server killed outright takes its queries with it.
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _address_space() -> int:

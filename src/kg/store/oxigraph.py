@@ -407,6 +407,10 @@ class OxigraphStore:
         add_quads(data, (_quad(q) for q in self._store))
         return data
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Nothing to do: Oxigraph parses a query in far less time than it takes to
+        look one up."""
+
     def graph_names(self) -> list[str]:
         self._ensure_loaded()
         return sorted(g.value for g in self._store.named_graphs())

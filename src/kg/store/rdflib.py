@@ -23,6 +23,7 @@ half of it, and a failed update changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import threading
@@ -397,6 +398,11 @@ class RdflibStore:
                     dataset.get_context(solution.get(g)).__iadd__(_fillTemplate(quads, solution))
 
     # -- views -----------------------------------------------------------------------
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        for text in texts:
+            with contextlib.suppress(QueryError):
+                parse.prepare(text)
 
     def graph_names(self) -> list[str]:
         return sorted(self.snapshot.names)

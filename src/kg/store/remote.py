@@ -87,6 +87,9 @@ class RemoteStore:
     ) -> None:
         self._query_only("run updates")
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Nothing to do: the endpoint parses what it receives."""
+
     def graph_names(self) -> list[str]:
         result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
         return sorted(str(row["g"]) for row in result.rows if "g" in row)
