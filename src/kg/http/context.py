@@ -47,9 +47,9 @@ DEFAULT_CACHE_MEMORY = 64  # MB the answer cache may hold
 
 DEFAULT_MAX_ANSWER = 256  # MB of one answer, encoded, as a query worker sends it
 
-#: The engine kg serve uses unless told otherwise: rdflib, the one engine whose queries
-#: stop at the time limit (an Oxigraph query cannot be stopped once started, see
-#: kg.store.oxigraph) and whose updates take the protocol's using-graph-uri.
+#: The engine kg serve uses unless told otherwise: rdflib, whose updates take the
+#: protocol's using-graph-uri (queries on every engine stop at the time limit: each runs
+#: in a process of its own, kg.store.isolated).
 SERVE_STORE = "rdflib"
 
 
