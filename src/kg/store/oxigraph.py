@@ -599,10 +599,13 @@ def to_result(answer: Any, form: str = "SELECT", max_rows: int | None = None) ->
 
     graph = Graph()
     bind_all(graph)
-    for count, triple in enumerate(answer, start=1):
-        if max_rows is not None and count > max_rows:
-            raise TooManyRows(cap_message(max_rows, "triples"))
+    # Oxigraph leaves out what SPARQL 1.1 §16.2.1 says to (a literal subject, a predicate
+    # that is not an IRI, an unbound variable): a pyoxigraph Triple cannot hold them.
+    # The cap counts distinct triples, as the graph holds them and the other engines count.
+    for triple in answer:
         graph.add((to_term(triple.subject), to_term(triple.predicate), to_term(triple.object)))
+        if max_rows is not None and len(graph) > max_rows:
+            raise TooManyRows(cap_message(max_rows, "triples"))
     return Result(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph)
 
 
