@@ -171,14 +171,19 @@ class App:
 
     def _cors(self, request: Request, response: Response) -> None:
         origins = self.ctx.config.cors_origins
+        if not origins:
+            return
+        # With CORS on, the answer depends on Origin (its headers, or their absence): a
+        # cache keyed without it would give one origin's answer to another, or to a
+        # request without Origin.
+        response.vary.add("Origin")
         origin = request.headers.get("Origin")
-        if not origins or origin is None:
+        if origin is None:
             return
         if "*" in origins:
             response.headers["Access-Control-Allow-Origin"] = "*"
         elif origin in origins:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.vary.add("Origin")
         else:
             return
         if request.method == "OPTIONS":
