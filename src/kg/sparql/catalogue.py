@@ -164,7 +164,8 @@ def get(name: str, directory: str | Path | None = None) -> StoredQuery:
 def read(path: str | Path) -> StoredQuery:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, as some editors write, is not part of the query.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", path) from None
     return parse(text, name=path.stem, path=path)
