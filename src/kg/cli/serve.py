@@ -188,9 +188,11 @@ def serve(
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for name in ("kg.http.app", "kg.http.app.access"):
         logging.getLogger(name).setLevel(logging.INFO)
-    logger = logging.getLogger("kg.http.app")
-    logger.addHandler(handler)
-    logger.propagate = False
+    # kg.internal: internal errors with their tracebacks (kg.core.errors.internal_error).
+    for name in ("kg.http.app", "kg.internal"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
     run_server(config)
 
 

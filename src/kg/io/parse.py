@@ -37,7 +37,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg.core import paths
-from kg.core.errors import InputError
+from kg.core.errors import INTERNAL_ERRORS, InputError, one_line
 from kg.core.namespaces import bind_all
 from kg.io import formats
 from kg.io.formats import Kind
@@ -149,6 +149,14 @@ def _parse(path: Path, data: str | bytes, fmt: str, public_id: str) -> Dataset:
 
 
 def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> InputError:
+    if isinstance(exc, INTERNAL_ERRORS):
+        # rdflib's parser tripped over the input's shape (JSON-LD: {"@context": 5}
+        # gives "'int' object has no attribute 'get'"): the input's fault, in Python's
+        # words, which would mean nothing to the user.
+        return InputError(
+            f"cannot parse as {fmt}: malformed (a value of a type its place does not allow)",
+            path,
+        )
     line_based = any(f.line_based for f in formats.readable_formats() if f.parser == fmt)
     # Turtle and TriG: rdflib's notation3 BadSyntax keeps the input (bytes) and the
     # offset of the failure; its own line count is 0-based and has no column.
@@ -168,8 +176,8 @@ def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> Inp
     # formats are line based, so the first line that fails alone is the culprit.
     if line_based and isinstance(data, str):
         line_no = _first_bad_line(data, fmt)
-        return InputError(f"bad {fmt} syntax: {exc}", path, line_no)
-    return InputError(f"cannot parse as {fmt}: {exc}", path)
+        return InputError(f"bad {fmt} syntax: {one_line(exc)}", path, line_no)
+    return InputError(f"cannot parse as {fmt}: {one_line(exc)}", path)
 
 
 def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
