@@ -119,3 +119,15 @@ def test_the_cap_counts_distinct_triples(where: str) -> None:
     )
     assert len(store.query(text, limits=Limits(max_rows=100))) == 100
     store.close()
+
+
+def test_rdflib_used_directly_still_answers_with_a_graph() -> None:
+    # The streamed evaluation is for the engine's own queries only (kg.store.rdflib
+    # registers it with rdflib for the whole process): pyshacl and other users of
+    # rdflib keep getting a Graph.
+    import kg.store.rdflib  # noqa: F401 (registers the evaluation)
+
+    data = Graph().parse(HERE / "illegal-answer.expected.ttl", format="turtle")
+    for text in ("CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <http://example.org/a>"):
+        answer = data.query(text).graph
+        assert isinstance(answer, Graph) and len(answer) == 2, text

@@ -105,9 +105,10 @@ def _clamp_slices(node: Any) -> None:
 
     if isinstance(node, CompValue):
         if node.name == "Slice":
-            start = min(node.get("start") or 0, sys.maxsize)
+            # dict.get: CompValue.get gives the key itself for a key it does not hold.
+            start = min(dict.get(node, "start") or 0, sys.maxsize)
             node["start"] = start
-            length = node.get("length")
+            length = dict.get(node, "length")
             if isinstance(length, int) and length > sys.maxsize - start:
                 node["length"] = sys.maxsize - start
         for value in node.values():

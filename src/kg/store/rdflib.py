@@ -466,7 +466,8 @@ def streamed(query: Any) -> Any:
 
 def _graph_answer(ctx: Any, part: Any) -> dict[str, Any]:
     """rdflib's custom evaluation of a ``streamed`` CONSTRUCT or DESCRIBE."""
-    if part.name not in ("ConstructQuery", "DescribeQuery") or not part.get("kg_streamed"):
+    # dict.get: CompValue.get gives the key itself for a key it does not hold.
+    if part.name not in ("ConstructQuery", "DescribeQuery") or not dict.get(part, "kg_streamed"):
         raise NotImplementedError  # rdflib evaluates it as usual
     if part.name == "ConstructQuery":
         return {"type_": "CONSTRUCT", "graph": _constructed(ctx, part)}
