@@ -126,3 +126,8 @@ def test_an_update_token_no_header_can_carry_is_refused_at_startup(token: str) -
     assert done.returncode == 2, stderr
     assert stderr.count("\n") == 1 and stderr.startswith("kg: error: $KG_UPDATE_TOKEN: "), stderr
     assert token not in stderr  # a secret is not echoed
+
+
+def test_an_update_token_no_header_can_carry_is_refused_by_the_api_too() -> None:
+    with pytest.raises(InputError, match="visible ASCII"):
+        ServerConfig(update_token="mật-khẩu-cập-nhật-máy-chủ")

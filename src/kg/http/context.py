@@ -72,6 +72,10 @@ class ServerConfig:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     connection_limit: int = DEFAULT_CONNECTION_LIMIT
 
+    def __post_init__(self) -> None:
+        if self.update_token is not None:
+            check_update_token(self.update_token)
+
 
 #: What an update token may hold: visible ASCII. HTTP carries header values as
 #: ISO-8859-1 bytes, so a token with other characters could never be sent as it is
