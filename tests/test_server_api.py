@@ -365,6 +365,9 @@ SHIPPED_BAD = [
     ("describe-entity", [("entity", "no-scheme")], "is not an absolute IRI"),
     ("party-members-count", [("body", 'https://x"}')], "'\"' is not allowed in an IRI"),
     ("describe-entity", [("lang", 'vi" } #')], "is not one of vi, en"),
+    # Oxigraph's IRI parser refused these as bad SPARQL, at a position in the query.
+    ("describe-entity", [("entity", "http://a/b#%")], "Invalid IRI percent encoding '%'"),
+    ("describe-entity", [("entity", "http://[::1")], "Invalid character '[' in host"),
 ]
 TYPED_BAD = [
     ([], "missing required parameter 'e' for query 'query'"),
