@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 import kg.store
 from kg.cli import cli
 from kg.core import paths
+from kg.core.errors import InputError
 from kg.core.namespaces import DCAT, GRAPH, KGO, KIND_NS, SDO, VOID, links_graph
 from kg.sparql import catalogue as queries
 
@@ -104,6 +105,22 @@ def test_every_curated_fact_names_a_described_source(shipped_dataset: Dataset) -
             assert fact.source.startswith("source:"), (table, fact.line)
             iri = URIRef(source_ns + fact.source.split(":", 1)[1])
             assert any(shipped_dataset.quads((iri, RDF.type, None, None))), (table, fact.line)
+
+
+def test_a_curated_fact_with_a_relative_iri_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parsed with no base, a relative IRI would have become a file:/// IRI of the
+    # current folder in the generated links.
+    from kg.linking.admin import CURATED_COLUMNS, curated_graph
+
+    monkeypatch.chdir(tmp_path)
+    table = tmp_path / "relative-curated.tsv"
+    rows = ["\t".join(CURATED_COLUMNS), "place:a\tdct:isReplacedBy\t<b>\tsource:x\tnote"]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="relative IRI <b> and no base IRI") as caught:
+        curated_graph(table)
+    assert caught.value.line == 2
 
 
 def test_what_covers_the_former_nam_truc_district_today() -> None:

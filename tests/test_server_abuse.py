@@ -283,3 +283,60 @@ def test_updates_without_the_right_token_change_nothing(
         got, body, _ = _exchange(base, _request("POST", "/update", headers, INSERT.encode()))
         assert got == refused, body
         assert _quads(base) == before
+
+
+# -- connections that send nothing, and requests framed twice --------------------------------
+
+CONNECTION_LIMIT = 20
+THREADS = 4
+
+
+def test_idle_connections_past_the_limit_do_not_starve_a_client(
+    kg_server_factory: Callable[..., str],  # noqa: F811
+) -> None:
+    # More connections that never send a byte than the server takes at once (and than
+    # it has threads): the idle ones are closed to make room, and a new client is
+    # answered within a few seconds instead of waiting for the 30 s idle timeout.
+    base = kg_server_factory("--connection-limit", str(CONNECTION_LIMIT), "--threads", str(THREADS))
+    port = int(base.rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTION_LIMIT + 10)]
+    try:
+        time.sleep(0.5)  # accepted, or waiting in the backlog
+        started = time.monotonic()
+        assert _get(f"{base}/health", timeout=10).startswith(b"ok ")
+        elapsed = time.monotonic() - started
+        assert elapsed < IDLE_SHED_BOUND, f"{elapsed:.1f} s"
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+#: Seconds a client may wait while idle connections fill the server (the shedding runs
+#: with the server's once-a-second maintenance; the idle timeout is 30 s).
+IDLE_SHED_BOUND = 5.0
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.1", "HTTP/1.0"])
+def test_content_length_and_chunked_is_400_and_the_connection_closed(
+    server: str, version: str
+) -> None:
+    # RFC 9112 §6.1: a request framed both ways may be a smuggling attempt (a proxy
+    # in front may frame it the other way); refused, and nothing more is read from the
+    # connection: the bytes after the body are not taken as a second request.
+    smuggled = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    data = (
+        f"POST /sparql {version}\r\nHost: x\r\nContent-Type: application/sparql-query\r\n".encode()
+        + b"Content-Length: 6\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+        + b"6\r\nASK{}\n\r\n0\r\n\r\n"
+        + smuggled
+    )
+    port = int(server.rsplit(":", 1)[1])
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        while chunk := sock.recv(65536):  # ends only when the server closes
+            received += chunk
+    assert received.startswith((b"HTTP/1.1 400 ", b"HTTP/1.0 400 ")), received[:300]
+    assert received.count(b"HTTP/1.") == 1, received  # no answer to the smuggled request
+    body = received.partition(b"\r\n\r\n")[2]
+    assert b"Transfer-Encoding" in body and body.count(b"\n") == 1, body

@@ -352,6 +352,23 @@ def test_cors_off_unless_configured(shipped_dataset: Dataset, app: Client) -> No
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
+@pytest.mark.parametrize("origins", [("https://example.org",), ("*",)])
+def test_cors_answers_vary_by_origin(shipped_dataset: Dataset, origins: tuple[str, ...]) -> None:
+    # Whether an answer carries Access-Control-Allow-Origin depends on Origin: a shared
+    # cache must key on it, for an allowed origin, another one and none at all.
+    c = client(shipped_dataset, cors_origins=origins)
+    for headers in ({"Origin": "https://example.org"}, {"Origin": "https://evil.example"}, {}):
+        answer = c.get("/sparql", query_string={"query": "ASK {}"}, headers=headers)
+        assert "Origin" in answer.headers.get("Vary", ""), headers
+    preflight = c.options("/sparql", headers={"Origin": "https://example.org"})
+    assert "Origin" in preflight.headers.get("Vary", "")
+
+
+def test_no_vary_origin_without_cors(app: Client) -> None:
+    answer = app.get("/health", headers={"Origin": "https://example.org"})
+    assert "Origin" not in answer.headers.get("Vary", "")
+
+
 def test_request_log_has_no_query_and_no_token(
     shipped_dataset: Dataset, caplog: pytest.LogCaptureFixture
 ) -> None:

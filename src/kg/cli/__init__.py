@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from typing import Any
 
@@ -30,7 +31,7 @@ from kg.cli.options import (
 from kg.cli.push import register as register_push_command
 from kg.cli.query import register as register_query_commands
 from kg.cli.serve import register as register_serve_command
-from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
+from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError, internal_error, internal_log
 from kg.core.version import __version__
 from kg.io import formats
 
@@ -60,6 +61,9 @@ class KgGroup(click.Group):
             raise KgFailure(error) from None
 
 
+_CONVERTER = re.compile(r",? Converter=<[^>]*>")
+
+
 class _NoTracebackFormatter(logging.Formatter):
     # rdflib logs ill-typed literals with exc_info; a user wants the message only.
     def formatException(self, ei: Any) -> str:
@@ -68,7 +72,9 @@ class _NoTracebackFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         record.exc_info = None
         record.exc_text = None
-        return super().format(record).rstrip()
+        # rdflib names the Python function that failed to read a literal's value:
+        # "Converter=<function parse_xsd_date at 0x7f...>" says nothing to a user.
+        return _CONVERTER.sub("", super().format(record)).rstrip()
 
 
 def _setup_logging() -> None:
@@ -78,6 +84,11 @@ def _setup_logging() -> None:
     handler = logging.StreamHandler()
     handler._kg = True  # type: ignore[attr-defined]
     handler.setFormatter(_NoTracebackFormatter("kg: %(levelname)s: %(message)s"))
+    # An internal error's one line is the `kg: error:` line already; its traceback is
+    # for the server's log (kg serve), or for KG_DEBUG=1.
+    handler.addFilter(lambda record: record.name != internal_log.name)
+    if os.environ.get("KG_DEBUG") and not internal_log.handlers:
+        internal_log.addHandler(logging.StreamHandler())
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
 
@@ -407,6 +418,13 @@ def main(argv: list[str] | None = None) -> None:
         # complaining again when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_ERROR)
+    except Exception as error:
+        # A bug, in kg or a library: one line, not Python's traceback and wording
+        # (KG_DEBUG=1 shows them).
+        if os.environ.get("KG_DEBUG"):
+            raise
+        click.echo(f"kg: error: {internal_error(error)}; KG_DEBUG=1 shows where", err=True)
         sys.exit(EXIT_ERROR)
 
 

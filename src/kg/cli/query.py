@@ -209,11 +209,12 @@ def sparql(
 
     path: str | None = None
     if source == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read().removeprefix("\ufeff")
     elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
         path = source
         try:
-            text = Path(source).read_text(encoding="utf-8")
+            # utf-8-sig: a byte-order mark is not part of the query.
+            text = Path(source).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read: {exc}", source) from None
     else:

@@ -178,15 +178,22 @@ def serve(
 
     from kg.core.errors import InputError
     from kg.http.app import serve as run_server
-    from kg.http.context import ServerConfig
+    from kg.http.context import ServerConfig, check_update_token
 
     token = os.environ.get("KG_UPDATE_TOKEN") or None
     if update_token_file is not None:
-        token = update_token_file.read_text(encoding="utf-8").strip() or None
+        try:
+            token = update_token_file.read_text(encoding="utf-8-sig").strip() or None
+        except UnicodeDecodeError:
+            raise InputError("the update token file is not UTF-8", update_token_file) from None
         if token is None:
             raise InputError("the update token file is empty", update_token_file)
-    if token is not None and len(token) < 16:
-        raise InputError("the update token is shorter than 16 characters")
+    if token is not None:
+        try:
+            check_update_token(token)
+        except InputError as exc:
+            exc.path = str(update_token_file) if update_token_file else "$KG_UPDATE_TOKEN"
+            raise
     config = ServerConfig(
         host=host,
         port=port,
@@ -215,9 +222,11 @@ def serve(
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     for name in ("kg.http.app", "kg.http.app.access"):
         logging.getLogger(name).setLevel(logging.INFO)
-    logger = logging.getLogger("kg.http.app")
-    logger.addHandler(handler)
-    logger.propagate = False
+    # kg.internal: internal errors with their tracebacks (kg.core.errors.internal_error).
+    for name in ("kg.http.app", "kg.internal"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
     run_server(config)
 
 

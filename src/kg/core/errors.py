@@ -10,6 +10,8 @@ Exit codes (the one place they are defined):
 
 from __future__ import annotations
 
+import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +117,41 @@ class TooManyRows(QueryError):
     http_status = 422
 
 
+#: Exceptions that say a program went wrong (kg, or a library it calls: rdflib's
+#: ``YEAR`` of a malformed date raises ``'Literal' object has no attribute 'year'``)
+#: rather than what was wrong with the input: their text is Python's, which a user
+#: cannot act on, and may show the program's insides.
+INTERNAL_ERRORS: tuple[type[BaseException], ...] = (
+    AttributeError,
+    TypeError,
+    LookupError,
+    NameError,
+    AssertionError,
+)
+#: The logger that records an internal error with its traceback: the server's log
+#: shows it (``kg serve``); the command line shows only the one-line message.
+internal_log = logging.getLogger("kg.internal")
+
+
+def internal_error(cause: BaseException) -> str:
+    """The message shown for ``cause``, an unexpected exception: ``internal error`` and
+    an incident number, the traceback logged under that number."""
+    incident = secrets.token_hex(4)
+    internal_log.error(
+        "internal error %s: %s",
+        incident,
+        type(cause).__name__,
+        exc_info=(type(cause), cause, cause.__traceback__),
+    )
+    return f"internal error (incident {incident})"
+
+
 def one_line(cause: BaseException | str) -> str:
     """``cause`` (an exception or its text) as one line of words, for an error message:
-    the tools kg calls put newlines and indentation in theirs."""
+    the tools kg calls put newlines and indentation in theirs. An ``INTERNAL_ERRORS``
+    exception gives ``internal_error``'s message, never its own text."""
+    if isinstance(cause, INTERNAL_ERRORS):
+        return internal_error(cause)
     return " ".join(str(cause).split()) or (
         type(cause).__name__ if isinstance(cause, BaseException) else ""
     )

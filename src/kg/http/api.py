@@ -2,9 +2,10 @@
 (results by content negotiation) and ``/api/openapi.json`` (OpenAPI 3, generated from
 the queries' grlc headers).
 
-Parameter values arrive as query-string (or form) fields named as the query's
-parameters; they go through ``kg.sparql.catalogue.bindings``, exactly as ``kg query run -p``
-values do, so a bad value gets the same message over HTTP (400, JSON
+Parameter values arrive as query-string fields named as the query's parameters, or in
+the body of a POST (form fields, or a JSON object of them; any other body is 415); they
+go through ``kg.sparql.catalogue.bindings``, exactly as ``kg query run -p`` values do,
+so a bad value gets the same message over HTTP (400, JSON
 ``{"status": 400, "error": MESSAGE}``) as on the command line (``kg: error: MESSAGE``).
 They are bound to the prepared query, never pasted into its text. ``format`` is the one
 reserved field: it overrides the ``Accept`` header.
@@ -73,19 +74,65 @@ def stored_query(ctx: AppContext, name: str) -> StoredQuery:
         raise HttpError(404, exc.message) from None
 
 
+#: The bodies a POST may carry its parameter values in; any other body is refused (415)
+#: rather than ignored, which would run the query without the values the client sent.
+BODY_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
+
+
 def request_values(request: Request, reserved: tuple[str, ...] = RESERVED) -> dict[str, str]:
-    """The parameter values of a request (query string, then form body), checked as the
-    command line checks ``-p NAME=VALUE``: the same messages for the same mistakes."""
+    """The parameter values of a request (query string, then the body of a POST: form
+    fields or a JSON object), checked as the command line checks ``-p NAME=VALUE``: the
+    same messages for the same mistakes."""
     from kg.sparql.catalogue import parse_params
 
-    items: list[str] = []
-    for source in (request.args, request.form if request.method == "POST" else None):
-        if source is None:
-            continue
-        for key, value in source.items(multi=True):
-            if key not in reserved:
-                items.append(f"{key}={value}")
-    return parse_params(tuple(items))
+    items: list[tuple[str, str]] = list(request.args.items(multi=True))
+    if request.method == "POST":
+        items.extend(_body_values(request))
+    return parse_params(tuple(f"{key}={value}" for key, value in items if key not in reserved))
+
+
+def _body_values(request: Request) -> list[tuple[str, str]]:
+    from kg.http.context import HttpError
+
+    if request.mimetype == "application/json":
+        return _json_values(request)
+    if request.mimetype in BODY_TYPES:
+        return list(request.form.items(multi=True))
+    if request.mimetype or request.get_data(cache=True):
+        raise HttpError(
+            415,
+            f"a body of type {request.mimetype or 'unknown'} is not read here; "
+            f"send the parameters as {', '.join(BODY_TYPES)} or in the query string",
+        )
+    return []
+
+
+def _json_values(request: Request) -> list[tuple[str, str]]:
+    """The members of a JSON object body: a string, number or boolean per parameter
+    (a list of them for a parameter given more than once, as repeated form fields)."""
+    from kg.http.context import HttpError
+
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise HttpError(415, f"a JSON body must be UTF-8 (got charset={charset})")
+    try:
+        document = json.loads(request.get_data(cache=True).decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise HttpError(400, "the JSON body is not valid UTF-8 JSON") from None
+    if not isinstance(document, dict):
+        raise HttpError(400, "the JSON body must be an object of parameter values")
+    values: list[tuple[str, str]] = []
+    for key, value in document.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, bool):
+                values.append((key, "true" if item else "false"))
+            elif isinstance(item, str | int | float):
+                values.append((key, str(item)))
+            else:
+                raise HttpError(
+                    400, f"the JSON value of {key!r} must be a string, a number or a boolean"
+                )
+    return values
 
 
 def bind(stored: StoredQuery, values: Mapping[str, str]) -> dict[str, Term]:
@@ -291,6 +338,35 @@ def _operation(stored: StoredQuery) -> dict[str, Any]:
     return operation
 
 
+def _post_operation(stored: StoredQuery) -> dict[str, Any]:
+    """The GET operation with the parameter values in the body (a form or a JSON
+    object); ``format`` stays in the query string."""
+    operation = _operation(stored)
+    operation["operationId"] = f"{stored.name}-post"
+    properties: dict[str, Any] = {}
+    for parameter in stored.parameters:
+        properties[parameter.name] = {
+            **_schema(parameter),
+            "description": _parameter(parameter)["description"],
+        }
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [p.name for p in stored.parameters if p.required and p.default is None]
+    if required:
+        schema["required"] = required
+    operation["parameters"] = [p for p in operation["parameters"] if p["name"] == "format"]
+    operation["requestBody"] = {
+        "description": "The parameter values, as form fields or as a JSON object (any "
+        "other body: 415).",
+        "required": False,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": schema},
+            "application/json": {"schema": schema},
+        },
+    }
+    operation["responses"]["415"] = _error_response("A body that is neither a form nor JSON.")
+    return operation
+
+
 def _components() -> dict[str, Any]:
     term = {
         "type": "object",
@@ -402,7 +478,10 @@ def openapi_document(stored: list[StoredQuery], public_url: str | None = None) -
         }
     }
     for query in sorted(stored, key=lambda q: q.name):
-        paths[f"/api/queries/{query.name}"] = {"get": _operation(query)}
+        paths[f"/api/queries/{query.name}"] = {
+            "get": _operation(query),
+            "post": _post_operation(query),
+        }
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {

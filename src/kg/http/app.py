@@ -51,6 +51,8 @@ access_log = logging.getLogger("kg.http.app.access")
 #: Fixed limits of the HTTP layer (waitress), chosen here rather than left implicit.
 MAX_HEADER_BYTES = 65_536  # request line and headers (more: 431)
 IDLE_TIMEOUT = 30  # seconds a kept-alive connection may send nothing (then closed)
+# ... or this long, once the connection limit is reached (``shed_idle``).
+IDLE_UNDER_PRESSURE = 1.0
 INBUF_OVERFLOW = 524_288  # bytes of a request body kept in memory (more: a temp file)
 OUTBUF_OVERFLOW = 1_048_576  # bytes of an answer kept in memory (more: a temp file)
 MAX_PARAMETERS = 1_000  # parameters in the URL, and fields of a form body (more: 400)
@@ -178,14 +180,19 @@ class App:
 
     def _cors(self, request: Request, response: Response) -> None:
         origins = self.ctx.config.cors_origins
+        if not origins:
+            return
+        # With CORS on, the answer depends on Origin (its headers, or their absence): a
+        # cache keyed without it would give one origin's answer to another, or to a
+        # request without Origin.
+        response.vary.add("Origin")
         origin = request.headers.get("Origin")
-        if not origins or origin is None:
+        if origin is None:
             return
         if "*" in origins:
             response.headers["Access-Control-Allow-Origin"] = "*"
         elif origin in origins:
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.vary.add("Origin")
         else:
             return
         if request.method == "OPTIONS":
@@ -256,11 +263,27 @@ STOP_GRACE = 3.0
 
 def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
     """A waitress channel whose own errors (400, 413, 431, and 408 for a request not
-    received in time) are one line of text like the application's, and a maintenance
+    received in time) are one line of text like the application's, that refuses a
+    request framed both by Content-Length and Transfer-Encoding, and a maintenance
     step that answers 408 to requests still arriving after ``request_timeout``."""
     from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
     from waitress.task import ErrorTask
     from waitress.utilities import BadRequest
+
+    class SingleFramingParser(HTTPRequestParser):  # type: ignore[misc]
+        """RFC 9112 §6.1: a request with both Content-Length and Transfer-Encoding
+        may be a smuggling attempt (a proxy in front may frame it by the other header).
+        waitress would go by Transfer-Encoding (HTTP/1.1) or Content-Length (1.0) and
+        keep the connection; kg answers 400, and the error closes the connection, so
+        nothing after it is read as another request."""
+
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            headers: Any = self.headers
+            framed_by_encoding = self.chunked or "TRANSFER_ENCODING" in headers
+            if framed_by_encoding and "CONTENT_LENGTH" in headers:
+                raise ParsingError("both Content-Length and Transfer-Encoding")
 
     class RequestTimeout(BadRequest):  # type: ignore[misc]
         code = 408
@@ -279,6 +302,7 @@ def _waitress_classes(request_timeout: float) -> tuple[Any, Any]:
 
     class Channel(HTTPChannel):  # type: ignore[misc]
         error_task_class = OneLineErrorTask
+        parser_class = SingleFramingParser
         request: Any  # the request being received (waitress's)
         request_began: float | None = None
         #: Set by the server (``_answer_health_inline``) while ``received`` runs: answer
@@ -346,6 +370,19 @@ def _answer_health_inline(server: Any) -> None:
     server.add_task = add_task
 
 
+def shed_idle(server: Any, now: float) -> None:
+    """At the connection limit, close every connection idle (no request being answered
+    or received) for ``IDLE_UNDER_PRESSURE`` seconds, so that new clients get in:
+    otherwise connections that never send a byte would keep everyone out until
+    ``IDLE_TIMEOUT``. ``now``: waitress's clock (``time.time``)."""
+    if len(server._map) < server.adj.connection_limit:
+        return
+    for channel in list(server.active_channels.values()):
+        busy = channel.requests or getattr(channel, "request", None) is not None
+        if not busy and now - channel.last_activity >= IDLE_UNDER_PRESSURE:
+            channel.will_close = True
+
+
 def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
     """Load the data, then answer HTTP requests until SIGTERM or SIGINT (Ctrl-C).
 
@@ -381,6 +418,7 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
 
     def maintenance(now: float) -> None:
         idle_cleanup(now)
+        shed_idle(server, now)
         moment = time.monotonic()
         for channel in list(server.active_channels.values()):
             if isinstance(channel, channel_class):

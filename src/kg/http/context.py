@@ -5,6 +5,7 @@ without importing the application that routes to them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,32 @@ class ServerConfig:
     max_answer: int = DEFAULT_MAX_ANSWER  # MB
     # False: queries run in the server's own process (tests of the engines' own limits).
     isolate_queries: bool = True
+
+    def __post_init__(self) -> None:
+        if self.update_token is not None:
+            check_update_token(self.update_token)
+
+
+#: What an update token may hold: visible ASCII. HTTP carries header values as
+#: ISO-8859-1 bytes, so a token with other characters could never be sent as it is
+#: compared, and every update would be refused.
+_TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+MIN_TOKEN_LENGTH = 16
+
+
+def check_update_token(token: str) -> None:
+    """InputError unless ``token`` can be an update token: at least
+    ``MIN_TOKEN_LENGTH`` characters, visible ASCII only."""
+    from kg.core.errors import InputError
+
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise InputError(f"the update token is shorter than {MIN_TOKEN_LENGTH} characters")
+    if not _TOKEN_CHARACTERS.fullmatch(token):
+        raise InputError(
+            "the update token holds a character other than visible ASCII "
+            "(a space, a control character or a non-ASCII letter), which an "
+            "Authorization header cannot carry"
+        )
 
 
 class HttpError(Exception):

@@ -89,7 +89,8 @@ def _body_text(request: Request, what: str) -> str:
     if charset not in ("utf-8", "utf8"):
         raise HttpError(415, f"the {what} must be UTF-8 (got charset={charset})")
     try:
-        return request.get_data(cache=True).decode("utf-8")
+        # utf-8-sig: a byte-order mark is not part of the query or update.
+        return request.get_data(cache=True).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise HttpError(400, f"the {what} is not valid UTF-8") from None
 

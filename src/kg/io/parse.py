@@ -17,6 +17,9 @@ The rules:
   raises ``InputError`` naming the file and, where the parser tells, line and column.
 * Nothing is fetched from the network: JSON-LD with a remote ``@context`` and RDF/XML
   with a DTD are refused before any parser sees them.
+* A relative IRI is resolved against the base the file declares (``@base``,
+  ``xml:base``); with none, it is an error (``NO_BASE``), never resolved against the
+  file's location: the same file gives the same IRIs wherever it is read from.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg.core import paths
-from kg.core.errors import InputError
+from kg.core.errors import INTERNAL_ERRORS, InputError, one_line
 from kg.core.namespaces import bind_all
 from kg.io import formats
 from kg.io.formats import Kind
@@ -49,6 +52,15 @@ _XML_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 # RDF/XML) and its serialisers then write what no parser reads back.
 FORBIDDEN_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
 _MAX_CONTEXT_DEPTH = 8
+#: The base IRI a document is parsed against when it declares none. No data holds it
+#: (``.invalid`` is reserved, RFC 2606): an IRI under it was relative, and is refused
+#: (``refuse_relative``) rather than resolved against a file's location or the current
+#: folder, which would make the data's IRIs depend on where it was read.
+NO_BASE = "http://no-base.invalid/"
+RELATIVE_HINT = (
+    "declare a base (@base in Turtle or TriG, xml:base in RDF/XML, @base in a JSON-LD "
+    "context) or write the IRI in full"
+)
 
 
 def new_dataset() -> Dataset:
@@ -87,16 +99,15 @@ def load_file(dataset: Dataset, path: Path) -> None:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
 
-    public_id = path.resolve().as_uri()
     target = graph_for_file(path)
     if fmt == "xml":
         refuse_dtd(raw, path)
-        scratch = _parse(path, raw, fmt, public_id)
+        scratch = _parse(path, raw, fmt, NO_BASE)
     else:
         text = _decode(raw, path)
         if fmt == "json-ld":
             text = _safe_jsonld(text, path)
-        scratch = _parse(path, text, fmt, public_id)
+        scratch = _parse(path, text, fmt, NO_BASE)
 
     _refuse_bad_iris(scratch, path)
     default = scratch.graph(DATASET_DEFAULT_GRAPH_ID)
@@ -138,6 +149,14 @@ def _parse(path: Path, data: str | bytes, fmt: str, public_id: str) -> Dataset:
 
 
 def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> InputError:
+    if isinstance(exc, INTERNAL_ERRORS):
+        # rdflib's parser tripped over the input's shape (JSON-LD: {"@context": 5}
+        # gives "'int' object has no attribute 'get'"): the input's fault, in Python's
+        # words, which would mean nothing to the user.
+        return InputError(
+            f"cannot parse as {fmt}: malformed (a value of a type its place does not allow)",
+            path,
+        )
     line_based = any(f.line_based for f in formats.readable_formats() if f.parser == fmt)
     # Turtle and TriG: rdflib's notation3 BadSyntax keeps the input (bytes) and the
     # offset of the failure; its own line count is 0-based and has no column.
@@ -157,8 +176,8 @@ def _parse_error(exc: Exception, path: Path, data: str | bytes, fmt: str) -> Inp
     # formats are line based, so the first line that fails alone is the culprit.
     if line_based and isinstance(data, str):
         line_no = _first_bad_line(data, fmt)
-        return InputError(f"bad {fmt} syntax: {exc}", path, line_no)
-    return InputError(f"cannot parse as {fmt}: {exc}", path)
+        return InputError(f"bad {fmt} syntax: {one_line(exc)}", path, line_no)
+    return InputError(f"cannot parse as {fmt}: {one_line(exc)}", path)
 
 
 def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
@@ -168,6 +187,7 @@ def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
             if not isinstance(term, URIRef) or term in seen:
                 continue
             seen.add(term)
+            refuse_relative(term, path)
             bad = FORBIDDEN_IN_IRI.search(term)
             if bad:
                 shown = str(term) if len(term) <= 80 else str(term)[:77] + "..."
@@ -175,6 +195,15 @@ def _refuse_bad_iris(scratch: Dataset, path: Path) -> None:
                     f"IRI {shown!r} holds U+{ord(bad.group()):04X}, which no IRI may hold",
                     path,
                 )
+
+
+def refuse_relative(term: Node, where: str | Path) -> None:
+    """InputError if ``term`` is an IRI that was relative in a document parsed against
+    ``NO_BASE`` (a document without a base of its own)."""
+    if isinstance(term, URIRef) and term.startswith(NO_BASE):
+        relative = str(term)[len(NO_BASE) :]
+        shown = relative if len(relative) <= 80 else relative[:77] + "..."
+        raise InputError(f"relative IRI <{shown}> and no base IRI: {RELATIVE_HINT}", where)
 
 
 def _line_column(source: bytes, offset: int) -> tuple[int, int]:
@@ -198,7 +227,9 @@ def _first_bad_line(text: str, fmt: str) -> int | None:
 
 def _decode(raw: bytes, path: Path) -> str:
     try:
-        return raw.decode("utf-8")
+        # utf-8-sig: a byte-order mark (which some editors write) is not content; rdflib's
+        # parsers would stop at it.
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, column = _line_column(raw, exc.start)
         raise InputError("not valid UTF-8", path, line, column) from None

@@ -40,7 +40,7 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
 from kg.core import paths
-from kg.core.errors import InputError, OutputError
+from kg.core.errors import InputError, OutputError, one_line
 from kg.core.namespaces import PREFIXES, SH, bind_all
 from kg.io import formats
 from kg.io.formats import Format, Kind
@@ -532,7 +532,7 @@ def _write(chosen: Format, quads: list[Quad]) -> bytes:
     try:
         return write(quads)
     except Exception as exc:
-        raise OutputError(f"cannot serialise as {chosen.name}: {exc}") from exc
+        raise OutputError(f"cannot serialise as {chosen.name}: {one_line(exc)}") from exc
 
 
 def export(dataset: Dataset, fmt: str) -> bytes:

@@ -36,7 +36,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, XSD
 
 from kg.core import paths
-from kg.core.errors import InputError
+from kg.core.errors import InputError, one_line
 from kg.core.files import Output
 from kg.core.namespaces import (
     GRAPH,
@@ -661,15 +661,26 @@ def read_curated(path: Path) -> list[CuratedFact]:
 
 def curated_graph(path: Path) -> Graph:
     """The facts of a curated table; each subject also gets ``dct:source`` its sources."""
+    from kg.io.parse import NO_BASE, refuse_relative
+
     prefixes = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(PREFIXES.items()))
     graph = Graph()
     for fact in read_curated(path):
         text = prefixes + f"{fact.subject} {fact.predicate} {fact.object} .\n"
         text += f"{fact.subject} <{DCTERMS.source}> {fact.source} .\n"
         try:
-            graph.parse(data=text, format="turtle")
+            # A relative IRI in a cell is refused, not resolved against the current folder.
+            parsed = Graph().parse(data=text, format="turtle", publicID=NO_BASE)
         except Exception as exc:
-            raise InputError(f"not a Turtle triple: {exc}", path, fact.line) from None
+            raise InputError(f"not a Turtle triple: {one_line(exc)}", path, fact.line) from None
+        for triple in parsed:
+            for term in triple:
+                try:
+                    refuse_relative(term, path)
+                except InputError as exc:
+                    exc.line = fact.line
+                    raise
+            graph.add(triple)
     return graph
 
 

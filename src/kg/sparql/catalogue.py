@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.core import paths
-from kg.core.errors import InputError, ParameterError, QueryError
+from kg.core.errors import InputError, ParameterError, QueryError, one_line
 from kg.sparql import header as sparql_header
 from kg.sparql import text as sparql_text
 
@@ -164,7 +164,8 @@ def get(name: str, directory: str | Path | None = None) -> StoredQuery:
 def read(path: str | Path) -> StoredQuery:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, as some editors write, is not part of the query.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", path) from None
     return parse(text, name=path.stem, path=path)
@@ -351,6 +352,15 @@ def check_iri(value: str, what: str = "value") -> str:
         raise ParameterError(f"{what} is not a valid IRI: {shown} is not allowed in an IRI")
     if not _IRI_SCHEME.match(value):
         raise ParameterError(f"{what} is not an absolute IRI (no scheme such as https:)")
+    # The rest of RFC 3987 (percent-encoding, the host, one '#'), checked by Oxigraph's
+    # IRI parser, which would otherwise refuse the value as bad SPARQL at a position in
+    # a text the user never wrote.
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError as exc:
+        raise ParameterError(f"{what} is not a valid IRI: {one_line(exc)}") from None
     return value
 
 

@@ -71,6 +71,7 @@ def prepare(text: str, base: str | None = None) -> Prepared:
     except Exception as exc:  # pyparsing's ParseException, rdflib's own errors
         raise SparqlSyntaxError(exc) from None
     algebra = parsed.algebra
+    _clamp_slices(algebra)
     form = _FORMS.get(algebra.name)
     if form is None:
         raise QueryError(f"not a SPARQL query form: {algebra.name}")
@@ -92,3 +93,26 @@ def prepare_update(text: str, base: str | None = None) -> Any:
             return translateUpdate(parseUpdate(text), base=base)
     except Exception as exc:
         raise SparqlSyntaxError(exc, "SPARQL Update") from None
+
+
+def _clamp_slices(node: Any) -> None:
+    """OFFSET + LIMIT at most ``sys.maxsize``: rdflib slices with ``islice(start,
+    start + length)``, which refuses more (a Python error, not a SPARQL one). No answer
+    has that many rows, so the clamped query means the same."""
+    import sys
+
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        if node.name == "Slice":
+            # dict.get: CompValue.get gives the key itself for a key it does not hold.
+            start = min(dict.get(node, "start") or 0, sys.maxsize)
+            node["start"] = start
+            length = dict.get(node, "length")
+            if isinstance(length, int) and length > sys.maxsize - start:
+                node["length"] = sys.maxsize - start
+        for value in node.values():
+            _clamp_slices(value)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _clamp_slices(item)

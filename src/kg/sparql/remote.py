@@ -326,10 +326,20 @@ def _read(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
     readable = [f for f in formats.formats_for(form) if f.name in _READ_GRAPH_FORMATS]
     found = formats.by_media_type(content_type, readable) or readable[0]
     syntax = found.parser or found.name
+    from kg.core.errors import InputError
+    from kg.io.parse import NO_BASE, refuse_relative
+
     graph = Graph()
     bind_all(graph)
     try:
-        graph.parse(data=body, format=syntax)
+        # An answer has no base of its own: a relative IRI in it is refused, never
+        # resolved against the current folder (rdflib's default).
+        graph.parse(data=body, format=syntax, publicID=NO_BASE)
+        for triple in graph:
+            for term in triple:
+                refuse_relative(term, endpoint)
+    except InputError as exc:
+        raise EndpointError(f"{endpoint}: {exc.message}") from None
     except Exception as exc:
         raise EndpointError(
             f"{endpoint}: malformed or truncated {syntax} result: {one_line(str(exc))}"

@@ -23,7 +23,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import InputError
@@ -158,6 +158,22 @@ def approximate_size(result: Result) -> int:
             term = parts(node)
             size += per_term + len(term.value) + len(term.datatype or "") + len(term.language or "")
     return size
+
+
+def rdf_triples(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples of a CONSTRUCT or DESCRIBE answer that are RDF: SPARQL 1.1 §16.2.1
+    leaves out a template instance with a literal subject or a predicate that is not an
+    IRI (rdflib's evaluator and its Turtle parser keep them)."""
+    from rdflib import BNode, Literal, URIRef
+
+    for triple in triples:
+        s, p, o = triple
+        if (
+            isinstance(s, URIRef | BNode)
+            and isinstance(p, URIRef)
+            and isinstance(o, URIRef | BNode | Literal)
+        ):
+            yield triple
 
 
 class ResultsFormatError(ValueError):

@@ -28,7 +28,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kg.core.errors import InputError
+from kg.core.errors import InputError, one_line
 from kg.core.prefixes import RDF, XSD
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def sparql(node: Term | Node) -> str:
         try:
             return str(node.n3())
         except Exception as exc:  # rdflib refuses IRIs it cannot write
-            raise InputError(f"cannot write {node!r} in SPARQL: {exc}") from None
+            raise InputError(f"cannot write {str(node)!r} in SPARQL: {one_line(exc)}") from None
     if node.kind == URI:
         if _NOT_IN_IRI.search(node.value):
             raise InputError(f"cannot write the IRI {node.value!r} in SPARQL")

@@ -88,6 +88,9 @@ _OXIGRAPH_FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG,
 }
+_BOM = b"\xef\xbb\xbf"
+# How Oxigraph's parsers say an IRI is relative when there is no base to resolve it.
+_NO_SCHEME = "No scheme found in an absolute IRI"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # How Oxigraph's parsers say where a syntax error is (kept as the error's line and column).
 _PARSER_AT = re.compile(r"^Parser error at line \d+ between columns \d+ and \d+: ")
@@ -236,15 +239,25 @@ class OxigraphStore:
         # written directly); in memory, load, one transaction per file, faster for the
         # small files of a cold command (12 shipped files: 12 ms against 8 ms).
         loader = self._store.bulk_load if self.path is not None else self._store.load
+        # Oxigraph's parsers stop at a UTF-8 byte-order mark (which some editors write):
+        # such a file is loaded from its bytes after the mark.
+        source: dict[str, Any] = {"path": str(path)}
         try:
+            with path.open("rb") as opened:
+                if opened.read(len(_BOM)) == _BOM:
+                    source = {"input": opened.read()}
             loader(
-                path=str(path),
+                **source,
                 format=_OXIGRAPH_FORMATS[fmt],
-                base_iri=path.resolve().as_uri(),
+                # No base: a relative IRI is an error, as in kg.io.parse (NO_BASE).
                 to_graph=target,
             )
         except SyntaxError as exc:
             reason = _PARSER_AT.sub("", _first_line(exc))
+            if _NO_SCHEME in reason:
+                from kg.io.parse import RELATIVE_HINT
+
+                reason = f"a relative IRI and no base IRI: {RELATIVE_HINT}"
             raise InputError(f"bad {fmt} syntax: {reason}", path, exc.lineno, exc.offset) from None
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot load: {_first_line(exc)}", path) from None
@@ -603,10 +616,13 @@ def to_result(answer: Any, form: str = "SELECT", max_rows: int | None = None) ->
 
     graph = Graph()
     bind_all(graph)
-    for count, triple in enumerate(answer, start=1):
-        if max_rows is not None and count > max_rows:
-            raise TooManyRows(cap_message(max_rows, "triples"))
+    # Oxigraph leaves out what SPARQL 1.1 §16.2.1 says to (a literal subject, a predicate
+    # that is not an IRI, an unbound variable): a pyoxigraph Triple cannot hold them.
+    # The cap counts distinct triples, as the graph holds them and the other engines count.
+    for triple in answer:
         graph.add((to_term(triple.subject), to_term(triple.predicate), to_term(triple.object)))
+        if max_rows is not None and len(graph) > max_rows:
+            raise TooManyRows(cap_message(max_rows, "triples"))
     return Result(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", graph=graph)
 
 

@@ -31,6 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -44,7 +45,7 @@ from kg.core.errors import InputError, QueryError, QueryTimeout, Refused, TooMan
 from kg.core.namespaces import bind_all
 from kg.sparql import parse
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
-from kg.sparql.results import Result, plain_literal
+from kg.sparql.results import Result, plain_literal, rdf_triples
 from kg.sparql.terms import Term, to_rdflib
 from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
@@ -261,7 +262,7 @@ class RdflibStore:
                 bound = {
                     name: cast(Identifier, to_rdflib(term)) for name, term in (terms or {}).items()
                 }
-                raw = target.query(prepared.query, initBindings=bound)
+                raw = target.query(streamed(prepared.query), initBindings=bound)
                 return from_rdflib(raw, prepared.form, limits.max_rows)
             except QueryError:
                 raise
@@ -446,10 +447,71 @@ def _prefixes() -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
+# -- CONSTRUCT and DESCRIBE as a stream ------------------------------------------------
+#
+# rdflib builds the whole graph of a CONSTRUCT or DESCRIBE answer before returning it:
+# the triple cap could only be checked after the memory was spent. kg's own queries
+# (marked by ``streamed``) are evaluated here instead, the answer being a generator of
+# triples that ``from_rdflib`` consumes under the deadline and the cap.
+
+
+@lru_cache(maxsize=256)
+def streamed(query: Any) -> Any:
+    """``query`` (a prepared rdflib Query, cached by ``kg.sparql.parse``) marked so that
+    a CONSTRUCT or DESCRIBE answers with a stream of triples; other forms unchanged."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.plugins.sparql.sparql import Query
+
+    algebra = query.algebra
+    if algebra.name not in ("ConstructQuery", "DescribeQuery"):
+        return query
+    marked = CompValue(algebra.name, **dict(algebra.items()))
+    marked["kg_streamed"] = True
+    return Query(query.prologue, marked)
+
+
+def _graph_answer(ctx: Any, part: Any) -> dict[str, Any]:
+    """rdflib's custom evaluation of a ``streamed`` CONSTRUCT or DESCRIBE."""
+    # dict.get: CompValue.get gives the key itself for a key it does not hold.
+    if part.name not in ("ConstructQuery", "DescribeQuery") or not dict.get(part, "kg_streamed"):
+        raise NotImplementedError  # rdflib evaluates it as usual
+    if part.name == "ConstructQuery":
+        return {"type_": "CONSTRUCT", "graph": _constructed(ctx, part)}
+    return {"type_": "DESCRIBE", "graph": _described(ctx, part)}
+
+
+def _constructed(ctx: Any, part: Any) -> Iterator[tuple[Any, Any, Any]]:
+    from rdflib.plugins.sparql.evaluate import evalPart
+    from rdflib.plugins.sparql.evalutils import _fillTemplate
+
+    template = part.template or part.p.p.triples  # CONSTRUCT WHERE: the pattern itself
+    for solution in evalPart(ctx, part.p):
+        yield from _fillTemplate(template, solution)
+
+
+def _described(ctx: Any, part: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """What rdflib's DESCRIBE gives (the concise bounded description of each resource),
+    one resource at a time."""
+    from rdflib.plugins.sparql.evaluate import evalPart
+
+    resources = {iri for iri in part.PV if isinstance(iri, URIRef)}
+    if part.p is not None:
+        for solution in evalPart(ctx, part.p):
+            resources.update(solution.values())
+    for resource in resources:
+        yield from ctx.graph.cbd(resource)
+
+
+rdflib.plugins.sparql.CUSTOM_EVALS["kg-graph-answers"] = _graph_answer
+
+
 def from_rdflib(raw: Any, form: str | None = None, max_rows: int | None = None) -> Result:
     """A Result from an rdflib query result; TooManyRows at the first row (or triple)
     over ``max_rows``. A simple literal and an ``xsd:string`` are the same term in RDF
-    1.1; rdflib keeps them apart, the W3C formats and the other engines do not."""
+    1.1; rdflib keeps them apart, the W3C formats and the other engines do not.
+    A graph answer keeps only RDF triples (``kg.sparql.results.rdf_triples``: SPARQL
+    1.1 §16.2.1 leaves out the rest); a streamed one (``streamed``) stops at the first
+    triple over the cap."""
     form = form or str(raw.type)
     if form == "SELECT":
         variables = [str(v) for v in raw.vars or []]
@@ -467,10 +529,12 @@ def from_rdflib(raw: Any, form: str | None = None, max_rows: int | None = None) 
         return Result("SELECT", variables, rows)
     if form == "ASK":
         return Result("ASK", boolean=bool(raw.askAnswer))
-    graph = raw.graph if raw.graph is not None else Graph()
+    graph = Graph()
     bind_all(graph)
-    if max_rows is not None and len(graph) > max_rows:
-        raise TooManyRows(cap_message(max_rows, "triples"))
+    for triple in rdf_triples(raw.graph if raw.graph is not None else ()):
+        graph.add(triple)
+        if max_rows is not None and len(graph) > max_rows:
+            raise TooManyRows(cap_message(max_rows, "triples"))
     return Result(form, graph=graph)
 
 

@@ -20,8 +20,8 @@ from kg.core.errors import KgError, TooManyRows
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import DatasetSpec, Policy, check_query
 from kg.sparql.remote import check_endpoint, run_remote
-from kg.sparql.results import Result
-from kg.store.base import NO_LIMITS, Limits
+from kg.sparql.results import Result, rdf_triples
+from kg.store.base import NO_LIMITS, Limits, cap_message
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -61,10 +61,10 @@ class RemoteStore:
         timeout = self.timeout if limits.timeout is None else limits.timeout
         result = run_remote(bound, verdict.form, self.url, timeout)
         cap = limits.max_rows
-        if cap is not None:
-            size = len(result)
-            if size > cap:
-                raise TooManyRows(f"the answer has more than {cap} rows, the limit")
+        if result.graph is not None:
+            return _rdf_only(result, cap)
+        if cap is not None and len(result) > cap:
+            raise TooManyRows(cap_message(cap, "rows"))
         return result
 
     def _query_only(self, what: str) -> NoReturn:
@@ -112,3 +112,21 @@ class RemoteStore:
 
     def close(self) -> None:
         pass
+
+
+def _rdf_only(result: Result, cap: int | None) -> Result:
+    """``result``'s graph without what is not RDF (a literal subject, a predicate that
+    is not an IRI: rdflib's Turtle parser reads them), TooManyRows at the first triple
+    over ``cap``, as the local engines give a CONSTRUCT or DESCRIBE answer."""
+    from rdflib import Graph
+
+    from kg.core.namespaces import bind_all
+
+    assert result.graph is not None
+    graph = Graph()
+    bind_all(graph)
+    for triple in rdf_triples(result.graph):
+        graph.add(triple)
+        if cap is not None and len(graph) > cap:
+            raise TooManyRows(cap_message(cap, "triples"))
+    return Result(result.form, graph=graph)

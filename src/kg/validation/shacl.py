@@ -492,7 +492,7 @@ def _check_files(directory: Path) -> list[Path]:
 
 def read_check(path: Path) -> Check:
     try:
-        query = path.read_text(encoding="utf-8")
+        query = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError:
