@@ -282,13 +282,13 @@ def _become_worker(write_end: int, memory: int | None, timeout: float | None, pr
     gc.disable()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    # What an engine prints as it dies (Rust's "memory allocation failed" and its
-    # backtrace) is not the server's log: the parent reports the stop in one line.
-    if faulthandler.is_enabled():  # it writes to a copy of stderr it keeps
+    # A crash dump is not the server's log: the parent reports the stop in one line.
+    if faulthandler.is_enabled():
         faulthandler.disable()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+    # Oxigraph out of memory prints one line ("memory allocation of N bytes failed"),
+    # then a backtrace where RUST_BACKTRACE asks for one: the line is enough for the
+    # server's log, which also gets the traceback of an engine bug (kg.internal).
+    os.environ["RUST_BACKTRACE"] = "0"
     _close_sockets(keep=write_end)
     _die_with_parent(prctl)
     if timeout is not None:
