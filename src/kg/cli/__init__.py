@@ -418,7 +418,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"kg: error: {error}", err=True)
         sys.exit(error.exit_code)
     except Interrupted as stop:
-        click.echo(f"kg: {stop}", err=True)
+        signals.announce(stop)
         sys.exit(stop.exit_code)
     except BrokenPipeError:
         # `kg export | head`: the reader left; say nothing, and keep Python from

@@ -71,6 +71,7 @@ def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
         with signals.held():
             for written in pending:
                 written.temporary.unlink(missing_ok=True)
+                signals.untrack(written.temporary)
         raise
     with signals.held():
         _publish(pending)
@@ -192,6 +193,7 @@ def _write_temporary(target: Path, data: bytes) -> _Pending:
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
     tmp = Path(tmp_name)
+    signals.track(tmp)
     try:
         with os.fdopen(fd, "wb") as handle:
             pause = os.environ.get(PAUSE_VARIABLE)
@@ -210,6 +212,7 @@ def _write_temporary(target: Path, data: bytes) -> _Pending:
         # Held: a second signal must not cut the cleanup short.
         with signals.held():
             tmp.unlink(missing_ok=True)
+            signals.untrack(tmp)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
         raise
@@ -225,8 +228,10 @@ def _publish(pending: list[_Pending]) -> None:
         except OSError as exc:
             for left in pending[index:]:
                 left.temporary.unlink(missing_ok=True)
+                signals.untrack(left.temporary)
             message = f"cannot write: {exc.strerror or exc}"
             raise OutputError(message, written.target) from None
+        signals.untrack(written.temporary)
     for directory in dict.fromkeys(written.target.parent for written in pending):
         _fsync_dir(directory)
 
