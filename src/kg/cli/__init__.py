@@ -411,8 +411,8 @@ def main(argv: list[str] | None = None) -> None:
     """The console script. KgErrors become ``kg: error: ...`` and exit code 2; SIGTERM,
     SIGINT and SIGHUP become ``kg: stopped by SIGTERM`` and exit 128 + the signal's
     number, after the cleanups on the way out have run (no temporary file is left)."""
-    signals.install()
     try:
+        signals.install()
         cli.main(args=argv, prog_name="kg")
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
         click.echo(f"kg: error: {error}", err=True)
