@@ -1,8 +1,10 @@
 """Files kg writes: whole or absent.
 
-``write_atomic`` is the one way kg writes a file (exports, releases, generated files,
-store manifests); ``Output`` and ``stale``/``write`` are the generated files of
-``kg generate`` and ``kg link``, compared byte for byte with what is checked in.
+``write_atomic`` is the one way kg writes a file (exports, generated files, store
+manifests), and ``write_together`` several that go together (a release, the files of one
+``kg generate``); ``refuse_overwriting`` keeps a command from writing over its inputs.
+``Output`` and ``stale``/``write`` are the generated files of ``kg generate`` and
+``kg link``, compared byte for byte with what is checked in.
 """
 
 from __future__ import annotations
@@ -297,7 +299,7 @@ def stale(planned: list[Output]) -> list[Path]:
             continue
         try:
             current = output.path.read_bytes()
-        except FileNotFoundError:
+        except OSError:  # missing, or not a file
             current = None
         if current != output.data:
             out.append(output.path)
@@ -305,18 +307,24 @@ def stale(planned: list[Output]) -> list[Path]:
 
 
 def write(planned: list[Output]) -> list[Path]:
-    """Write the outputs that changed; the paths written."""
-    written: list[Path] = []
+    """Write the outputs that changed, as a set (``write_together``: a failure or a
+    stop leaves them all as they were); the paths written."""
+    changed: list[Output] = []
     for output in planned:
         try:
             if output.path.read_bytes() == output.data:
                 continue
-        except FileNotFoundError:
-            pass
-        output.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(output.path, output.data)
-        written.append(output.path)
-    return written
+        except OSError:
+            pass  # missing, or not a file: write_together says what is wrong
+        changed.append(output)
+    for output in changed:
+        try:
+            output.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            message = f"cannot create its folder: {exc.strerror or exc}"
+            raise OutputError(message, output.path) from None
+    write_together([(output.path, output.data) for output in changed])
+    return [output.path for output in changed]
 
 
 def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None:
