@@ -476,3 +476,34 @@ def test_a_stop_between_the_renames_of_a_set_comes_after_the_last(tmp_path: Path
         preexec_fn=_default_signals,
     )
     assert done.stdout == "143 ['new', 'new', 'new']\n", done.stderr
+
+
+FORK_SCRIPT = """
+import os, signal, threading
+from kg.core import signals
+
+signals.install()
+
+def fork() -> None:
+    pid = os.fork()
+    if pid == 0:
+        handlers = [signal.getsignal(s) is signal.SIG_DFL for s in signals.STOP_SIGNALS]
+        os._exit(0 if all(handlers) and signal.set_wakeup_fd(-1) == -1 else 1)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+
+for where in (fork, lambda: threading.Thread(target=fork).start()):
+    where()
+"""
+
+
+def test_a_forked_child_dies_of_stop_signals_as_any_process(tmp_path: Path) -> None:
+    # A worker process forked by kg (from the main thread or another) must not keep
+    # handlers that wait for Python: its parent stops it with these signals.
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
+    )
+    assert done.stdout.split() == ["0", "0"], done.stderr
