@@ -337,3 +337,15 @@ def test_commands_refuse_an_empty_folder(empty: Path, data: Path) -> None:
         assert code == EXIT_ERROR, (args, output)
         assert one_error(output).startswith(f"kg: error: {empty}: no RDF file in this folder")
     assert not (empty / "dist").exists()
+
+
+def test_serve_refuses_an_empty_folder_before_listening(empty: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "serve", "--port", "0", "--data", str(empty)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == EXIT_ERROR, done.stderr
+    assert "listening" not in done.stderr
+    assert one_error(done.stderr).startswith(f"kg: error: {empty}: no RDF file in this folder")
