@@ -171,7 +171,7 @@ def run(
     from kg.store import store_spec
 
     query_file = paths.queries_dir() / f"{name}.rq"
-    refuse_output_over_inputs(output, None if endpoint else list(sources) or None, query_file)
+    refuse_output_over_inputs(output, [] if endpoint else list(sources) or None, query_file)
     stored = queries.get(name)
     if fmt is not None:
         check_format(fmt, stored.form)
@@ -220,7 +220,7 @@ def sparql(
     path: str | None = None
     is_file = source != "-" and "\n" not in source and len(source) < 4096 and Path(source).is_file()
     refuse_output_over_inputs(
-        output, None if endpoint else list(sources) or None, source if is_file else None
+        output, [] if endpoint else list(sources) or None, source if is_file else None
     )
     if source == "-":
         text = sys.stdin.read()

@@ -66,7 +66,7 @@ def write_together(files: Sequence[tuple[Path, bytes]]) -> None:
     pending: list[_Pending] = []
     try:
         for target, data in files:
-            if _own_descriptor(target) is not None or _stream_kind(target) is not None:
+            if _own_descriptor(target) is not None or _is_stream(target):
                 raise OutputError("not a regular file: a file of a set must be a file", target)
             pending.append(_write_temporary(target, data))
     except BaseException:
@@ -87,20 +87,20 @@ class _Pending:
     target: Path
 
 
-def _stream_kind(target: Path) -> str | None:
-    """What ``target`` is when it is not a regular file kg may replace: ``stream`` (a
-    character device, FIFO or socket), else OutputError; None for a regular file, a
-    missing one, or a symbolic link to either (followed)."""
+def _is_stream(target: Path) -> bool:
+    """Whether ``target`` (a symbolic link followed) is a character device, FIFO or
+    socket (True) or a regular file kg may replace, or nothing yet (False); anything
+    else is an OutputError."""
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
-        return None  # nothing there, or a dangling link: created where it points
+        return False  # nothing there, or a dangling link: created where it points
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", target) from None
     if stat.S_ISREG(mode):
-        return None
+        return False
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        return "stream"
+        return True
     what = "a directory" if stat.S_ISDIR(mode) else "a block device" if stat.S_ISBLK(mode) else None
     raise OutputError(f"cannot write over {what or 'what is not a file'}", target)
 
@@ -154,7 +154,7 @@ def _write_through(target: Path, data: bytes) -> bool:
     if fd is not None:
         _write_to_descriptor(fd, data, target)
         return True
-    if _stream_kind(target) is None:
+    if not _is_stream(target):
         return False
     try:
         # No O_CREAT: if the stream went away since, nothing is created in its place.
