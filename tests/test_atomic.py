@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import CONFORMING, FIXTURE_CHECKS, FIXTURE_ONTOLOGY, FIXTURE_SHAPES
 from kg.cli import cli
 from kg.core.errors import EXIT_ERROR, EXIT_OK, InputError
 from kg.core.files import PAUSE_VARIABLE
@@ -236,3 +238,272 @@ def test_push_cut_mid_upload_leaves_old_or_new_and_a_rerun_completes(
         assert _graph_values(oxigraph, G2) == expected_new
     finally:
         proxy.close()
+
+
+# -- stopped by a signal (issue 13, item 1) -------------------------------------------------
+
+STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+FIXTURE_BUILD = [
+    "--shapes",
+    str(FIXTURE_SHAPES),
+    "--checks",
+    str(FIXTURE_CHECKS),
+    str(FIXTURE_ONTOLOGY),
+    str(CONFORMING),
+]
+RELEASE_EXTENSIONS = ("ttl", "jsonld", "nt", "nq", "trig", "rdf")
+
+
+def _default_signals() -> None:
+    # The test runner may itself run with SIGINT or SIGHUP ignored (a background job,
+    # nohup), which a child inherits and kg rightly keeps: start from the defaults.
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_DFL)
+
+
+def _kg(args: list[str], **options: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kg", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=options.pop("preexec_fn", _default_signals),
+        **options,  # type: ignore[call-overload]
+    )
+
+
+def _wait_for_temporary(process: subprocess.Popen[bytes], folder: Path) -> None:
+    """Until a temporary file of kg's writer in ``folder`` holds its first half."""
+    deadline = time.monotonic() + 60
+    while not any(t.stat().st_size > 0 for t in folder.glob(".*.tmp") if t.is_file()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no temporary file appeared"
+        time.sleep(0.02)
+
+
+def _caught(pid: int) -> set[int]:
+    """The signals process ``pid`` has a handler for (Linux: /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            mask = int(line.split()[1], 16)
+            return {n for n in range(1, 65) if mask & (1 << (n - 1))}
+    return set()
+
+
+def _wait_for_handlers(process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not set(STOPS) <= _caught(process.pid):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "kg did not install its handlers"
+        time.sleep(0.02)
+
+
+def _stopped(process: subprocess.Popen[bytes], stop: int, seconds: float = 30) -> bytes:
+    """Send ``stop``; check the exit code (128 + N) and the one line; stdout."""
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=seconds)
+    name = signal.Signals(stop).name
+    assert process.returncode == 128 + stop, (process.returncode, err)
+    assert err.decode() == f"kg: stopped by {name}\n"
+    return out
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: signal.Signals(s).name)
+def test_export_stopped_mid_write_leaves_the_old_file_and_no_temporary(
+    stop: int, files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    good, _ = files
+    out = tmp_path / "out.nt"
+    out.write_bytes(b"the old file\n")
+    env = {**os.environ, PAUSE_VARIABLE: "60"}
+    process = _kg(["export", "-f", "nt", "-o", str(out), str(good)], env=env)
+    _wait_for_temporary(process, tmp_path)
+    _stopped(process, stop)
+    assert out.read_bytes() == b"the old file\n"
+    assert _temps(tmp_path, out.name) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--format", "json", "-o", "{out}", str(CONFORMING)],
+        ["validate", *FIXTURE_BUILD[:4], "-o", "{out}", *FIXTURE_BUILD[4:]],
+        ["query", "run", "bounded-figures", "--data", str(CONFORMING), "-o", "{out}"],
+        ["sparql", "ASK { ?s ?p ?o }", "--data", str(CONFORMING), "-o", "{out}"],
+    ],
+    ids=["stats", "validate", "query run", "sparql"],
+)
+def test_every_output_stopped_mid_write_leaves_the_old_file(
+    args: list[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.txt"
+    out.write_bytes(b"the old file\n")
+    env = {**os.environ, PAUSE_VARIABLE: "60"}
+    process = _kg([a.replace("{out}", str(out)) for a in args], env=env)
+    _wait_for_temporary(process, tmp_path)
+    _stopped(process, signal.SIGTERM)
+    assert out.read_bytes() == b"the old file\n"
+    assert _temps(tmp_path, out.name) == []
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: signal.Signals(s).name)
+def test_build_stopped_mid_write_leaves_the_old_release(stop: int, tmp_path: Path) -> None:
+    # The fixture ontology's version is 9.9.9: the previous release of the same version.
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    old = {dist / f"kg-9.9.9.{ext}": f"the old {ext}\n".encode() for ext in RELEASE_EXTENSIONS}
+    for path, data in old.items():
+        path.write_bytes(data)
+    env = {**os.environ, PAUSE_VARIABLE: "60"}
+    process = _kg(["build", "-d", str(dist), *FIXTURE_BUILD], env=env)
+    _wait_for_temporary(process, dist)
+    out = _stopped(process, stop)
+    assert b"wrote" not in out
+    assert {p: p.read_bytes() for p in dist.iterdir()} == old  # no temporary file either
+
+
+def test_build_after_a_stop_writes_the_new_release(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    process = _kg(
+        ["build", "-d", str(dist), *FIXTURE_BUILD], env={**os.environ, PAUSE_VARIABLE: "60"}
+    )
+    _wait_for_temporary(process, dist)
+    _stopped(process, signal.SIGTERM)
+    assert list(dist.iterdir()) == []
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "build", "-d", str(dist), *FIXTURE_BUILD],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert sorted(p.name for p in dist.iterdir()) == sorted(
+        f"kg-9.9.9.{ext}" for ext in RELEASE_EXTENSIONS
+    )
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=lambda s: signal.Signals(s).name)
+def test_a_command_waiting_for_input_stops_with_its_code(stop: int) -> None:
+    # kg sparql - reads the query from standard input, which never comes.
+    process = _kg(["sparql", "-"], stdin=subprocess.PIPE)
+    try:
+        _wait_for_handlers(process)
+        assert _stopped(process, stop) == b""
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_output_to_a_fifo_nobody_reads_stops(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    good, _ = files
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    process = _kg(["export", "-o", str(fifo), str(good)])
+    _wait_for_handlers(process)
+    time.sleep(0.5)  # opening the FIFO blocks until a reader comes
+    _stopped(process, signal.SIGTERM)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ttl", "good.ttl", "pipe"]
+
+
+@pytest.mark.slow
+def test_a_stop_inside_a_native_call_ends_the_process_after_the_grace(tmp_path: Path) -> None:
+    # A query Oxigraph works on for minutes, inside one call that Python code cannot
+    # interrupt: the watchdog ends the process GRACE_SECONDS after the signal.
+    from kg.core.signals import GRACE_SECONDS
+
+    cross = "{ GRAPH ?g { ?a ?b ?c } GRAPH ?h { ?d ?e ?f } GRAPH ?i { ?x ?y ?z } }"
+    process = _kg(["sparql", "--store", "memory", f"SELECT (COUNT(*) AS ?n) WHERE {cross}"])
+    try:
+        _wait_for_handlers(process)
+        time.sleep(2)  # the shipped data loaded, the query under way
+        started = time.monotonic()
+        _stopped(process, signal.SIGTERM, seconds=GRACE_SECONDS + 20)
+        assert time.monotonic() - started < GRACE_SECONDS + 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    # nohup kg export ...: a hangup must not stop it.
+    good, _ = files
+    out = tmp_path / "out.nt"
+
+    def ignore_hangups() -> None:
+        _default_signals()
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    env = {**os.environ, PAUSE_VARIABLE: "1"}
+    process = _kg(
+        ["export", "-f", "nt", "-o", str(out), str(good)], env=env, preexec_fn=ignore_hangups
+    )
+    _wait_for_temporary(process, tmp_path)
+    process.send_signal(signal.SIGHUP)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == EXIT_OK, err
+    assert out.read_bytes().startswith(b"<http://example.org/a>")
+
+
+HELD_SCRIPT = """
+import os, signal, sys
+from kg.core import signals
+from kg.core.errors import Interrupted
+from kg.core.files import write_together
+from pathlib import Path
+
+signals.install()
+folder = Path(sys.argv[1])
+replace = os.replace
+def replace_then_stop(source, target):
+    replace(source, target)
+    os.kill(os.getpid(), signal.SIGTERM)  # between the renames of the set
+os.replace = replace_then_stop
+try:
+    write_together([(folder / name, b"new\\n") for name in ("a", "b", "c")])
+except Interrupted as stop:
+    print(stop.exit_code, sorted(p.read_bytes().decode().strip() for p in folder.iterdir()))
+"""
+
+
+def test_a_stop_between_the_renames_of_a_set_comes_after_the_last(tmp_path: Path) -> None:
+    # In its own process: the handlers and the watchdog are the process's for good.
+    for name in ("a", "b", "c"):
+        (tmp_path / name).write_bytes(b"old\n")
+    done = subprocess.run(
+        [sys.executable, "-c", HELD_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
+    )
+    assert done.stdout == "143 ['new', 'new', 'new']\n", done.stderr
+
+
+FORK_SCRIPT = """
+import os, signal, threading
+from kg.core import signals
+
+signals.install()
+
+def fork() -> None:
+    pid = os.fork()
+    if pid == 0:
+        handlers = [signal.getsignal(s) is signal.SIG_DFL for s in signals.STOP_SIGNALS]
+        os._exit(0 if all(handlers) and signal.set_wakeup_fd(-1) == -1 else 1)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+
+for where in (fork, lambda: threading.Thread(target=fork).start()):
+    where()
+"""
+
+
+def test_a_forked_child_dies_of_stop_signals_as_any_process(tmp_path: Path) -> None:
+    # A worker process forked by kg (from the main thread or another) must not keep
+    # handlers that wait for Python: its parent stops it with these signals.
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
+    )
+    assert done.stdout.split() == ["0", "0"], done.stderr

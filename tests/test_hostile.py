@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -34,6 +35,9 @@ MEMORY_LIMIT = 3 * 1024**3
 DEFAULT_SECONDS = 30.0
 KINDS = ("cli", "http")
 _CLI_FIELDS = {"id", "kind", "what", "seconds", "file", "command", "exit", "message", "stdout"}
+_CLI_FIELDS |= {"copy", "after"}
+#: What an ``after`` entry may require of a path (see the manifest's header).
+AFTER_CHECKS = ("symlink", "unchanged", "contains ")
 _HTTP_FIELDS = {"id", "kind", "what", "seconds", "serve", "method", "path", "headers"}
 _HTTP_FIELDS |= {"body", "body_file", "status", "message", "unchanged"}
 
@@ -60,6 +64,9 @@ def test_manifest_is_well_formed() -> None:
             assert isinstance(case["command"], list)
             assert (HOSTILE / case["file"]).exists(), case["id"]
             assert case["exit"] != 2 or case.get("message"), f"{case['id']}: exit 2 needs message"
+            for path, check in case.get("after", {}).items():
+                assert str(check).startswith(AFTER_CHECKS), f"{case['id']}: after {path}: {check}"
+                assert not Path(path).is_absolute() and ".." not in Path(path).parts, case["id"]
             used.add((HOSTILE / case["file"]).resolve())
         if case["kind"] == "http":
             assert str(case["path"]).startswith("/"), case["id"]
@@ -86,9 +93,42 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def _input(case: dict[str, Any], tmp: Path) -> Path:
+    """The case's input: in this folder, or its copy in ``tmp`` for a case with copy."""
+    original = (HOSTILE / case.get("file", "")).resolve()
+    return tmp / original.name if case.get("copy") else original
+
+
+def _copy_input(case: dict[str, Any], tmp: Path) -> None:
+    # Symbolic links stay links: some cases are about writing onto one.
+    original = HOSTILE / case["file"]
+    if original.is_dir():
+        shutil.copytree(original, _input(case, tmp), symlinks=True)
+    else:
+        shutil.copy2(original, _input(case, tmp), follow_symlinks=False)
+
+
+def _check_after(case: dict[str, Any], tmp: Path) -> None:
+    """The ``after`` requirements of a case, and what every case must leave: no
+    temporary file of kg's writer (``.NAME.PID.RANDOM.tmp``) anywhere under ``tmp``."""
+    leftovers = [p for p in tmp.rglob(".*.tmp") if p.is_file()]
+    assert not leftovers, f"temporary files left: {leftovers}"
+    original_folder = (HOSTILE / case.get("file", "")).parent
+    for name, check in case.get("after", {}).items():
+        path = tmp / name
+        if check == "symlink":
+            assert path.is_symlink(), f"{name} is no longer a symbolic link"
+        elif check == "unchanged":
+            before = (original_folder / name).read_bytes()
+            assert path.read_bytes() == before, f"{name} was changed"
+        else:
+            text = str(check).removeprefix("contains ")
+            assert text in path.read_text(encoding="utf-8"), f"{name} lacks {text!r}"
+
+
 def _expand(arg: str, case: dict[str, Any], tmp: Path) -> str:
     return arg.format(
-        file=str((HOSTILE / case.get("file", "")).resolve()),
+        file=str(_input(case, tmp)),
         dir=str(HOSTILE.resolve()),
         fixtures=str(FIXTURES.resolve()),
         tmp=str(tmp),
@@ -96,6 +136,8 @@ def _expand(arg: str, case: dict[str, Any], tmp: Path) -> str:
 
 
 def run_cli(case: dict[str, Any], tmp: Path) -> None:
+    if case.get("copy"):
+        _copy_input(case, tmp)
     args = [_expand(a, case, tmp) for a in case["command"]]
     command = [sys.executable, str(RUNNER), "--allow", str(HOSTILE), "--allow", str(FIXTURES)]
     env = {
@@ -132,6 +174,7 @@ def run_cli(case: dict[str, Any], tmp: Path) -> None:
         assert not errors, stderr
     if case.get("stdout"):
         assert case["stdout"] in stdout, stdout[-2000:]
+    _check_after(case, tmp)
     assert elapsed <= limit
 
 

@@ -4,7 +4,8 @@ Importing this module must stay cheap (it runs on every ``kg`` invocation, even
 ``kg --help``): rdflib and pyshacl are imported inside the commands that need them.
 
 Exit codes are those of ``kg.core.errors``: 0 success, 1 does not conform (or, for
-``kg generate --check``, out of date), 2 error.
+``kg generate --check``, out of date), 2 error, 128 + N stopped by signal N (129 SIGHUP,
+130 SIGINT, 143 SIGTERM; ``main`` installs the handlers, ``kg.core.signals``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
     emit,
     exit_with,
+    input_files,
     load_dataset,
     loaded_store,
     output_option,
+    refuse_output_over_inputs,
     sources_of,
     store_option,
     write_or_check,
@@ -31,7 +34,15 @@ from kg.cli.options import (
 from kg.cli.push import register as register_push_command
 from kg.cli.query import register as register_query_commands
 from kg.cli.serve import register as register_serve_command
-from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError, internal_error, internal_log
+from kg.core import signals
+from kg.core.errors import (
+    EXIT_ERROR,
+    EXIT_NONCONFORMING,
+    Interrupted,
+    KgError,
+    internal_error,
+    internal_log,
+)
 from kg.core.version import __version__
 from kg.io import formats
 
@@ -128,7 +139,8 @@ def cli() -> None:
     is given; a directory stands for the RDF files under it.
 
     Exit codes: 0 success, 1 the data does not conform (or generated files are out of
-    date), 2 error.
+    date), 2 error, 128 + the signal's number when stopped by a signal (129 SIGHUP, 130
+    SIGINT, 143 SIGTERM; no temporary or half-written file is left).
     """
     _setup_logging()
 
@@ -174,6 +186,7 @@ def validate(
     """
     from kg.validation.shacl import validate as run
 
+    refuse_output_over_inputs(output, sources_of(paths), shapes, checks_dir)
     with loaded_store(store, sources_of(paths)) as held:
         if graphs:
             from kg.sparql.catalogue import expand_iri
@@ -213,6 +226,7 @@ def export(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> 
     """Serialise the data in one RDF format, byte for byte reproducibly."""
     from kg.store import export as run
 
+    refuse_output_over_inputs(output, sources_of(paths))
     with loaded_store(store, sources_of(paths)) as held:
         data = run(held, fmt)  # N-Quads and N-Triples of Oxigraph: without an rdflib copy
     emit(data, output)
@@ -234,6 +248,7 @@ def stats(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> N
     """Count triples per named graph and instances per class."""
     from kg.publish.stats import stats as run
 
+    refuse_output_over_inputs(output, sources_of(paths))
     with loaded_store(store, sources_of(paths)) as held:
         result = run(held)
     emit((result.text() if fmt == "text" else result.to_json()).encode("utf-8"), output)
@@ -265,11 +280,13 @@ def build(
     Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
     .nq, .trig, .rdf). The first line names the validation engine that ran. If the data
     does not conform, nothing is written, the report is printed and the exit code is 1.
+    The files are replaced as a set: a failure or a stop leaves the previous ones.
     """
     from kg.publish.build import build as run
 
+    inputs = input_files(sources_of(paths), shapes, checks_dir)
     data = load_dataset(store, sources_of(paths))
-    result = run(out_dir, data, shapes=shapes, checks_dir=checks_dir)
+    result = run(out_dir, data, shapes=shapes, checks_dir=checks_dir, inputs=inputs)
     if not result.ok or result.validation.results:
         click.echo(result.validation.text(), nl=False)
     else:
@@ -367,6 +384,8 @@ def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> No
     from kg.io.parse import parse_graph
     from kg.publish import diagram as dia
 
+    refuse_output_over_inputs(output, [], paths.ontology_path())
+
     emit(dia.render(parse_graph(paths.ontology_path()), fmt).encode("utf-8"), output)
 
 
@@ -407,12 +426,18 @@ register_serve_command(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The console script. KgErrors become ``kg: error: ...`` and exit code 2."""
+    """The console script. KgErrors become ``kg: error: ...`` and exit code 2; SIGTERM,
+    SIGINT and SIGHUP become ``kg: stopped by SIGTERM`` and exit 128 + the signal's
+    number, after the cleanups on the way out have run (no temporary file is left)."""
     try:
+        signals.install()
         cli.main(args=argv, prog_name="kg")
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
         click.echo(f"kg: error: {error}", err=True)
         sys.exit(error.exit_code)
+    except Interrupted as stop:
+        signals.announce(stop)
+        sys.exit(stop.exit_code)
     except BrokenPipeError:
         # `kg export | head`: the reader left; say nothing, and keep Python from
         # complaining again when it flushes stdout at exit.

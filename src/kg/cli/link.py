@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kg.cli.options import write_or_check
+from kg.cli.options import emit, refuse_output_over_inputs, write_or_check
 
 check_option = click.option(
     "--check",
@@ -91,7 +91,7 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         default="-",
         show_default=True,
         metavar="FILE",
-        help="Write the N-Triples to FILE instead of stdout. The file is replaced atomically.",
+        help="Write the N-Triples to FILE instead of stdout, as -o of kg export does.",
     )
     def units(output: str) -> None:
         """The vietnamadminunits dataset as N-Triples, to serve from a second endpoint.
@@ -102,15 +102,7 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         """
         from kg.linking.admin import units_ntriples
 
-        data = units_ntriples()
-        if output == "-":
-            stream = click.get_binary_stream("stdout")
-            stream.write(data)
-            stream.flush()
-            return
-        from kg.core.files import write_atomic
-
-        write_atomic(output, data)
+        emit(units_ntriples(), output)
 
     @link.command()
     @click.option(
@@ -149,21 +141,16 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         """
         from pathlib import Path
 
+        from kg.core import paths
         from kg.core.errors import InputError
-        from kg.core.files import write_atomic
         from kg.io.parse import load
         from kg.linking.wikidata import DEFAULT_ENDPOINT, candidates, candidates_tsv
 
+        # Checked before the endpoint is asked, which takes minutes.
+        if output != "-":
+            if (paths.data_dir() / "links").resolve() in Path(output).resolve().parents:
+                raise InputError("candidates are for review: write them outside data/links", output)
+            refuse_output_over_inputs(output, None)
         url = endpoint or DEFAULT_ENDPOINT
         data = candidates_tsv(candidates(load(), url, timeout, list(only) or None), url)
-        if output == "-":
-            stream = click.get_binary_stream("stdout")
-            stream.write(data)
-            stream.flush()
-            return
-        target = Path(output).resolve()
-        from kg.core import paths
-
-        if (paths.data_dir() / "links").resolve() in target.parents:
-            raise InputError("candidates are for review: write them outside data/links", output)
-        write_atomic(target, data)
+        emit(data, output)

@@ -18,7 +18,9 @@ output_option = click.option(
     default="-",
     show_default=True,
     metavar="FILE",
-    help="Write to FILE instead of stdout (- is stdout). The file is replaced atomically.",
+    help="Write to FILE instead of stdout (- is stdout). A file is replaced atomically (a "
+    "symbolic link: the file it points at); a device or FIFO is written through; FILE must "
+    "not be one of the inputs.",
 )
 
 store_option = click.option(
@@ -97,6 +99,32 @@ def emit(data: bytes, output: str) -> None:
     from kg.core.files import write_atomic
 
     write_atomic(Path(output), data)
+
+
+def input_files(sources: list[str] | None, *others: str | Path | None) -> list[Path]:
+    """The files a command reads: the data files of ``sources`` (None: the shipped data)
+    and ``others`` (a shapes file, a query file, a checks folder: the files under it)."""
+    from kg.store.base import source_files
+
+    files = list(source_files(sources))
+    for other in others:
+        if other is None:
+            continue
+        path = Path(other)
+        files.extend(path.rglob("*") if path.is_dir() else [path])
+    return files
+
+
+def refuse_output_over_inputs(
+    output: str | None, sources: list[str] | None, *others: str | Path | None
+) -> None:
+    """OutputError, before anything is read, if ``output`` (None or ``-``: stdout) is one
+    of the files the command reads (``input_files``)."""
+    if output is None or output == "-":
+        return
+    from kg.core.files import refuse_overwriting
+
+    refuse_overwriting(output, input_files(sources, *others))
 
 
 def exit_with(code: int) -> NoReturn:

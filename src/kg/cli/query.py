@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import data_option, emit, output_option, store_option, timeout_option
+from kg.cli.options import (
+    data_option,
+    emit,
+    output_option,
+    refuse_output_over_inputs,
+    store_option,
+    timeout_option,
+)
 from kg.core.errors import InputError, ParameterError, QueryError
 from kg.io import formats
 from kg.sparql.catalogue import parse_params
@@ -159,9 +166,12 @@ def run(
     (never pasted into the query): exit 2 naming the parameter if one is wrong.
     """
     import kg.store
+    from kg.core import paths
     from kg.sparql import catalogue as queries
     from kg.store import store_spec
 
+    query_file = paths.queries_dir() / f"{name}.rq"
+    refuse_output_over_inputs(output, [] if endpoint else list(sources) or None, query_file)
     stored = queries.get(name)
     if fmt is not None:
         check_format(fmt, stored.form)
@@ -208,9 +218,13 @@ def sparql(
     from kg.store import store_spec
 
     path: str | None = None
+    is_file = source != "-" and "\n" not in source and len(source) < 4096 and Path(source).is_file()
+    refuse_output_over_inputs(
+        output, [] if endpoint else list(sources) or None, source if is_file else None
+    )
     if source == "-":
         text = sys.stdin.read().removeprefix("\ufeff")
-    elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
+    elif is_file:
         path = source
         try:
             # utf-8-sig: a byte-order mark is not part of the query.

@@ -6,18 +6,22 @@ Exit codes (the one place they are defined):
 * ``EXIT_NONCONFORMING`` (1): the data does not conform (``kg validate``,
   ``kg build``), or generated files are out of date (``kg generate --check``).
 * ``EXIT_ERROR`` (2): an error: bad input file, format or parameter, I/O failure.
+* ``EXIT_SIGNAL_BASE`` + the signal's number: stopped by a signal (``Interrupted``):
+  129 SIGHUP, 130 SIGINT, 143 SIGTERM, as a shell reports a process a signal ended.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import signal
 from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_ERROR = 2
+EXIT_SIGNAL_BASE = 128
 
 
 class KgError(Exception):
@@ -144,6 +148,21 @@ def internal_error(cause: BaseException) -> str:
         exc_info=(type(cause), cause, cause.__traceback__),
     )
     return f"internal error (incident {incident})"
+
+
+class Interrupted(BaseException):
+    """The process was asked to stop (SIGTERM, SIGINT, SIGHUP; ``kg.core.signals``).
+
+    A BaseException, as KeyboardInterrupt is, so that ``except Exception`` never
+    swallows it while the cleanups that catch everything (``write_atomic`` removing its
+    temporary file) run and let it go on up to the CLI, which exits ``exit_code``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        self.exit_code = EXIT_SIGNAL_BASE + signum
+        super().__init__(f"stopped by {self.name}")
 
 
 def one_line(cause: BaseException | str) -> str:

@@ -27,12 +27,15 @@ _NOT_DATA = frozenset({paths.SHAPES_FILE, paths.CONTEXT_FILE})
 _ONTOLOGY_GRAPHS = {paths.ONTOLOGY_FILE: ONTOLOGY_GRAPH, paths.VOCABULARY_FILE: VOCABULARY_GRAPH}
 
 
+def _known_extensions() -> str:
+    return " ".join(sorted(f".{e}" for f in formats.readable_formats() for e in f.extensions))
+
+
 def file_format(path: Path) -> Format:
     """The format of ``path``, from its extension; InputError if kg does not read it."""
     found = formats.by_extension(path.name)
     if found is None:
-        known = " ".join(sorted(f".{e}" for f in formats.readable_formats() for e in f.extensions))
-        raise InputError(f"unknown RDF file extension (known: {known})", path)
+        raise InputError(f"unknown RDF file extension (known: {_known_extensions()})", path)
     return found
 
 
@@ -48,7 +51,11 @@ def _is_rdf_file(path: Path) -> bool:
 
 
 def expand(sources: Iterable[str | Path]) -> list[Path]:
-    """The files ``sources`` stand for: files as given, directories walked, sorted."""
+    """The files ``sources`` stand for: files as given, directories walked, sorted.
+
+    A directory with no RDF file under it is an InputError: a command given an empty
+    folder would otherwise work on no data and, for ``kg validate``, say it conforms.
+    """
     files: list[Path] = []
     for source in sources:
         path = Path(source)
@@ -61,6 +68,8 @@ def expand(sources: Iterable[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and not (p.parent.name == "ontology" and p.name in _NOT_DATA)
             )
+            if not found:
+                raise InputError(f"no RDF file in this folder (known: {_known_extensions()})", path)
             files.extend(found)
         elif path.is_file():
             files.append(path)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import OWL, RDF
 
-from kg.core.errors import InputError
+from kg.core.errors import InputError, OutputError
 from kg.core.namespaces import G_ONTOLOGY, ONTOLOGY_IRI
 from kg.publish.stats import Stats
 from kg.validation.shacl import ValidationResult
@@ -42,13 +43,18 @@ def build(
     dataset: Dataset | None = None,
     shapes: str | Path | None = None,
     checks_dir: str | Path | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> BuildResult:
     """Validate ``dataset`` (default: the shipped data) and, if it conforms, write
     ``kg-<version>.<ext>`` in every export format to ``out_dir``.
 
     ``shapes`` and ``checks_dir`` default to the shipped ones, as for ``validate``.
+    ``inputs`` are the files the data came from: a release file that is one of them
+    is refused before anything is written. The files are replaced as a set
+    (``kg.core.files.write_together``): a failure or a stop (``Interrupted``) while
+    they are written leaves the previous ones, each whole, and no temporary file.
     """
-    from kg.core.files import write_atomic
+    from kg.core.files import refuse_overwriting, write_together
     from kg.io.parse import load
     from kg.io.serialise import export_all, exporter
     from kg.publish.stats import stats
@@ -61,13 +67,20 @@ def build(
         return result
     result.version = ontology_version(dataset)
     directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder: {exc.strerror or exc}", directory) from None
     # Serialise everything before writing anything, so a format that fails to
     # serialise leaves no half-written release behind.
     outputs = export_all(dataset)
-    for name, data in outputs.items():
-        target = directory / f"kg-{result.version}.{exporter(name).extension}"
-        write_atomic(target, data)
-        result.files.append(target)
+    files = [
+        (directory / f"kg-{result.version}.{exporter(name).extension}", data)
+        for name, data in outputs.items()
+    ]
+    for target, _ in files:
+        refuse_overwriting(target, inputs)
+    write_together(files)
+    result.files.extend(target for target, _ in files)
     result.stats = stats(dataset)
     return result
