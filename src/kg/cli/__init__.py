@@ -38,10 +38,10 @@ from kg.core import signals
 from kg.core.errors import (
     EXIT_ERROR,
     EXIT_NONCONFORMING,
+    INTERNAL_LOG,
     Interrupted,
     KgError,
     internal_error,
-    internal_log,
 )
 from kg.core.version import __version__
 from kg.io import formats
@@ -97,7 +97,8 @@ def _setup_logging() -> None:
     handler.setFormatter(_NoTracebackFormatter("kg: %(levelname)s: %(message)s"))
     # An internal error's one line is the `kg: error:` line already; its traceback is
     # for the server's log (kg serve), or for KG_DEBUG=1.
-    handler.addFilter(lambda record: record.name != internal_log.name)
+    internal_log = logging.getLogger(INTERNAL_LOG)
+    handler.addFilter(lambda record: record.name != INTERNAL_LOG)
     if os.environ.get("KG_DEBUG") and not internal_log.handlers:
         internal_log.addHandler(logging.StreamHandler())
     root.addHandler(handler)

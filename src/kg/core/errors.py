@@ -12,8 +12,6 @@ Exit codes (the one place they are defined):
 
 from __future__ import annotations
 
-import logging
-import secrets
 import signal
 from pathlib import Path
 from typing import Any
@@ -132,16 +130,20 @@ INTERNAL_ERRORS: tuple[type[BaseException], ...] = (
     NameError,
     AssertionError,
 )
-#: The logger that records an internal error with its traceback: the server's log
-#: shows it (``kg serve``); the command line shows only the one-line message.
-internal_log = logging.getLogger("kg.internal")
+#: The name of the logger that records an internal error with its traceback: the
+#: server's log shows it (``kg serve``); the command line shows only the one-line message.
+INTERNAL_LOG = "kg.internal"
 
 
 def internal_error(cause: BaseException) -> str:
     """The message shown for ``cause``, an unexpected exception: ``internal error`` and
     an incident number, the traceback logged under that number."""
+    # Imported here: every kg command imports this module, few ever get this far.
+    import logging
+    import secrets
+
     incident = secrets.token_hex(4)
-    internal_log.error(
+    logging.getLogger(INTERNAL_LOG).error(
         "internal error %s: %s",
         incident,
         type(cause).__name__,
