@@ -52,7 +52,7 @@ def with_using(text: str, using: DatasetSpec | None) -> str:
         return text
     clauses = "".join(f"USING {_written(g, 'using-graph-uri')} " for g in using.default)
     clauses += "".join(f"USING NAMED {_written(g, 'using-named-graph-uri')} " for g in using.named)
-    points = [where for operation in _operations(text) if (where := _where(operation))]
+    points = [p for operation in _operations(text) if (p := _where(operation)) is not None]
     for point in reversed(points):
         text = text[:point] + clauses + text[point:]
     return text
