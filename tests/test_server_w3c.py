@@ -11,6 +11,10 @@ holds data1-3.nt in named graphs named by their ``rdfs:label``, plus the graph
 Query tests run against a read-only server. Update tests run twice: against the
 read-only server, where every update request must be refused (403), and against a
 server started with an update token, sending ``Authorization: Bearer``.
+
+Every test runs on both engines of ``kg serve``: ``--store rdflib`` and ``--store
+memory`` (Oxigraph, which gets the update's using-graph-uri / using-named-graph-uri as
+USING clauses written into its text, ``kg.sparql.update``).
 """
 
 from __future__ import annotations
@@ -120,8 +124,12 @@ def _trig(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+STORES = ("rdflib", "memory")
+
+
+@pytest.fixture(scope="module", params=STORES, ids=[f"store={s}" for s in STORES])
 def servers(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     kg_server_factory: Callable[..., str],  # noqa: F811
 ) -> dict[str, str]:
@@ -129,9 +137,10 @@ def servers(
     data = _trig(folder)
     token = folder / "token"
     token.write_text(TOKEN + "\n", encoding="utf-8")
+    store = ("--data", str(data), "--store", str(request.param))
     return {
-        "read-only": kg_server_factory("--data", str(data)),
-        "token": kg_server_factory("--data", str(data), "--update-token-file", str(token)),
+        "read-only": kg_server_factory(*store),
+        "token": kg_server_factory(*store, "--update-token-file", str(token)),
     }
 
 

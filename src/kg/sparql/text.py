@@ -4,7 +4,9 @@ The stored-query catalogue (``kg query list``) must not pay for rdflib's SPARQL
 grammar, and a query sent to a remote endpoint needs one precise edit: a ``VALUES``
 block as the first element of the outermost ``WHERE`` group. Both only need the
 tokens that matter for structure: strings, IRIs and comments (so that a ``{`` or a
-``#`` inside them is not mistaken for syntax), variables, words and braces.
+``#`` inside them is not mistaken for syntax), variables, words and braces. An IRI may
+hold ``\\u`` escapes and a prefixed name the grammar's ``\\#``, ``\\'`` or ``\\;``
+escapes: each stays inside its token, where it cannot open a comment or a string.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ _TOKEN = re.compile(
       | \"(?:[^\"\\\n\r]|\\.)*\"
       | '(?:[^'\\\n\r]|\\.)*'
     )
-  | (?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<word>[^\W\d][\w\-.:]*(?<!\.)|:[\w\-.]*(?<!\.))
+  | (?P<word>[^\W\d](?:[\w\-.:]|\\[_~.\-!$&'()*+,;=/?\#@%])*(?<!\.)
+      |:(?:[\w\-.]|\\[_~.\-!$&'()*+,;=/?\#@%])*(?<!\.))
   | (?P<open>\{)
   | (?P<close>\})
   | (?P<other>.)

@@ -68,6 +68,7 @@ from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
 from kg.sparql.results import Result, Row
 from kg.sparql.terms import LITERAL, XSD_STRING, Term, lexical
+from kg.sparql.update import with_using
 from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
 
 # Imported where used, not here: hashlib, concurrent.futures and kg.core.files serve
@@ -389,11 +390,9 @@ class OxigraphStore:
                 "updates are not supported on an Oxigraph store in a folder (it mirrors "
                 "its source files): change the files instead, the store reloads them"
             )
-        if using:
-            raise Refused(
-                "using-graph-uri and using-named-graph-uri are not supported by the "
-                "Oxigraph engine: write USING in the update"
-            )
+        # pyoxigraph's update takes no dataset: the protocol's using-graph-uri and
+        # using-named-graph-uri become USING clauses in the text.
+        text = with_using(text, using)
         self._ensure_loaded()
 
         def work() -> Result:
