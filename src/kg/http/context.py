@@ -48,10 +48,10 @@ DEFAULT_CACHE_MEMORY = 64  # MB the answer cache may hold
 
 DEFAULT_MAX_ANSWER = 256  # MB of one answer, encoded, as a query worker sends it
 
-#: The engine kg serve uses unless told otherwise: rdflib, whose updates take the
-#: protocol's using-graph-uri (queries on every engine stop at the time limit: each runs
-#: in a process of its own, kg.store.isolated).
-SERVE_STORE = "rdflib"
+#: The engine kg serve uses unless told otherwise: the default engine, Oxigraph in
+#: memory (its queries, like every engine's, run in a process of their own under
+#: kg serve, stopped at the time limit: kg.store.isolated).
+SERVE_STORE = "memory"
 
 
 @dataclass(frozen=True)

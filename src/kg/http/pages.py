@@ -1014,13 +1014,26 @@ def handle_entity(ctx: AppContext, request: Request, path: str) -> Response:
     return response
 
 
+def _is_iri(value: str) -> bool:
+    from kg.core.errors import ParameterError
+    from kg.sparql.catalogue import check_iri
+
+    try:
+        check_iri(value)
+    except ParameterError:
+        return False
+    return True
+
+
 def _entity_response(
     ctx: AppContext, request: Request, path: str, iri: str, fmt: Format
 ) -> Response:
     if iri == ONTOLOGY_IRI:
         description = _ontology_description(ctx)
-    else:
+    elif _is_iri(iri):
         description = describe(ctx, iri, evidence=fmt is HTML)
+    else:  # a path no IRI can have (a space, "<"): nothing in the graph is called so
+        description = None
     if description is None:
         if fmt is HTML:
             listing = _kind_listing(ctx, request, path)
