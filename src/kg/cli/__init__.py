@@ -31,6 +31,7 @@ from kg.cli.push import register as register_push_command
 from kg.cli.query import register as register_query_commands
 from kg.cli.serve import register as register_serve_command
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, KgError
+from kg.core.text import printable
 from kg.core.version import __version__
 from kg.io import formats
 
@@ -47,7 +48,7 @@ class KgFailure(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kg: error: {self.message}", err=True)
+        click.echo(f"kg: error: {printable(self.message)}", err=True)
 
 
 class KgGroup(click.Group):
@@ -400,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="kg")
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
-        click.echo(f"kg: error: {error}", err=True)
+        click.echo(f"kg: error: {printable(str(error))}", err=True)
         sys.exit(error.exit_code)
     except BrokenPipeError:
         # `kg export | head`: the reader left; say nothing, and keep Python from

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kg.core.text import printable
+
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_ERROR = 2
@@ -98,7 +100,8 @@ class TooManyRows(QueryError):
 
 def one_line(cause: BaseException | str) -> str:
     """``cause`` (an exception or its text) as one line of words, for an error message:
-    the tools kg calls put newlines and indentation in theirs."""
-    return " ".join(str(cause).split()) or (
+    the tools kg calls put newlines and indentation in theirs, and text they quote may
+    hold terminal escape sequences (``kg.core.text.printable`` removes them)."""
+    return " ".join(printable(str(cause)).split()) or (
         type(cause).__name__ if isinstance(cause, BaseException) else ""
     )
