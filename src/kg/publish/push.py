@@ -50,6 +50,7 @@ from kg.sparql.remote import (
     Budget,
     EndpointError,
     Transient,
+    answer_limit,
     error_detail,
     exchange,
     retry_after,
@@ -62,8 +63,6 @@ if TYPE_CHECKING:
     from rdflib import Dataset
 
 AUTH_SCHEMES = ("digest", "basic")
-#: Bytes of a store's answer to a PUT read, at most (a status is what matters).
-_ANSWER_BYTES = 65_536
 CONTENT_TYPE = "application/n-triples"
 
 
@@ -226,8 +225,7 @@ def _put_once(
         headers={"Content-Type": CONTENT_TYPE, "User-Agent": f"kg/{__version__}"},
     )
     try:
-        # The answer to a PUT is a status; its body, if any, is not read past 64 KiB.
-        exchange(request, budget, _ANSWER_BYTES, where, handlers)
+        exchange(request, budget, answer_limit(), where, handlers)
     except urllib.error.HTTPError as exc:
         message = f"{where}: {_http_cause(exc, authenticated)}"
         if exc.code in RETRY_STATUSES:

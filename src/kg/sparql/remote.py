@@ -292,6 +292,9 @@ def exchange(
         try:
             with opener.open(request, timeout=max(budget.left(), 0.001)) as response:
                 body = _read_capped(response, budget, max_bytes, where)
+                if deadline.expired:
+                    # Shut mid-headers, http.client takes what came as a whole answer.
+                    raise TimeoutError
                 return response.status, response.headers, body
         except urllib.error.HTTPError:
             raise
