@@ -30,6 +30,7 @@ from kg.core.text import printable
 from kg.sparql import remote
 
 ASK = "ASK { }"
+KG = (sys.executable, "-m", "kg")
 G = "https://example.org/graph/"
 # What a terminal acts on: ESC, BEL, CSI (8-bit), and the right-to-left override.
 TERMINAL_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
@@ -216,8 +217,7 @@ def test_a_600_mb_answer_under_the_default_limit_in_bounded_time_and_memory(
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(done.stderr, end='')"
     )
     done = subprocess.run(
-        [sys.executable, "-c", program, sys.executable, "-m", "kg", "sparql", ASK]
-        + ["--endpoint", fake.url, "--timeout", "5"],  # noqa: RUF005 (the child's argv, in two)
+        [sys.executable, "-c", program, *KG, "sparql", ASK, "--endpoint", fake.url, "--timeout=5"],
         capture_output=True,
         text=True,
         timeout=60,
