@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 
+import kg.store
 from fake_endpoint import FakeEndpoint, Huge, Redirect, Step
 from kg.cli import cli
 from kg.core.errors import EXIT_ERROR
@@ -174,6 +175,21 @@ def test_a_trickling_store_is_stopped_at_the_timeout(fake: FakeEndpoint, tmp_pat
     assert code == EXIT_ERROR
     assert (
         output == f"kg: error: {fake.store_url}: graph <{G}0>: no answer within 1.5 s (timeout)\n"
+    )
+
+
+def test_the_timeout_stops_parsing_a_large_answer(fake: FakeEndpoint) -> None:
+    lines = "".join(
+        f'<https://e.org/s{i}> <https://e.org/p> "Bình Minh {i}"@vi .\n' for i in range(200_000)
+    )
+    fake.script(Step(200, {"Content-Type": "application/n-triples"}, lines.encode()))
+    started = time.monotonic()
+    with pytest.raises(remote.EndpointError) as info:
+        kg.store.run_text("CONSTRUCT WHERE { ?s ?p ?o }", endpoint=fake.url, timeout=1.5)
+    # Read in a few milliseconds, the 12 MB take rdflib about 5 s to parse.
+    assert 1.5 <= time.monotonic() - started < 2.0
+    assert str(info.value) == (
+        f"{fake.url}: no answer within 1.5 s (timeout, while reading the answer)"
     )
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import http.client
+import io
 import os
 import random
 import socket
@@ -221,12 +222,17 @@ def run_remote(
     return result
 
 
+_STATUS_HINTS = {
+    400: " (the endpoint rejects the query)",
+    404: " (no SPARQL endpoint at this URL)",
+}
+
 #: The media types asked for: what ``_read`` reads.
 _ACCEPT = {
     "SELECT": "application/sparql-results+json, application/json;q=0.9",
     "ASK": "application/sparql-results+json, application/json;q=0.9",
-    "CONSTRUCT": "text/turtle, application/n-triples;q=0.9",
-    "DESCRIBE": "text/turtle, application/n-triples;q=0.9",
+    "CONSTRUCT": "application/n-triples, text/turtle;q=0.9",
+    "DESCRIBE": "application/n-triples, text/turtle;q=0.9",
 }
 
 
@@ -250,7 +256,8 @@ def _attempt(
     try:
         status, headers, body = exchange(request, budget, cap, endpoint)
     except urllib.error.HTTPError as exc:
-        message = f"{endpoint}: HTTP {exc.code} {status_text(exc)}{error_detail(exc)}"
+        why = _STATUS_HINTS.get(exc.code, "")
+        message = f"{endpoint}: HTTP {exc.code} {status_text(exc)}{why}{error_detail(exc)}"
         if exc.code in RETRY_STATUSES:
             raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
         raise EndpointError(message) from None
@@ -522,6 +529,19 @@ def _reason(reason: object) -> str:
     return str(reason) or type(reason).__name__
 
 
+class _UntilDeadline(io.BytesIO):
+    """An answer's bytes that ``check`` (which raises at the deadline) guards: the
+    parser reading them stops there."""
+
+    def __init__(self, data: bytes, check: Callable[[], None]) -> None:
+        super().__init__(data)
+        self._check = check
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._check()
+        return super().read(size)
+
+
 def _read(body: bytes, content_type: str, form: str, endpoint: str, budget: Budget) -> Result:
     from kg.sparql.results import Result, ResultsFormatError, parse_json
 
@@ -553,8 +573,12 @@ def _read(body: bytes, content_type: str, form: str, endpoint: str, budget: Budg
     graph = Graph()
     bind_all(graph)
     try:
-        # rdflib's parsers cannot be stopped midway: the size limit bounds their time.
-        graph.parse(data=body, format=syntax)
+        # rdflib's N-Triples parser reads 2 KiB at a time, so the deadline stops it
+        # midway; its Turtle parser reads all at once, bounded by the size limit only
+        # (which is why N-Triples is asked for first).
+        graph.parse(source=_UntilDeadline(body, in_time), format=syntax)
+    except EndpointError:
+        raise
     except Exception as exc:
         raise EndpointError(
             f"{endpoint}: malformed or truncated {syntax} result: {one_line(str(exc))}"
