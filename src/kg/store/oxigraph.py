@@ -106,6 +106,53 @@ def _first_line(exc: BaseException) -> str:
     return _CONTROL.sub(lambda m: f"U+{ord(m.group()):04X}", line)
 
 
+#: What the user can do about a damaged store folder (kg never deletes one itself).
+REBUILD_HINT = "remove the folder and run the command again: kg rebuilds it from the sources"
+# RocksDB's words for files that are missing, cut or garbled.
+_DAMAGE = re.compile(r"Corruption|No such file|MANIFEST|CURRENT|checksum|truncated", re.I)
+
+
+def _open_folder(path: Path) -> Any:
+    """The pyoxigraph Store in ``path/oxigraph``; InputError, naming the folder, when it
+    cannot be opened: locked by another process, or damaged (with ``REBUILD_HINT``)."""
+    if path.exists() and not path.is_dir():
+        raise InputError("--store oxigraph:PATH: not a folder", path)
+    database = path / "oxigraph"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        held = sorted(database.iterdir()) if database.is_dir() else []
+    except OSError as exc:
+        raise InputError(f"cannot open the Oxigraph store: {exc.strerror or exc}", path) from None
+    if held and not (database / "CURRENT").is_file():
+        # RocksDB would start a new, empty database over the old files: the manifest
+        # would then vouch for data that is gone, and every answer would be empty.
+        raise InputError(
+            f"the Oxigraph store is damaged (its CURRENT file is missing); {REBUILD_HINT}",
+            path,
+        )
+    if not held:
+        # A manifest beside no database (the folder oxigraph/ removed) describes nothing:
+        # dropped, so that the next load fills the new database.
+        (path / MANIFEST).unlink(missing_ok=True)
+    try:
+        return ox.Store(str(database))
+    except (OSError, RuntimeError, ValueError) as exc:
+        cause = _first_line(exc)
+        # RocksDB's message goes on with paths and advice about its own files.
+        cause = cause.split("  ")[0][:200]
+        if re.search(r"\block\b", cause, re.IGNORECASE):
+            raise InputError(
+                f"cannot open the Oxigraph store: {cause} (is another kg using it? one "
+                "process at a time)",
+                path,
+            ) from None
+        if isinstance(exc, RuntimeError) or _DAMAGE.search(cause):
+            raise InputError(
+                f"the Oxigraph store is damaged ({cause}); {REBUILD_HINT}", path
+            ) from None
+        raise InputError(f"cannot open the Oxigraph store: {cause}", path) from None
+
+
 class OxigraphStore:
     """Oxigraph in memory (``path`` None) or in the folder ``path``."""
 
@@ -131,14 +178,7 @@ class OxigraphStore:
             self._loaded = False
             return
         self.spec = f"oxigraph:{path}"
-        if path.exists() and not path.is_dir():
-            raise InputError("--store oxigraph:PATH: not a folder", path)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(path / "oxigraph"))
-        except OSError as exc:
-            hint = " (is another kg using it? one process at a time)" if "lock" in str(exc) else ""
-            raise InputError(f"cannot open the Oxigraph store: {exc}{hint}", path) from None
+        self._store = _open_folder(path)
         self._loaded = True
 
     @property
