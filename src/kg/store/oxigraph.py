@@ -155,13 +155,13 @@ def _open_folder(path: Path) -> Any:
 
 
 def _tables(database: Path, checksums: bool = False) -> dict[str, list[int]]:
-    """RocksDB's table files (``*.sst``): name -> [size, modification time in ns], and
-    with ``checksums`` their CRC-32 too."""
+    """RocksDB's table files (``*.sst``): name -> [size, modification time, change time
+    (both in ns)], and with ``checksums`` their CRC-32 too."""
     found: dict[str, list[int]] = {}
     for file in sorted(database.glob("*.sst")):
         try:
             stat = file.stat()
-            found[file.name] = [stat.st_size, stat.st_mtime_ns]
+            found[file.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
             if checksums:
                 found[file.name].append(_tables_crc(file))
         except FileNotFoundError:
@@ -176,8 +176,9 @@ def _check_tables(path: Path, database: Path) -> None:
     RocksDB checks a table's blocks only when a query reads them, and then Oxigraph's
     evaluator may keep the error it gets for every row it expected, without end (an
     aggregate over a garbled table grew `kg stats` past 20 GB). Checked here, with one
-    ``stat`` per table; only a table whose size or time changed is read (a copy made
-    without keeping times reads them all, once per command). Tables RocksDB wrote
+    ``stat`` per table; only a table whose size or times changed is read. The change
+    time (ctime) cannot be set back, so a table written over with its modification
+    time restored is read too; so is every table of a copy (once per command). Tables RocksDB wrote
     since the load (a compaction) are not known, and not checked; a missing table or
     one of another size RocksDB finds itself when it opens the store."""
     try:
@@ -190,13 +191,13 @@ def _check_tables(path: Path, database: Path) -> None:
         present = _tables(database)
     except OSError:
         return
-    for name, (size, mtime_ns) in sorted(present.items()):
+    for name, (size, mtime_ns, ctime_ns) in sorted(present.items()):
         held = recorded.get(name)
-        if not isinstance(held, list) or len(held) != 3:
+        if not isinstance(held, list) or len(held) != 4:
             continue
         changed = size != held[0]
-        if not changed and mtime_ns != held[1]:
-            changed = _tables_crc(database / name) != held[2]
+        if not changed and (mtime_ns, ctime_ns) != (held[1], held[2]):
+            changed = _tables_crc(database / name) != held[3]
         if changed:
             raise InputError(
                 f"the Oxigraph store is damaged (table {name} changed since it was "
