@@ -323,6 +323,9 @@ class OxigraphStore:
         from kg.core.files import write_atomic
 
         wanted["quads"] = len(self._store)
+        # Compacted now rather than in the background later: the tables recorded for
+        # the check at open (``_check_tables``) are then the ones that stay.
+        self._store.optimize()
         wanted["tables"] = _tables(self.path / "oxigraph", checksums=True)
         text = json.dumps(wanted, indent=2, ensure_ascii=False) + "\n"
         write_atomic(self.manifest_path, text.encode("utf-8"))
