@@ -1,5 +1,8 @@
 """Run a query on a remote SPARQL 1.1 endpoint (the SPARQL 1.1 Protocol: a POST).
 
+One module because queries and ``kg push`` share its transport, its retries and its
+error messages: a failure reads the same whichever of them met it.
+
 Every failure becomes one ``EndpointError`` whose message names the endpoint and the
 cause (cannot connect, HTTP status and the server's first line, timeout, malformed or
 truncated results, a partial result: HTTP 206, Virtuoso's ``X-SQL-State: S1TAT`` or an
