@@ -11,7 +11,14 @@ repeating: each step is a ``Step`` (status, headers, body) or one of the names
 * ``"truncated"``: 200 with ``Content-Length: 1000`` and 40 bytes, then close;
 * ``"partial-206"``, ``"partial-s1tat"``: a well-formed answer marked incomplete
   (HTTP 206; Virtuoso's ``X-SQL-State: S1TAT``);
-* ``"invalid-json"``: 200, ``application/sparql-results+json``, not JSON.
+* ``"invalid-json"``: 200, ``application/sparql-results+json``, not JSON;
+* ``Redirect(url, status)``: a redirect to ``url`` (``fake.url_on(port)`` names the
+  same path on another port);
+* ``"trickle"``: 200 and the start of a JSON answer, then one byte every 0.1 s, without
+  end (``"trickle-headers"``: the status line and headers so, never ending them);
+* ``Huge(size, declared)``: 200 and ``size`` bytes of a JSON answer that never ends,
+  sent as fast as the client reads, with a ``Content-Length`` only when ``declared``;
+  ``fake.sent`` counts the bytes written.
 
 A ``PUT`` that gets ``"ok"`` stores its body for the graph in ``?graph=`` and answers
 204. ``requests`` lists ``(method, monotonic time)`` of every request received.
@@ -34,6 +41,18 @@ class Step:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Redirect:
+    location: str
+    status: int = 302
+
+
+@dataclass(frozen=True)
+class Huge:
+    size: int
+    declared: bool = False
 
 
 _COUNT = re.compile(r"GRAPH\s*<([^>]*)>")
@@ -78,6 +97,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if isinstance(step, Redirect):
+            step = Step(step.status, {"Location": step.location})
+        elif isinstance(step, Huge):
+            self._huge(step)
+            return
+        elif step in ("trickle", "trickle-headers"):
+            self._trickle(headers_only=step == "trickle-headers")
+            return
         if step == "invalid-json":
             step = Step(200, {"Content-Type": "application/sparql-results+json"}, b"{not json")
         elif step in ("ok", "partial-206", "partial-s1tat"):
@@ -100,6 +127,42 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(step.body)))
         self.end_headers()
         self.wfile.write(step.body)
+
+    def _trickle(self, headers_only: bool) -> None:
+        fake = self.server.fake
+        start = b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+        if headers_only:
+            self.wfile.write(start[:9])
+            drip = start[9:] + b"X-Padding: " + b"x" * 100_000
+        else:
+            self.wfile.write(start + b"Content-Length: 100000\r\n\r\n")
+            drip = b'{"head": {"vars": ["n"]}, "results": {"bindings": [' + b" " * 100_000
+        self.close_connection = True
+        for byte in drip:
+            if fake.stopping.wait(0.1):
+                return
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return
+
+    def _huge(self, step: Huge) -> None:
+        fake = self.server.fake
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        if step.declared:
+            self.send_header("Content-Length", str(step.size))
+        self.end_headers()
+        self.close_connection = True
+        block = b" " * 65_536
+        self.wfile.write(b'{"head": {"vars": ["n"]}, "results": {"bindings": [')
+        while fake.sent < step.size and not fake.stopping.is_set():
+            try:
+                self.wfile.write(block)
+            except OSError:
+                return
+            fake.sent += len(block)
 
     def _answer(self, body: bytes) -> bytes:
         text = unquote_plus(body.decode("utf-8", "replace"))
@@ -131,6 +194,7 @@ class FakeEndpoint:
         self.steps: list[Step | str] = ["ok"]
         self.requests: list[tuple[str, float]] = []
         self.graphs: dict[str, bytes] = {}
+        self.sent = 0
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(
@@ -141,7 +205,11 @@ class FakeEndpoint:
         with self._lock:
             self.steps = list(steps)
             self.requests = []
+            self.sent = 0
         return self
+
+    def url_on(self, port: int, path: str = "/sparql") -> str:
+        return f"http://127.0.0.1:{port}{path}"
 
     def next_step(self, method: str) -> Step | str:
         with self._lock:

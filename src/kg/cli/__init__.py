@@ -43,6 +43,7 @@ from kg.core.errors import (
     KgError,
     internal_error,
 )
+from kg.core.text import printable
 from kg.core.version import __version__
 from kg.io import formats
 
@@ -59,7 +60,7 @@ class KgFailure(click.ClickException):
         self.exit_code = error.exit_code
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"kg: error: {self.message}", err=True)
+        click.echo(f"kg: error: {printable(self.message)}", err=True)
 
 
 class KgGroup(click.Group):
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
         signals.install()
         cli.main(args=argv, prog_name="kg")
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
-        click.echo(f"kg: error: {error}", err=True)
+        click.echo(f"kg: error: {printable(str(error))}", err=True)
         sys.exit(error.exit_code)
     except Interrupted as stop:
         signals.announce(stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import click
@@ -227,7 +228,61 @@ def serve(
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.propagate = False
+    check_address(host, port)
     run_server(config)
+
+
+# A host name as RFC 1123 spells one: dot-separated labels of letters, digits and
+# hyphens, neither starting nor ending with a hyphen.
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def check_address(host: str, port: int) -> None:
+    """InputError unless ``kg serve`` can listen on ``host``:``port``, found before the
+    data loads (which can take minutes) rather than after: a host that is neither an
+    IP address nor a host name (``999.1.1.1``, ``not a host``), one that does not
+    resolve or is not an address of this machine, a port in use or reserved. The
+    sockets bound to check are closed at once (waitress binds its own)."""
+    import errno
+    import ipaddress
+    import socket
+
+    from kg.core.errors import InputError
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        looks_numeric = all(label.isdigit() for label in host.rstrip(".").split("."))
+        if looks_numeric or len(host) > 253 or not _HOST_NAME.fullmatch(host):
+            raise InputError(f"--host {host!r}: not an IP address or a host name") from None
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"--host {host}: cannot resolve it ({why})") from None
+    for family, kind, protocol, _, address in dict.fromkeys(found):
+        with socket.socket(family, kind, protocol) as probe:
+            # As waitress does: a port whose last connections are in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                where = f"{host} port {port}"
+                if exc.errno == errno.EADDRINUSE:
+                    raise InputError(
+                        f"cannot listen on {where}: the port is in use (another server? "
+                        "choose another with --port, or --port 0 for any free one)"
+                    ) from None
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    raise InputError(
+                        f"cannot listen on {where}: {address[0]} is not an address of this machine"
+                    ) from None
+                if exc.errno == errno.EACCES:
+                    raise InputError(
+                        f"cannot listen on {where}: permission denied (ports below 1024 "
+                        "need privileges)"
+                    ) from None
+                raise InputError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
 def register(group: click.Group) -> None:

@@ -16,6 +16,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from kg.core.text import printable
+
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_ERROR = 2
@@ -169,10 +171,11 @@ class Interrupted(BaseException):
 
 def one_line(cause: BaseException | str) -> str:
     """``cause`` (an exception or its text) as one line of words, for an error message:
-    the tools kg calls put newlines and indentation in theirs. An ``INTERNAL_ERRORS``
-    exception gives ``internal_error``'s message, never its own text."""
+    the tools kg calls put newlines and indentation in theirs, and text they quote may
+    hold terminal escape sequences (``kg.core.text.printable`` removes them). An
+    ``INTERNAL_ERRORS`` exception gives ``internal_error``'s message, never its own text."""
     if isinstance(cause, INTERNAL_ERRORS):
         return internal_error(cause)
-    return " ".join(str(cause).split()) or (
+    return " ".join(printable(str(cause)).split()) or (
         type(cause).__name__ if isinstance(cause, BaseException) else ""
     )

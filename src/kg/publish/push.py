@@ -33,10 +33,10 @@ URL, the graph where there is one, and the cause.
 
 from __future__ import annotations
 
-import http.client
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlparse, urlunparse
@@ -50,9 +50,12 @@ from kg.sparql.remote import (
     Budget,
     EndpointError,
     Transient,
-    one_line,
+    answer_limit,
+    error_detail,
+    exchange,
     retry_after,
     retrying,
+    status_text,
     transport_error,
 )
 
@@ -168,9 +171,9 @@ def graph_url(graph_store: str, graph: str) -> str:
     return graph_store + separator + urlencode({"graph": graph})
 
 
-def _opener(
+def _auth_handlers(
     graph_store: str, user: str | None, password: str | None, auth: str
-) -> urllib.request.OpenerDirector:
+) -> list[urllib.request.BaseHandler]:
     handlers: list[urllib.request.BaseHandler] = []
     if user is not None and password is not None:
         if auth == "digest":
@@ -181,11 +184,11 @@ def _opener(
             prior = urllib.request.HTTPPasswordMgrWithPriorAuth()
             prior.add_password(None, graph_store, user, password, is_authenticated=True)
             handlers.append(urllib.request.HTTPBasicAuthHandler(prior))
-    return urllib.request.build_opener(*handlers)
+    return handlers
 
 
 def _put(
-    opener: urllib.request.OpenerDirector,
+    handlers: Sequence[urllib.request.BaseHandler],
     graph_store: str,
     graph: str,
     body: bytes,
@@ -197,9 +200,7 @@ def _put(
     budget = Budget(timeout)
     try:
         retrying(
-            lambda left: _put_once(
-                opener, graph_store, graph, body, left, authenticated, budget.seconds
-            ),
+            lambda left: _put_once(handlers, graph_store, graph, body, authenticated, budget),
             budget,
         )
     except PushError:
@@ -209,13 +210,12 @@ def _put(
 
 
 def _put_once(
-    opener: urllib.request.OpenerDirector,
+    handlers: Sequence[urllib.request.BaseHandler],
     graph_store: str,
     graph: str,
     body: bytes,
-    timeout: float,
     authenticated: bool,
-    budget: float,
+    budget: Budget,
 ) -> None:
     where = f"{graph_store}: graph <{graph}>"
     request = urllib.request.Request(
@@ -224,36 +224,28 @@ def _put_once(
         method="PUT",
         headers={"Content-Type": CONTENT_TYPE, "User-Agent": f"kg/{__version__}"},
     )
-    whole = f"{budget:g}"
     try:
-        with opener.open(request, timeout=timeout) as response:
-            response.read()
+        exchange(request, budget, answer_limit(), where, handlers)
     except urllib.error.HTTPError as exc:
-        detail = exc.read() if exc.fp is not None else b""
-        message = f"{where}: {_http_cause(exc, detail, authenticated)}"
+        message = f"{where}: {_http_cause(exc, authenticated)}"
         if exc.code in RETRY_STATUSES:
             raise Transient(message, retry_after(exc.headers.get("Retry-After"))) from None
         raise PushError(message) from None
+    except EndpointError as exc:
+        raise PushError(str(exc)) from None
     except TRANSPORT_ERRORS as exc:
-        raise transport_error(exc, where, whole, PushError) from None
+        raise transport_error(exc, where, f"{budget.seconds:g}", PushError) from None
 
 
-def _http_cause(exc: urllib.error.HTTPError, body: bytes, authenticated: bool) -> str:
+def _http_cause(exc: urllib.error.HTTPError, authenticated: bool) -> str:
     if exc.code in (401, 403):
         why = (
             "the store refuses the user or password"
             if authenticated
             else "the store wants credentials (--user, --password)"
         )
-        return f"HTTP {exc.code} {_status_text(exc)} ({why})"
-    detail = f": {one_line(body)}" if body.strip() else ""
-    return f"HTTP {exc.code} {_status_text(exc)}{detail}"
-
-
-def _status_text(exc: urllib.error.HTTPError) -> str:
-    # urllib's digest handler gives up with its own reason, "digest auth failed".
-    known = http.client.responses.get(exc.code)
-    return known or str(exc.reason)
+        return f"HTTP {exc.code} {status_text(exc)} ({why})"
+    return f"HTTP {exc.code} {status_text(exc)}{error_detail(exc)}"
 
 
 def count(endpoint: str, graph: str, timeout: float | None = None) -> int:
@@ -318,11 +310,11 @@ def push(
         raise InputError("nothing to push: the data has no named graph")
 
     started = time.monotonic()
-    opener = _opener(store, user, password, auth)
+    handlers = _auth_handlers(store, user, password, auth)
     sent: dict[str, tuple[int, int]] = {}
     for name, graph in graphs.items():
         body = export_graph(graph, "nt")
-        _put(opener, store, str(name), body, seconds, user is not None)
+        _put(handlers, store, str(name), body, seconds, user is not None)
         sent[str(name)] = (len(graph), len(body))
     results = tuple(
         GraphPush(name, triples, count(endpoint, name, seconds), size)

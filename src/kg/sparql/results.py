@@ -23,7 +23,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import InputError
@@ -176,12 +176,17 @@ def rdf_triples(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[tuple[No
             yield triple
 
 
+#: Bindings read between two calls of ``parse_json``'s ``check``.
+_CHECK_EVERY = 10_000
+
+
 class ResultsFormatError(ValueError):
     """Results that are not well-formed SPARQL JSON results."""
 
 
-def parse_json(data: bytes | str, form: str) -> Result:
-    """A Result from SPARQL 1.1 Query Results JSON; ResultsFormatError if malformed."""
+def parse_json(data: bytes | str, form: str, check: Callable[[], None] | None = None) -> Result:
+    """A Result from SPARQL 1.1 Query Results JSON; ResultsFormatError if malformed.
+    ``check`` is called every ``_CHECK_EVERY`` bindings (it raises to stop: a deadline)."""
     from rdflib import BNode, Literal, URIRef
 
     try:
@@ -202,7 +207,9 @@ def parse_json(data: bytes | str, form: str) -> Result:
     if not isinstance(bindings, list):
         raise ResultsFormatError("no 'results.bindings' list")
     rows: list[dict[str, Node]] = []
-    for binding in bindings:
+    for number, binding in enumerate(bindings):
+        if check is not None and number % _CHECK_EVERY == 0:
+            check()
         if not isinstance(binding, dict):
             raise ResultsFormatError("a binding that is not an object")
         row: dict[str, Node] = {}

@@ -110,6 +110,117 @@ def _first_line(exc: BaseException) -> str:
     return _CONTROL.sub(lambda m: f"U+{ord(m.group()):04X}", line)
 
 
+#: What the user can do about a damaged store folder (kg never deletes one itself).
+REBUILD_HINT = "remove the folder and run the command again: kg rebuilds it from the sources"
+# RocksDB's words for files that are missing, cut or garbled.
+_DAMAGE = re.compile(r"Corruption|No such file|MANIFEST|CURRENT|checksum|truncated", re.I)
+
+
+def _open_folder(path: Path) -> Any:
+    """The pyoxigraph Store in ``path/oxigraph``; InputError, naming the folder, when it
+    cannot be opened: locked by another process, or damaged (with ``REBUILD_HINT``)."""
+    if path.exists() and not path.is_dir():
+        raise InputError("--store oxigraph:PATH: not a folder", path)
+    database = path / "oxigraph"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        held = sorted(database.iterdir()) if database.is_dir() else []
+    except OSError as exc:
+        raise InputError(f"cannot open the Oxigraph store: {exc.strerror or exc}", path) from None
+    if held and not (database / "CURRENT").is_file():
+        # RocksDB would start a new, empty database over the old files: the manifest
+        # would then vouch for data that is gone, and every answer would be empty.
+        raise InputError(
+            f"the Oxigraph store is damaged (its CURRENT file is missing); {REBUILD_HINT}",
+            path,
+        )
+    if not held:
+        # A manifest beside no database (the folder oxigraph/ removed) describes nothing:
+        # dropped, so that the next load fills the new database.
+        (path / MANIFEST).unlink(missing_ok=True)
+    _check_tables(path, database)
+    try:
+        return ox.Store(str(database))
+    except (OSError, RuntimeError, ValueError) as exc:
+        cause = _first_line(exc)
+        # RocksDB's message goes on with paths and advice about its own files.
+        cause = cause.split("  ")[0][:200]
+        if re.search(r"\block\b", cause, re.IGNORECASE):
+            raise InputError(
+                f"cannot open the Oxigraph store: {cause} (is another kg using it? one "
+                "process at a time)",
+                path,
+            ) from None
+        if isinstance(exc, RuntimeError) or _DAMAGE.search(cause):
+            raise InputError(
+                f"the Oxigraph store is damaged ({cause}); {REBUILD_HINT}", path
+            ) from None
+        raise InputError(f"cannot open the Oxigraph store: {cause}", path) from None
+
+
+def _tables(database: Path, checksums: bool = False) -> dict[str, list[int]]:
+    """RocksDB's table files (``*.sst``): name -> [size, modification time, change time
+    (both in ns)], and with ``checksums`` their CRC-32 too."""
+    found: dict[str, list[int]] = {}
+    for file in sorted(database.glob("*.sst")):
+        try:
+            stat = file.stat()
+            found[file.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+            if checksums:
+                found[file.name].append(_tables_crc(file))
+        except FileNotFoundError:
+            # RocksDB deletes the tables a compaction replaced, in the background.
+            found.pop(file.name, None)
+    return found
+
+
+def _check_tables(path: Path, database: Path) -> None:
+    """InputError when a table file differs from what the last load wrote.
+
+    RocksDB checks a table's blocks only when a query reads them, and then Oxigraph's
+    evaluator may keep the error it gets for every row it expected, without end (an
+    aggregate over a garbled table grew `kg stats` past 20 GB). Checked here, with one
+    ``stat`` per table; only a table whose size or times changed is read. The change
+    time (ctime) cannot be set back, so a table written over with its modification
+    time restored is read too; so is every table of a copy (once per command). Tables RocksDB wrote
+    since the load (a compaction) are not known, and not checked; a missing table or
+    one of another size RocksDB finds itself when it opens the store."""
+    try:
+        recorded = json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("tables")
+    except (OSError, ValueError, AttributeError):
+        return
+    if not isinstance(recorded, dict) or not recorded:
+        return
+    try:
+        present = _tables(database)
+    except OSError:
+        return
+    for name, (size, mtime_ns, ctime_ns) in sorted(present.items()):
+        held = recorded.get(name)
+        if not isinstance(held, list) or len(held) != 4:
+            continue
+        changed = size != held[0]
+        if not changed and (mtime_ns, ctime_ns) != (held[1], held[2]):
+            changed = _tables_crc(database / name) != held[3]
+        if changed:
+            raise InputError(
+                f"the Oxigraph store is damaged (table {name} changed since it was "
+                f"written); {REBUILD_HINT}",
+                path,
+            )
+
+
+def _tables_crc(file: Path) -> int:
+    """The CRC-32 of ``file``, read 1 MiB at a time."""
+    import zlib
+
+    crc = 0
+    with file.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
 class OxigraphStore:
     """Oxigraph in memory (``path`` None) or in the folder ``path``."""
 
@@ -135,14 +246,7 @@ class OxigraphStore:
             self._loaded = False
             return
         self.spec = f"oxigraph:{path}"
-        if path.exists() and not path.is_dir():
-            raise InputError("--store oxigraph:PATH: not a folder", path)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(path / "oxigraph"))
-        except OSError as exc:
-            hint = " (is another kg using it? one process at a time)" if "lock" in str(exc) else ""
-            raise InputError(f"cannot open the Oxigraph store: {exc}{hint}", path) from None
+        self._store = _open_folder(path)
         self._loaded = True
 
     @property
@@ -223,6 +327,10 @@ class OxigraphStore:
         from kg.core.files import write_atomic
 
         wanted["quads"] = len(self._store)
+        # Compacted now rather than in the background later: the tables recorded for
+        # the check at open (``_check_tables``) are then the ones that stay.
+        self._store.optimize()
+        wanted["tables"] = _tables(self.path / "oxigraph", checksums=True)
         text = json.dumps(wanted, indent=2, ensure_ascii=False) + "\n"
         write_atomic(self.manifest_path, text.encode("utf-8"))
         self._generation += 1

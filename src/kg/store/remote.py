@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 endpoint as an engine: query-only.
 
 ``--endpoint URL`` and a store setting that is an http(s) URL open this engine. Queries
-go out through ``kg.sparql.remote`` (SPARQLWrapper, retries of transient failures, one
+go out through ``kg.sparql.remote`` (no redirect followed, retries of transient failures, one
 time budget per request, answers cut by the server refused); parameter values are bound
 with a checked ``VALUES`` block, as on Oxigraph. SERVICE and FROM are the endpoint's business
 (it holds its own graphs and makes its own calls, kg does not), so the policy allows
