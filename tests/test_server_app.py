@@ -268,6 +268,12 @@ def remote_graph() -> Iterator[str]:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if self.path == "/moved.ttl":  # elsewhere, as a hostile server would say
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.1:9/graph.ttl")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/turtle")
             self.send_header("Content-Length", str(len(body)))
@@ -291,6 +297,14 @@ def test_allow_remote_from_fetches_into_a_copy(shipped_dataset: Dataset, remote_
     assert query(c, text).get_json(force=True)["boolean"] is True
     service = c.application.ctx.service  # type: ignore[attr-defined]
     assert URIRef(remote_graph) not in {g.identifier for g in service.dataset.graphs()}
+
+
+def test_allow_remote_from_follows_no_redirect(shipped_dataset: Dataset, remote_graph: str) -> None:
+    c = client(shipped_dataset, allow_remote_from=True)
+    moved = remote_graph.replace("/graph.ttl", "/moved.ttl")
+    response = query(c, f"ASK FROM <{moved}> {{ ?s ?p ?o }}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "redirect" in body and "127.0.0.1:9" in body
 
 
 def test_service_refused_unless_allowed(app: Client) -> None:

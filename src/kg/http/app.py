@@ -383,16 +383,9 @@ def shed_idle(server: Any, now: float) -> None:
             channel.will_close = True
 
 
-def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
-    """Load the data, then answer HTTP requests until SIGTERM or SIGINT (Ctrl-C).
-
-    Logs ``listening on http://HOST:PORT/`` with the port actually bound (so ``--port
-    0`` picks a free one and says which), one line per request, and ``stopped``.
-    """
-    import waitress
-
-    app = create_app(config, dataset)
-    server = waitress.create_server(
+def _waitress_server(waitress: Any, app: App, config: ServerConfig) -> Any:
+    """The waitress server for ``app``, bound and listening (OSError if it cannot)."""
+    return waitress.create_server(
         app,
         host=config.host,
         port=config.port,
@@ -412,6 +405,26 @@ def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
         ident="kg",
         clear_untrusted_proxy_headers=True,
     )
+
+
+def serve(config: ServerConfig, dataset: Dataset | None = None) -> None:
+    """Load the data, then answer HTTP requests until SIGTERM or SIGINT (Ctrl-C).
+
+    Logs ``listening on http://HOST:PORT/`` with the port actually bound (so ``--port
+    0`` picks a free one and says which), one line per request, and ``stopped``.
+    """
+    import waitress
+
+    from kg.core.errors import InputError
+
+    app = create_app(config, dataset)
+    try:
+        server = _waitress_server(waitress, app, config)
+    except OSError as exc:  # the address was free when kg serve checked it, then taken
+        app.close()
+        raise InputError(
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}"
+        ) from None
     channel_class, _ = _waitress_classes(config.request_timeout)
     server.channel_class = channel_class
     idle_cleanup = server.maintenance

@@ -556,14 +556,15 @@ def fetch_graph(name: str, max_bytes: int = 10_485_760) -> Graph:
         name,
         headers={"Accept": "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.8"},
     )
+    from kg.sparql.remote import Budget, exchange
+
     try:
-        with urllib.request.urlopen(request, timeout=seconds) as response:
-            body = response.read(max_bytes + 1)
-            content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        # The one transport of remote exchanges: no redirect followed, the whole
+        # exchange within the time left, the size cap applied while reading.
+        _, headers, body = exchange(request, Budget(seconds), max_bytes, f"<{name}>")
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
     except Exception as exc:
         raise Refused(f"cannot fetch <{name}>: {one_line(exc)}") from None
-    if len(body) > max_bytes:
-        raise Refused(f"<{name}> is larger than {max_bytes} bytes")
     syntax = {
         "application/n-triples": "nt",
         "text/plain": "nt",
