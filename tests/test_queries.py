@@ -499,6 +499,32 @@ def test_sparql_from_text_file_and_stdin(tmp_path: Path) -> None:
     assert outputs[0].startswith(b"n\r\n") and int(outputs[0].split(b"\r\n")[1]) > 0
 
 
+@pytest.mark.parametrize("size", [300, 5000, 10_000])
+def test_sparql_runs_a_long_inline_query(size: int) -> None:
+    # Longer than a file name (255 bytes) and than a path (4096): tried as a path, it
+    # was "File name too long" with a traceback.
+    text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:ontology { ?s ?p ?o } } #"
+    text += "x" * (size - len(text))
+    short = invoke("sparql", text[: text.index("#")], "-f", "csv")
+    result = invoke("sparql", text, "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == short.stdout_bytes
+    assert int(result.stdout_bytes.split(b"\r\n")[1]) > 0
+
+
+def test_sparql_names_a_query_file_that_does_not_exist() -> None:
+    result = invoke("sparql", "queries/nope.rq")
+    assert result.exit_code == EXIT_ERROR
+    assert result.output.strip() == "kg: error: queries/nope.rq: no such file"
+
+
+def test_sparql_text_that_is_not_a_file_name_is_a_query() -> None:
+    # A slash, no suffix of a query file: query text, with its syntax error.
+    result = invoke("sparql", "queries/nope")
+    assert result.exit_code == EXIT_ERROR
+    assert "no such file" not in result.output and "not a SPARQL query" in result.output
+
+
 def test_sparql_construct_as_turtle_and_json_ld() -> None:
     text = (
         "CONSTRUCT { body:huyen-uy-nam-truc rdfs:label ?l } "

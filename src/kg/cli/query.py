@@ -199,6 +199,10 @@ def sparql(
 ) -> None:
     """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
 
+    QUERY|FILE is read as a file only when it is an existing file; anything else is
+    query text, however long. A single word ending in .rq or .sparql that is not an
+    existing file is an error ("no such file"), not query text.
+
     The project prefixes (kgo:, body:, rdfs: ...) may be used without declaring them.
     Every triple is in a named graph (the default graph is empty): match with
     GRAPH ?g { ... }.
@@ -210,12 +214,15 @@ def sparql(
     path: str | None = None
     if source == "-":
         text = sys.stdin.read()
-    elif "\n" not in source and len(source) < 4096 and Path(source).is_file():
+    elif _is_existing_file(source):
         path = source
         try:
             text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read: {exc}", source) from None
+    elif _names_a_query_file(source):
+        # Run as text it would fail as "not a SPARQL query", hiding the mistyped path.
+        raise InputError("no such file", source)
     else:
         text = source
     try:
@@ -244,6 +251,23 @@ def sparql(
             exc.path = path
         raise
     _write(result, fmt, output)
+
+
+_QUERY_FILE_SUFFIXES = (".rq", ".sparql")
+
+
+def _is_existing_file(source: str) -> bool:
+    # Query text is tried as a path too: a long one is "File name too long" (OSError)
+    # and one with a NUL byte a ValueError; neither names a file.
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _names_a_query_file(source: str) -> bool:
+    """A single word ending in a query file suffix: meant as a path, never as a query."""
+    return not any(c.isspace() for c in source) and source.lower().endswith(_QUERY_FILE_SUFFIXES)
 
 
 def register(group: click.Group) -> None:
