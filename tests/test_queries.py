@@ -1,11 +1,16 @@
 """Stored queries on the embedded store: headers, parameters (checked against grlc's own
-parser), typed binding, the expected answers, the result formats and the CLI."""
+parser, and every query run through grlc's own app over ``kg serve``), typed binding,
+the expected answers, the result formats and the CLI."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -17,15 +22,18 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 import kg.store
+from grlc_server import GrlcServer
 from kg.cli import cli
 from kg.core import paths
 from kg.core.errors import EXIT_ERROR, InputError, QueryError
 from kg.publish.generate import CATALOGUE_END, CATALOGUE_START, EXPECTED_DIR, catalogue_markdown
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
+from kg.sparql.parse import prepare
 from kg.sparql.results import Result, display_width, normalised, parse_json, serialise, to_table
 from kg.sparql.terms import sparql, to_rdflib
 from result_compare import comparable
+from serve_helper import kg_server, kg_server_factory  # noqa: F401 (fixtures)
 
 STORED = queries.discover()
 CASES = queries.expected_cases()
@@ -101,6 +109,64 @@ def test_grlc_and_kg_agree_on_every_parameter_form() -> None:
     assert ours["c"].type == "number" and ours["d"].type == "literal"
     assert ours["e"].type == "string" and ours["f"].datatype == "xsd:date"
     assert ours["g"].lang == "vi" and ours["h"].lang == "en"
+
+
+def explicit_parameters(case: queries.ExpectedCase) -> dict[str, str]:
+    """Every parameter of the case with a value: the defaults of the query's header, and
+    the case's language."""
+    values = {p.name: p.default for p in case.query.parameters if p.default is not None}
+    if case.lang is not None:
+        values["lang"] = case.lang
+    return values
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_grlc_rewrites_every_stored_query_into_sparql(case: queries.ExpectedCase) -> None:
+    # grlc pastes each value over the parameter's variable wherever it occurs: a
+    # parameter in a binding position (VALUES ?_lang { ... }, BIND (... AS ?_lang)) turns
+    # into text that is no SPARQL.
+    gquery = pytest.importorskip("grlc.gquery")
+    metadata = gquery.get_metadata(case.query.text, "http://127.0.0.1:9/unused")
+    rewritten = gquery.rewrite_query(
+        case.query.text, metadata["parameters"], explicit_parameters(case)
+    )
+    assert not any(f"?{p.variable}" in rewritten for p in case.query.parameters)
+    assert prepare(rewritten).form == case.query.form
+
+
+@pytest.fixture(scope="module")
+def grlc_api(tmp_path_factory: pytest.TempPathFactory, kg_server: str) -> Iterator[str]:  # noqa: F811
+    """grlc's own app serving a copy of the stored queries, with kg serve as its endpoint."""
+    folder = tmp_path_factory.mktemp("grlc-queries")
+    for stored in STORED:
+        assert stored.path is not None
+        shutil.copyfile(stored.path, folder / stored.path.name)
+    with GrlcServer(tmp_path_factory.mktemp("grlc"), folder, f"{kg_server}/sparql") as grlc:
+        yield grlc.api_url
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_grlc_runs_the_stored_query_unchanged(case: queries.ExpectedCase, grlc_api: str) -> None:
+    values = explicit_parameters(case)
+    request = urllib.request.Request(
+        f"{grlc_api}/{case.query.name}?{urllib.parse.urlencode(values)}",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = response.read()
+        # grlc answers 200 whatever the endpoint said: the type tells results from an error.
+        media_type = response.headers.get_content_type()
+    assert media_type == "application/sparql-results+json", body[:500]
+    through_grlc = parse_json(body, case.query.form)
+    params = [f"--param={name}={value}" for name, value in values.items()]
+    run = invoke("query", "run", case.query.name, *params, "--format", "json")
+    assert run.exit_code == 0, run.output
+    from_kg = parse_json(run.stdout_bytes, case.query.form)
+    keys = sparql_text.order_keys(case.query.text)
+    assert through_grlc.variables == from_kg.variables
+    assert from_kg.rows, f"{case.id}: no rows to compare"
+    assert comparable(through_grlc, keys) == comparable(from_kg, keys)
 
 
 def test_a_variable_grlc_would_read_differently_is_refused() -> None:
@@ -497,6 +563,32 @@ def test_sparql_from_text_file_and_stdin(tmp_path: Path) -> None:
     ]
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0].startswith(b"n\r\n") and int(outputs[0].split(b"\r\n")[1]) > 0
+
+
+@pytest.mark.parametrize("size", [300, 5000, 10_000])
+def test_sparql_runs_a_long_inline_query(size: int) -> None:
+    # Longer than a file name (255 bytes) and than a path (4096): tried as a path, it
+    # was "File name too long" with a traceback.
+    text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:ontology { ?s ?p ?o } } #"
+    text += "x" * (size - len(text))
+    short = invoke("sparql", text[: text.index("#")], "-f", "csv")
+    result = invoke("sparql", text, "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == short.stdout_bytes
+    assert int(result.stdout_bytes.split(b"\r\n")[1]) > 0
+
+
+def test_sparql_names_a_query_file_that_does_not_exist() -> None:
+    result = invoke("sparql", "queries/nope.rq")
+    assert result.exit_code == EXIT_ERROR
+    assert result.output.strip() == "kg: error: queries/nope.rq: no such file"
+
+
+def test_sparql_text_that_is_not_a_file_name_is_a_query() -> None:
+    # A slash, no suffix of a query file: query text, with its syntax error.
+    result = invoke("sparql", "queries/nope")
+    assert result.exit_code == EXIT_ERROR
+    assert "no such file" not in result.output and "not a SPARQL query" in result.output
 
 
 def test_sparql_construct_as_turtle_and_json_ld() -> None:

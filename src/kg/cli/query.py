@@ -209,6 +209,10 @@ def sparql(
 ) -> None:
     """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
 
+    QUERY|FILE is read as a file only when it is an existing file; anything else is
+    query text, however long. A single word ending in .rq or .sparql that is not an
+    existing file is an error ("no such file"), not query text.
+
     The project prefixes (kgo:, body:, rdfs: ...) may be used without declaring them.
     Every triple is in a named graph (the default graph is empty): match with
     GRAPH ?g { ... }.
@@ -218,7 +222,7 @@ def sparql(
     from kg.store import store_spec
 
     path: str | None = None
-    is_file = source != "-" and "\n" not in source and len(source) < 4096 and Path(source).is_file()
+    is_file = source != "-" and _is_existing_file(source)
     refuse_output_over_inputs(
         output, [] if endpoint else list(sources) or None, source if is_file else None
     )
@@ -231,6 +235,9 @@ def sparql(
             text = Path(source).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read: {exc}", source) from None
+    elif _names_a_query_file(source):
+        # Run as text it would fail as "not a SPARQL query", hiding the mistyped path.
+        raise InputError("no such file", source)
     else:
         text = source
     try:
@@ -259,6 +266,23 @@ def sparql(
             exc.path = path
         raise
     _write(result, fmt, output)
+
+
+_QUERY_FILE_SUFFIXES = (".rq", ".sparql")
+
+
+def _is_existing_file(source: str) -> bool:
+    # Query text is tried as a path too: a long one is "File name too long" (OSError)
+    # and one with a NUL byte a ValueError; neither names a file.
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _names_a_query_file(source: str) -> bool:
+    """A single word ending in a query file suffix: meant as a path, never as a query."""
+    return not any(c.isspace() for c in source) and source.lower().endswith(_QUERY_FILE_SUFFIXES)
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,110 @@
+"""grlc's own app on loopback, serving a local folder of queries (shared helper).
+
+``GrlcServer(directory, queries, endpoint)`` runs grlc's Flask app (``grlc.server:app``
+of the PyPI package ``grlc``, a test extra) under waitress (a dependency of kg), with
+its working directory ``directory``: grlc reads ``config.ini`` from there when it is
+imported. The file written there names the folder of queries (``[local]
+local_sparql_dir``; grlc serves it at ``/api-local/NAME``, no GitHub involved) and the
+SPARQL endpoint every query goes to (``[defaults] sparql_endpoint``), so the queries
+need no ``#+ endpoint:`` header. Without grlc the test is skipped, except under CI,
+where that is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+import pytest
+
+from oxigraph_server import free_port
+
+STARTUP_SECONDS = 60.0
+
+
+def require_grlc() -> None:
+    if importlib.util.find_spec("grlc") is None:
+        message = "no grlc (pip install grlc, a test extra)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class GrlcServer:
+    """``with GrlcServer(tmp, queries, endpoint) as grlc: grlc.api_url`` (``/api-local``)."""
+
+    def __init__(self, directory: Path, queries: Path, endpoint: str) -> None:
+        self.directory = directory
+        self.queries = queries
+        self.endpoint = endpoint
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = directory / "grlc.log"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api-local"
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def __enter__(self) -> GrlcServer:
+        require_grlc()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "config.ini").write_text(
+            f"[local]\nlocal_sparql_dir = {self.queries}\n"
+            f"[defaults]\nsparql_endpoint = {self.endpoint}\n",
+            encoding="utf-8",
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "waitress",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "grlc.server:app",
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"grlc exited with {self.process.returncode}: {self.log()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/", timeout=2):
+                    return self
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"grlc did not answer within {STARTUP_SECONDS:g} s")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
