@@ -7,10 +7,10 @@ would be read without the others.
 
 A stored query is a file ``queries/NAME.rq`` (``queries/checks/`` holds validation
 checks, not stored queries). It starts with a grlc header, ``#+`` lines holding YAML
-(``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``, ``pagination``), and names its
-parameters as grlc does: ``?_name`` is required, ``?__name`` optional, and a suffix
-gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``, ``_PREFIX_TYPE`` (a
-datatype) or ``_LANG`` (a language tag). ``parameters`` reads them with grlc's own
+(``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``, ``pagination``),
+and names its parameters as grlc does: ``?_name`` is required, ``?__name`` optional,
+and a suffix gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``,
+``_PREFIX_TYPE`` (a datatype) or ``_LANG`` (a language tag). ``parameters`` reads them with grlc's own
 regular expression, over the whole file as grlc does, so that grlc and kg agree on
 every query (a test checks this against the installed grlc).
 
