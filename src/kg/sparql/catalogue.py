@@ -10,9 +10,9 @@ checks, not stored queries). It starts with a grlc header, ``#+`` lines holding 
 (``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``, ``pagination``),
 and names its parameters as grlc does: ``?_name`` is required, ``?__name`` optional,
 and a suffix gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``,
-``_PREFIX_TYPE`` (a datatype) or ``_LANG`` (a language tag). ``parameters`` reads them with grlc's own
-regular expression, over the whole file as grlc does, so that grlc and kg agree on
-every query (a test checks this against the installed grlc).
+``_PREFIX_TYPE`` (a datatype) or ``_LANG`` (a language tag). ``parameters`` reads them
+with grlc's own regular expression, over the whole file as grlc does, so that grlc and
+kg agree on every query (a test checks this against the installed grlc).
 
 Values are checked against their type before anything runs, then **bound, never
 pasted into the query text**:
