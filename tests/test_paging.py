@@ -290,3 +290,13 @@ def test_openapi_declares_page_for_paged_queries_only(client: Client) -> None:
     catalogue = json.loads(client.get("/api/queries").data)["queries"]
     sizes = {entry["name"]: entry["pagination"] for entry in catalogue}
     assert sizes == {q.name: q.pagination for q in queries.discover()}
+
+
+def test_the_query_page_shows_a_page_and_links_the_next(client: Client) -> None:
+    first = client.get("/queries/facts-with-evidence?lang=en").get_data(as_text=True)
+    assert '<a href="/queries/facts-with-evidence?lang=en&amp;page=2" rel="next">' in first
+    last = client.get("/queries/facts-with-evidence?lang=en&page=2").get_data(as_text=True)
+    assert 'rel="next"' not in last
+    refused = client.get("/queries/places?page=2")
+    assert refused.status_code == 400
+    assert "is not paged" in refused.get_data(as_text=True)

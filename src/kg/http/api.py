@@ -210,9 +210,23 @@ def page_links(ctx: AppContext, request: Request, page: int, next_page: int | No
     return ", ".join(links)
 
 
-def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
+def answer(
+    ctx: AppContext, request: Request, stored: StoredQuery, reserved: tuple[str, ...] = RESERVED
+) -> tuple[Result, int | None]:
+    """The answer to ``request`` (its values bound, under the server's limits), and the
+    page it is (None for a query that is not paged)."""
     from kg.sparql.catalogue import PAGE, cut_page, page_number, page_text
 
+    page = page_number(stored, dict(_fields(request)).get(PAGE))
+    if page is not None:
+        reserved = (*reserved, PAGE)
+    terms = bind(stored, request_values(request, reserved))
+    if page is None:
+        return run(ctx, stored.text, terms), None
+    return cut_page(stored, page, run(ctx, page_text(stored, page), terms)), page
+
+
+def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
     stored = stored_query(ctx, name)
     options = (*formats_for(stored.form), SPARQL_FORMAT)
     fmt = choose_format(request, options)
@@ -221,14 +235,7 @@ def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
     else:
         from kg.sparql.results import serialise
 
-        asked = dict(_fields(request)).get(PAGE)
-        page = page_number(stored, asked)
-        reserved = RESERVED if page is None else (*RESERVED, PAGE)
-        terms = bind(stored, request_values(request, reserved))
-        if page is None:
-            result = run(ctx, stored.text, terms)
-        else:
-            result = cut_page(stored, page, run(ctx, page_text(stored, page), terms))
+        result, page = answer(ctx, request, stored)
         response = Response(serialise(result, fmt), content_type=fmt.content_type)
         if page is not None:
             response.headers["Link"] = page_links(ctx, request, page, result.next_page)
