@@ -74,6 +74,8 @@ TARGET_GROWING_QUERY_1E6 = 1.0
 TARGET_VALIDATE_1E6 = 30.0
 TARGET_MEMORY_1E6 = 1.5e9
 TARGET_QUERY_1E7 = 2.0
+#: Issue 14: the first page of a paged stored query at 10⁶ quads, default engine.
+TARGET_PAGE_1E6 = {"facts-with-evidence": 0.1, "organisation-hierarchy": 1.0}
 TARGET_COLD = 0.3
 TARGET_SPEEDUP = 10.0
 
@@ -191,10 +193,16 @@ def worker(job: dict[str, Any]) -> None:
         for item in job["queries"]:
             stored = queries.get(item["name"])
             terms = queries.bindings(stored, item["values"])
-            text = stored.text
+            # A paged query is measured as it is asked for by default: its first page.
+            page = queries.page_number(stored, None)
+            text = stored.text if page is None else queries.page_text(stored, page)
 
-            def run(text: str = text, terms: Any = terms) -> int:
+            def run(
+                text: str = text, terms: Any = terms, page: int | None = page, stored: Any = stored
+            ) -> int:
                 result = store.query(text, terms)
+                if page is not None:
+                    result = queries.cut_page(stored, page, result)
                 return len(result.rows) if result.rows is not None else 0
 
             try:
@@ -778,6 +786,8 @@ def render_targets(out: dict, table: dict, labels: list[str]) -> str:
             grows = growing.get(name)
             limit = TARGET_GROWING_QUERY_1E6 if grows else TARGET_QUERY_1E6
             note = " (answer grows with the data)" if grows else ""
+            if store == "default" and name in TARGET_PAGE_1E6:
+                limit, note = TARGET_PAGE_1E6[name], " (its first page)"
             add(
                 f"| 10⁶, {title}: `{name}`{note} ≤ {fmt_seconds(limit)} | {fmt_stat(s)} | "
                 f"{_verdict(value(s), limit, bool(s and 'timeout' in s))} |"

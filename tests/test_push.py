@@ -321,7 +321,8 @@ def test_stored_query_answers_the_expected_result(
     remote = kg.store.run_case(case, endpoint=store.endpoint)
     if expected.form == "SELECT":
         assert remote.variables == expected.variables
-        assert remote.rows, f"{case.id}: no rows on {store.name}"
+        # A second page may be empty: the shipped data fits on the first.
+        assert remote.rows or case.page, f"{case.id}: no rows on {store.name}"
     assert comparable(remote, keys) == comparable(expected, keys), (
         f"{case.id}: {store.name} does not give the expected answer "
         f"({EXPECTED / case.filename}); make the query portable SPARQL 1.1"

@@ -78,11 +78,15 @@ def endpoint(kg_server: str) -> str:  # noqa: F811
 def sparqlwrapper(endpoint: str, case: queries.ExpectedCase) -> Result:
     client = SPARQLWrapper(endpoint)
     # GET with SPARQLWrapper's defaults: Accept and its format=json parameter.
-    client.setQuery(bound_text(case.query.name, lang=case.lang))
+    # The text of the case: its page, for a paged query (one row more, cut below).
+    values = {"lang": case.lang} if case.lang else None
+    client.setQuery(queries.with_values(case.text, queries.bindings(case.query, values)))
     client.setReturnFormat(JSON if case.query.form in ("SELECT", "ASK") else TURTLE)
     response = client.query()
     assert response.response.status == 200
-    return parse_json(response.response.read(), case.query.form)
+    result = parse_json(response.response.read(), case.query.form)
+    page = queries.page_number(case.query, case.page)
+    return result if page is None else queries.cut_page(case.query, page, result)
 
 
 @pytest.fixture(scope="module")

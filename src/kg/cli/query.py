@@ -8,6 +8,7 @@ them, so that ``kg --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -87,8 +88,8 @@ def query() -> None:
     """Stored SPARQL queries: list them, show one, run one.
 
     The queries are the files queries/*.rq; each starts with a grlc header (#+ lines:
-    summary, description, tags, defaults, enumerate) and names its parameters as grlc
-    does (?_name_type required, ?__name_type optional).
+    summary, description, tags, defaults, enumerate, pagination) and names its
+    parameters as grlc does (?_name_type required, ?__name_type optional).
     """
 
 
@@ -104,6 +105,8 @@ def list_() -> None:
             else f"{p.name}{'' if p.required else '?'}"
             for p in stored.parameters
         )
+        if stored.pagination is not None:
+            params = f"{params} page?=1".lstrip()
         line = f"{stored.name}\t{stored.summary}"
         click.echo(f"{line}\t[{params}]" if params else line)
 
@@ -130,6 +133,8 @@ def show(name: str) -> None:
         if p.enum is not None:
             parts.append(f"one of {', '.join(p.enum)}")
         click.echo(f"  {p.name} (?{p.variable}): {'; '.join(parts)}")
+    if stored.pagination is not None:
+        click.echo(f"pages:       {stored.pagination} rows a page (--page N, default 1)")
     click.echo("")
     click.echo(stored.sparql.rstrip("\n"))
 
@@ -144,6 +149,13 @@ def show(name: str) -> None:
     default=None,
     help="Language of the labels: sets the query's lang parameter (ignored if it has none).",
 )
+@click.option(
+    "--page",
+    metavar="N",
+    default=None,
+    help="The page to print, from 1 (default 1), of a query with #+ pagination (the rows a "
+    "page). Whether there is a next page is said on stderr.",
+)
 @endpoint_option
 @timeout_option
 @data_option
@@ -154,6 +166,7 @@ def run(
     params: tuple[str, ...],
     fmt: str | None,
     lang: str | None,
+    page: str | None,
     endpoint: str | None,
     timeout: float | None,
     sources: tuple[str, ...],
@@ -164,6 +177,9 @@ def run(
 
     Parameter values are checked against their types before anything runs, then bound
     (never pasted into the query): exit 2 naming the parameter if one is wrong.
+
+    A query with #+ pagination prints one page (page 1 unless --page is given), and
+    says on stderr which page it printed and the --page of the next one, if any.
     """
     import kg.store
     from kg.core import paths
@@ -184,8 +200,19 @@ def run(
         timeout=timeout,
         sources=list(sources) or None,
         store=store_spec(store),
+        page=page,
     )
     _write(result, fmt, output)
+    if stored.pagination is not None:
+        shown = page or "1"
+        follows = (
+            f"next: --page {result.next_page}" if result.next_page is not None else "last page"
+        )
+        # stderr: the answer on stdout stays a well-formed document.
+        click.echo(
+            f"kg: {stored.name}: page {int(shown)}, {stored.pagination} rows a page; {follows}",
+            err=True,
+        )
 
 
 @click.command()
@@ -241,7 +268,8 @@ def sparql(
     else:
         text = source
     try:
-        stored = queries.parse(queries.with_prefixes(text), name="query")
+        # Ad-hoc text runs as written: #+ pagination pages stored queries only.
+        stored = replace(queries.parse(queries.with_prefixes(text), name="query"), pagination=None)
         if fmt is not None:
             check_format(fmt, stored.form)
         values = parse_params(params)

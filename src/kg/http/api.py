@@ -7,8 +7,11 @@ the body of a POST (form fields, or a JSON object of them; any other body is 415
 go through ``kg.sparql.catalogue.bindings``, exactly as ``kg query run -p`` values do,
 so a bad value gets the same message over HTTP (400, JSON
 ``{"status": 400, "error": MESSAGE}``) as on the command line (``kg: error: MESSAGE``).
-They are bound to the prepared query, never pasted into its text. ``format`` is the one
-reserved field: it overrides the ``Accept`` header.
+They are bound to the prepared query, never pasted into its text. ``format`` is a
+reserved field: it overrides the ``Accept`` header. So is ``page`` for a query with
+``#+ pagination``, as in grlc: the answer is that page (page 1 if none is asked), and an
+RFC 8288 ``Link`` header gives the ``first`` page, the ``prev`` one and the ``next`` one
+if there is another (no ``last``: knowing it would cost the whole answer).
 
 ``python -m kg.http.api`` prints the OpenAPI document (``docs/openapi.json`` is its output,
 checked by a test).
@@ -209,6 +212,7 @@ def describe(stored: StoredQuery, base: str = "") -> dict[str, Any]:
             for p in stored.parameters
         ],
         "formats": {f.name: f.media_type for f in formats_for(stored.form)},
+        "pagination": stored.pagination,
         "links": {
             "run": f"{base}/api/queries/{stored.name}",
             "sparql": f"{base}/api/queries/{stored.name}?format=sparql",
@@ -226,6 +230,49 @@ def handle_catalogue(ctx: AppContext, request: Request) -> Response:
     return _json(document)
 
 
+def _fields(request: Request) -> list[tuple[str, str]]:
+    """The fields of a request, query string then form body, in their order."""
+    fields = list(request.args.items(multi=True))
+    if request.method == "POST":
+        fields.extend(request.form.items(multi=True))
+    return fields
+
+
+def page_links(ctx: AppContext, request: Request, page: int, next_page: int | None) -> str:
+    """The ``Link`` header of a page (RFC 8288): the same request with another ``page``."""
+    from urllib.parse import urlencode
+
+    from kg.sparql.catalogue import PAGE
+
+    others = [(k, v) for k, v in _fields(request) if k != PAGE]
+    url = _base(request, ctx) + request.path
+
+    def link(number: int, rel: str) -> str:
+        return f'<{url}?{urlencode([*others, (PAGE, str(number))])}>; rel="{rel}"'
+
+    links = [link(next_page, "next")] if next_page is not None else []
+    if page > 1:
+        links.append(link(page - 1, "prev"))
+    links.append(link(1, "first"))
+    return ", ".join(links)
+
+
+def answer(
+    ctx: AppContext, request: Request, stored: StoredQuery, reserved: tuple[str, ...] = RESERVED
+) -> tuple[Result, int | None]:
+    """The answer to ``request`` (its values bound, under the server's limits), and the
+    page it is (None for a query that is not paged)."""
+    from kg.sparql.catalogue import PAGE, cut_page, page_number, page_text
+
+    page = page_number(stored, dict(_fields(request)).get(PAGE))
+    if page is not None:
+        reserved = (*reserved, PAGE)
+    terms = bind(stored, request_values(request, reserved))
+    if page is None:
+        return run(ctx, stored.text, terms), None
+    return cut_page(stored, page, run(ctx, page_text(stored, page), terms)), page
+
+
 def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
     stored = stored_query(ctx, name)
     options = (*formats_for(stored.form), SPARQL_FORMAT)
@@ -235,9 +282,10 @@ def handle_query(ctx: AppContext, request: Request, name: str) -> Response:
     else:
         from kg.sparql.results import serialise
 
-        terms = bind(stored, request_values(request))
-        result = run(ctx, stored.text, terms)
+        result, page = answer(ctx, request, stored)
         response = Response(serialise(result, fmt), content_type=fmt.content_type)
+        if page is not None:
+            response.headers["Link"] = page_links(ctx, request, page, result.next_page)
     response.vary.add("Accept")
     return response
 
@@ -310,6 +358,8 @@ def _operation(stored: StoredQuery) -> dict[str, Any]:
     content[SPARQL_FORMAT.media_type] = {"schema": {"type": "string"}}
     names = [f.name for f in options] + [SPARQL_FORMAT.name]
     parameters = [_parameter(p) for p in stored.parameters]
+    if stored.pagination is not None:
+        parameters.append(_page_parameter(stored.pagination))
     parameters.append(
         {
             "name": "format",
@@ -333,6 +383,16 @@ def _operation(stored: StoredQuery) -> dict[str, Any]:
             "503": _error_response("The query ran past the server's time limit."),
         },
     }
+    if stored.pagination is not None:
+        ok = operation["responses"]["200"]
+        ok["description"] = f"One page ({stored.pagination} rows) of the query's answer."
+        ok["headers"] = {
+            "Link": {
+                "description": 'RFC 8288 links to the other pages: rel="next" (when there is '
+                'one), rel="prev" and rel="first".',
+                "schema": {"type": "string"},
+            }
+        }
     if stored.description:
         operation["description"] = stored.description
     return operation
@@ -340,7 +400,7 @@ def _operation(stored: StoredQuery) -> dict[str, Any]:
 
 def _post_operation(stored: StoredQuery) -> dict[str, Any]:
     """The GET operation with the parameter values in the body (a form or a JSON
-    object); ``format`` stays in the query string."""
+    object); ``format`` and ``page`` stay in the query string."""
     operation = _operation(stored)
     operation["operationId"] = f"{stored.name}-post"
     properties: dict[str, Any] = {}
@@ -353,7 +413,9 @@ def _post_operation(stored: StoredQuery) -> dict[str, Any]:
     required = [p.name for p in stored.parameters if p.required and p.default is None]
     if required:
         schema["required"] = required
-    operation["parameters"] = [p for p in operation["parameters"] if p["name"] == "format"]
+    operation["parameters"] = [
+        p for p in operation["parameters"] if p["name"] in ("format", "page")
+    ]
     operation["requestBody"] = {
         "description": "The parameter values, as form fields or as a JSON object (any "
         "other body: 415).",
@@ -365,6 +427,18 @@ def _post_operation(stored: StoredQuery) -> dict[str, Any]:
     }
     operation["responses"]["415"] = _error_response("A body that is neither a form nor JSON.")
     return operation
+
+
+def _page_parameter(size: int) -> dict[str, Any]:
+    """grlc's ``page`` parameter of a paged query."""
+    return {
+        "name": "page",
+        "in": "query",
+        "description": f"The page of the answer, from 1 ({size} rows a page, in the query's "
+        "order); the Link header names the next one.",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    }
 
 
 def _components() -> dict[str, Any]:
@@ -435,6 +509,7 @@ def _components() -> dict[str, Any]:
                         "items": {"$ref": "#/components/schemas/Parameter"},
                     },
                     "formats": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "pagination": {"type": "integer", "nullable": True},
                     "links": {"type": "object", "additionalProperties": {"type": "string"}},
                 },
             },

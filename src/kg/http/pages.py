@@ -479,9 +479,8 @@ def handle_stored(ctx: AppContext, request: Request, name: str) -> Response:
     except HttpError as exc:
         return error_page(request, exc.status, exc.message)
     try:
-        values = api.request_values(request)
-        terms = api.bind(stored, values)
-        result = api.run(ctx, stored.text, terms)
+        values = api.request_values(request, (*api.RESERVED, "page"))
+        result, _ = api.answer(ctx, request, stored)  # a paged query: the page asked for
     except HttpError as exc:
         return error_page(request, exc.status, exc.message)
     except KgError as exc:
@@ -505,6 +504,10 @@ def handle_stored(ctx: AppContext, request: Request, name: str) -> Response:
 <nav class="formats" aria-label="formats">The same results as {" ".join(links)}</nav>
 {_query_form(request, stored, values)}
 {results_html(request, result)}"""
+    if result.next_page is not None:
+        later = [(k, v) for k, v in given if k != "page"] + [("page", str(result.next_page))]
+        url = f"{root}/queries/{quote(stored.name)}?" + urlencode(later)
+        body += f'\n<p><a href="{esc(url)}" rel="next">Next page</a></p>'
     return page(request, stored.name, body)
 
 

@@ -111,6 +111,10 @@ def catalogue_markdown() -> str:
         "change to the data or a query, check the new answer and write it with",
         "`kg generate expected`. Tests run every query on Oxigraph and through grlc too, and",
         "compare.",
+        "Lists that grow with the data are paged as grlc pages them (`#+ pagination: N` in",
+        "the header, N rows a page, in the query's ORDER BY, which must name every column):",
+        "`kg query run NAME --page P` prints page P (default 1) and says on stderr whether a",
+        "next page follows; `/api/queries/NAME?page=P` adds a `Link` header.",
         "",
         "| query | what it answers | parameters | example |",
         "|---|---|---|---|",
@@ -128,6 +132,9 @@ def catalogue_markdown() -> str:
             params.append(f"`{p.name}` ({', '.join(about)})")
             if p.type == "iri" and p.default is not None and "--param" not in example:
                 example += f" --param {p.name}={short_name(p.default)}"
+        if stored.pagination is not None:
+            params.append(f"`page` ({stored.pagination} rows a page, default `1`)")
+            example += " --page 2"
         if stored.has_lang:
             example += " --lang vi"
         lines.append(

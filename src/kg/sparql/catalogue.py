@@ -7,12 +7,12 @@ would be read without the others.
 
 A stored query is a file ``queries/NAME.rq`` (``queries/checks/`` holds validation
 checks, not stored queries). It starts with a grlc header, ``#+`` lines holding YAML
-(``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``), and names its
-parameters as grlc does: ``?_name`` is required, ``?__name`` optional, and a suffix
-gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``, ``_PREFIX_TYPE`` (a
-datatype) or ``_LANG`` (a language tag). ``parameters`` reads them with grlc's own
-regular expression, over the whole file as grlc does, so that grlc and kg agree on
-every query (a test checks this against the installed grlc).
+(``summary``, ``description``, ``tags``, ``defaults``, ``enumerate``, ``pagination``),
+and names its parameters as grlc does: ``?_name`` is required, ``?__name`` optional,
+and a suffix gives the type: ``_iri``, ``_integer``, ``_number``, ``_literal``,
+``_PREFIX_TYPE`` (a datatype) or ``_LANG`` (a language tag). ``parameters`` reads them
+with grlc's own regular expression, over the whole file as grlc does, so that grlc and
+kg agree on every query (a test checks this against the installed grlc).
 
 Values are checked against their type before anything runs, then **bound, never
 pasted into the query text**:
@@ -26,6 +26,10 @@ Values become ``kg.sparql.terms.Term``s, not rdflib terms: checking and binding 
 imports no rdflib, except for the few types whose check is rdflib's own (a datatype such
 as ``xsd:date``, a double). Reading the ``#+`` header needs no YAML parser either when it
 is the plain subset the shipped queries use (``kg.sparql.header``).
+
+A query with ``#+ pagination: N`` is answered a page of N rows at a time, as grlc pages
+it: page P is the query with ``LIMIT``/``OFFSET`` appended, page 1 when none is asked
+(see ``page_text``).
 
 The two agree (and so the query is portable) when parameters appear only in triple
 patterns, in ``FILTER``/``BIND`` of the outermost group, or in a ``FILTER`` directly
@@ -117,6 +121,7 @@ class StoredQuery:
     parameters: tuple[Parameter, ...] = ()
     form: str = "SELECT"
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    pagination: int | None = None  # rows a page, from ``#+ pagination``; None: one answer
 
     @property
     def sparql(self) -> str:
@@ -192,6 +197,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
                 to_term(parameter, value, shape.prefixes)
             except InputError as exc:
                 raise QueryError(f"bad default or enumerated value: {exc.message}", path) from None
+    pagination = _pagination(text, metadata, shape, parameters, where)
     tags = metadata.get("tags") or []
     return StoredQuery(
         name=name,
@@ -203,7 +209,38 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
         parameters=parameters,
         form=shape.form,
         metadata=metadata,
+        pagination=pagination,
     )
+
+
+def _pagination(
+    text: str,
+    metadata: Mapping[str, Any],
+    shape: sparql_text.Shape,
+    parameters: tuple[Parameter, ...],
+    where: str | Path,
+) -> int | None:
+    """The page size of ``#+ pagination``, checked against what paging needs."""
+    size = metadata.get("pagination")
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
+        raise QueryError(
+            f"#+ pagination must be a whole number of rows from 1 to {MAX_PAGE_SIZE}", where
+        )
+    if shape.form != "SELECT":
+        raise QueryError(f"#+ pagination pages SELECT answers; this is a {shape.form}", where)
+    if sparql_text.order_keys(text) is None:
+        raise QueryError(
+            "#+ pagination needs an ORDER BY: without one, pages may overlap or skip rows",
+            where,
+        )
+    if {"LIMIT", "OFFSET"} & shape.keywords:
+        # grlc strips every LIMIT and OFFSET before it adds its own, subqueries' too.
+        raise QueryError("#+ pagination adds LIMIT and OFFSET: the query must have none", where)
+    if any(p.name == PAGE for p in parameters):
+        raise QueryError(f"#+ pagination uses the parameter name {PAGE!r}: rename ?_{PAGE}", where)
+    return int(size)
 
 
 def _text(value: Any) -> str:
@@ -499,36 +536,102 @@ def with_prefixes(text: str) -> str:
     return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing) + text
 
 
+# -- pages -----------------------------------------------------------------------------
+
+#: grlc's name for the page number (the query-string field, and ``kg query run --page``).
+PAGE = "page"
+#: The largest ``#+ pagination`` a query may set: a page is meant to be cheap to send.
+MAX_PAGE_SIZE = 10_000
+# A page past this is a typo (OFFSET over 10^12 rows at the smallest page size).
+_MAX_PAGE = 1_000_000_000_000
+
+
+def page_number(query: StoredQuery, raw: str | int | None) -> int | None:
+    """The page to run: None for a query without ``#+ pagination`` (a ParameterError if
+    a page was asked of it), else ``raw`` checked, or page 1 when it is None, as grlc
+    does."""
+    if query.pagination is None:
+        if raw is not None:
+            raise ParameterError(f"query {query.name!r} is not paged: it has no {PAGE} to ask for")
+        return None
+    if raw is None:
+        return 1
+    text = str(raw).strip()
+    if not _INTEGER.match(text) or len(text) > 20 or not 1 <= int(text) <= _MAX_PAGE:
+        raise ParameterError(f"{PAGE} {_short(str(raw))} is not a page number (1, 2, 3 ...)")
+    return int(text)
+
+
+def page_text(query: StoredQuery, page: int) -> str:
+    """The query for page ``page`` (from 1) of a paged query: grlc's ``LIMIT size OFFSET
+    (page - 1) * size`` appended, except that it asks for one row more, to know whether
+    there is a next page without counting the whole answer (grlc counts nothing: its
+    ``last`` link is made up); ``cut_page`` drops that row. The rows of the page are
+    grlc's."""
+    size = query.pagination
+    if size is None:
+        raise QueryError(f"query {query.name!r} has no #+ pagination")
+    # On a line of its own: the query may end with a comment.
+    return f"{query.text.rstrip()}\nLIMIT {size + 1} OFFSET {(page - 1) * size}\n"
+
+
+def cut_page(query: StoredQuery, page: int, result: Result) -> Result:
+    """``result`` of ``page_text(query, page)`` as the page: at most ``pagination`` rows,
+    and ``next_page`` set when there is one more page."""
+    from kg.sparql.results import Result
+
+    size = query.pagination or 0
+    solutions = result.solutions
+    cut = Result(result.form, result.variables, solutions=solutions[:size])
+    cut.next_page = page + 1 if len(solutions) > size else None
+    return cut
+
+
 # -- expected results ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ExpectedCase:
     """One run of a stored query whose answer is checked in: its defaults, or its
-    defaults with another value of ``lang``."""
+    defaults with another value of ``lang``, or (a paged query) its second page."""
 
     query: StoredQuery
     lang: str | None  # None: every parameter at its default
+    page: int | None = None  # None: the first page of a paged query, as when none is asked
 
     @property
     def filename(self) -> str:
         extension = "json" if self.query.form in ("SELECT", "ASK") else "nt"
         middle = f".{self.lang}" if self.lang else ""
+        middle += f".page{self.page}" if self.page else ""
         return f"{self.query.name}{middle}.expected.{extension}"
 
     @property
     def id(self) -> str:
-        return f"{self.query.name}[{self.lang}]" if self.lang else self.query.name
+        shown = ",".join(
+            [*([self.lang] if self.lang else []), *([f"page {self.page}"] if self.page else [])]
+        )
+        return f"{self.query.name}[{shown}]" if shown else self.query.name
+
+    @property
+    def text(self) -> str:
+        """The query text this case runs: its page, for a paged query."""
+        page = page_number(self.query, self.page)
+        return self.query.text if page is None else page_text(self.query, page)
 
 
 def expected_cases(directory: str | Path | None = None) -> list[ExpectedCase]:
-    """The defaults of every stored query, and every other enumerated ``lang``."""
+    """The defaults of every stored query, every other enumerated ``lang``, and the
+    second page of a paged query (empty if the shipped data has one page only: then the
+    first is known to be the whole answer)."""
     cases: list[ExpectedCase] = []
     for stored in discover(directory):
         cases.append(ExpectedCase(stored, None))
         lang = stored.parameter("lang")
         if lang is not None and lang.enum:
             cases.extend(ExpectedCase(stored, v) for v in lang.enum if v != lang.default)
+        if stored.pagination is not None:
+            cases.append(ExpectedCase(stored, None, 2))
     return cases
 
 

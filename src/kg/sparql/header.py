@@ -2,11 +2,12 @@
 
 A header is YAML (grlc's convention), and PyYAML takes longer to import than a stored
 query takes to run. The shipped headers use a small part of YAML: ``key: value`` at the
-top, folded text (``key: >`` and indented lines), and lists of plain values or of
-one-key mappings (``defaults``, ``enumerate``). ``read`` reads exactly that part and
-gives what ``yaml.safe_load`` gives for it; for anything else (another indicator, a
-quote it would have to unescape, a value YAML reads as a number, a boolean, a date or
-null, a comment, a blank line) it returns None, and the caller asks PyYAML. A test
+top (the value may be a whole number: ``pagination: 100``), folded text (``key: >`` and
+indented lines), and lists of plain values or of one-key mappings (``defaults``,
+``enumerate``). ``read`` reads exactly that part and gives what ``yaml.safe_load`` gives
+for it; for anything else (another indicator, a quote it would have to unescape, another
+value YAML reads as a number, a boolean, a date or null, a comment, a blank line) it
+returns None, and the caller asks PyYAML. A test
 compares the two on every shipped header and on headers made to trip it.
 """
 
@@ -22,6 +23,9 @@ _ITEM = re.compile(r"( *)- (.*)\Z")
 # read it as something other than a string (numbers, dates, null, merge keys).
 _NOT_PLAIN_START = re.compile(r"[-?:,\[\]{}#&*!|>'\"%@`~=<.+0-9]")
 _NOT_TEXT = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null"])
+# A number YAML 1.1 reads as a decimal int (grlc's ``pagination: 100``); a leading zero
+# would make it octal.
+_DECIMAL = re.compile(r"[1-9][0-9]*\Z")
 
 
 def read(lines: list[str]) -> dict[str, Any] | None:
@@ -42,8 +46,10 @@ def read(lines: list[str]) -> dict[str, Any] | None:
             return None
         key, rest = entry.group(2), entry.group(3)
         block, at = _block(lines, at + 1, indent)
-        value: str | list[Any] | None
-        if rest == ">":
+        value: str | int | list[Any] | None
+        if rest is not None and _DECIMAL.match(rest) and not block:
+            value = int(rest)
+        elif rest == ">":
             # The last line of the header has no line break for YAML to keep.
             value = _folded(block, indent, final_newline=at < len(lines))
         elif rest is None or rest == "":

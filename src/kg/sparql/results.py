@@ -73,6 +73,9 @@ class Result:
         self._rows: list[dict[str, Node]] | None = rows
         if rows is None and solutions is None:
             self._rows = []
+        # A page of a paged stored query (``kg.sparql.catalogue.cut_page``): the number of
+        # the page after it, None if it is the last (or not a page).
+        self.next_page: int | None = None
 
     @property
     def solutions(self) -> list[Row]:

@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import InputError
-from kg.sparql.catalogue import ExpectedCase, StoredQuery, bindings, parse, with_prefixes
+from kg.sparql.catalogue import (
+    ExpectedCase,
+    StoredQuery,
+    bindings,
+    cut_page,
+    page_number,
+    page_text,
+    parse,
+    with_prefixes,
+)
 from kg.sparql.policy import LOCAL, Policy
 from kg.store.base import DEFAULT_SPEC, NO_LIMITS, STORE_VARIABLE, KgStore, Limits, store_spec
 
@@ -114,9 +124,11 @@ def run(
     sources: Sequence[str | Path] | None = None,
     data: Dataset | None = None,
     store: KgStore | str | None = None,
+    page: str | int | None = None,
 ) -> Result:
     """Run a stored query with ``values`` for its parameters, checked first (nothing
-    is loaded or sent before they pass), on:
+    is loaded or sent before they pass); a paged one (``#+ pagination``) gives ``page``
+    (default 1, as grlc), with ``Result.next_page`` set if there is another. On:
 
     * ``endpoint``: a SPARQL endpoint (``timeout`` bounds the request);
     * ``data``: an rdflib Dataset already loaded (the rdflib engine, in place);
@@ -126,8 +138,13 @@ def run(
       once per process.
     """
     terms = bindings(query, values, lang)
+    number = page_number(query, page)
     limits = Limits(timeout=timeout) if timeout is not None else NO_LIMITS
-    return _on(query.text, terms, limits, endpoint, timeout, sources, data, store)
+    if number is None:
+        return _on(query.text, terms, limits, endpoint, timeout, sources, data, store)
+    text = page_text(query, number)
+    result = _on(text, terms, limits, endpoint, timeout, sources, data, store)
+    return cut_page(query, number, result)
 
 
 def run_text(
@@ -140,8 +157,9 @@ def run_text(
     data: Dataset | None = None,
     store: KgStore | str | None = None,
 ) -> Result:
-    """Run ad-hoc SPARQL (as ``run``); undeclared project prefixes are declared for it."""
-    query = parse(with_prefixes(text), name="query")
+    """Run ad-hoc SPARQL (as ``run``); undeclared project prefixes are declared for it.
+    It runs as written: a ``#+ pagination`` header pages stored queries only."""
+    query = replace(parse(with_prefixes(text), name="query"), pagination=None)
     return run(
         query,
         values,
@@ -156,7 +174,7 @@ def run_text(
 def run_case(case: ExpectedCase, **kwargs: Any) -> Result:
     """Run one checked-in case of a stored query (``kg.sparql.catalogue.expected_cases``)."""
     values = {"lang": case.lang} if case.lang else None
-    return run(case.query, values, **kwargs)
+    return run(case.query, values, page=case.page, **kwargs)
 
 
 def _on(
