@@ -20,6 +20,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -153,6 +154,36 @@ def test_rdflib_sparqlstore_ask_and_construct(endpoint: str, shipped_dataset: Da
     local = kg.store.run_text(CONSTRUCT, data=shipped_dataset)
     assert constructed is not None and len(constructed) > 0
     assert comparable(Result("CONSTRUCT", graph=constructed), None) == comparable(local, None)
+
+
+def test_rdflib_dataset_over_sparqlstore(endpoint: str) -> None:
+    # A Dataset sends default-graph-uri=urn:x-rdflib:default, its name for the default
+    # graph: the server's own default graph answers (it was a 400, "a graph kg does not
+    # hold").
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    remote = Dataset(store=SPARQLStore(query_endpoint=endpoint, returnFormat="json"))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    [row] = list(remote.query(count))
+    plain = Graph(SPARQLStore(query_endpoint=endpoint, returnFormat="json"))  # sends none
+    [same] = list(plain.query(count))
+    assert int(row[0]) == int(same[0]) > 0
+    # returnFormat is also the Accept of a CONSTRUCT: a graph format, or 406.
+    graphs = Dataset(store=SPARQLStore(query_endpoint=endpoint, returnFormat="xml"))
+    constructed = graphs.query("CONSTRUCT WHERE { ?s a ?t } LIMIT 3").graph
+    assert constructed is not None and len(constructed) == 3
+
+
+@pytest.mark.parametrize("store", ["memory", "rdflib"])
+def test_construct_where_with_a_limit(store: str, kg_server_factory: Callable[..., str]) -> None:  # noqa: F811
+    # rdflib looked for the pattern of CONSTRUCT WHERE two levels down, under no LIMIT.
+    base = kg_server_factory("--store", store)
+    text = "CONSTRUCT WHERE { ?s a ?t } ORDER BY ?s ?t OFFSET 2 LIMIT 2"
+    url = f"{base}/sparql?{urllib.parse.urlencode({'query': text})}"
+    request = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        lines = answer.read().decode("utf-8").splitlines()
+    assert answer.status == 200 and len(lines) == 2
 
 
 # -- roqet ----------------------------------------------------------------------------------

@@ -68,6 +68,17 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: The name rdflib gives a Dataset's default graph, which its SPARQLStore sends as
+#: default-graph-uri when asked for the default graph: it means this server's own.
+RDFLIB_DEFAULT_GRAPH = "urn:x-rdflib:default"
+
+
+def _without_client_default(values: list[str]) -> list[str]:
+    """``default-graph-uri`` values without rdflib's name for "the default graph":
+    given alone, the query runs on the server's default graph, as if none were given."""
+    return [value for value in values if value.strip() != RDFLIB_DEFAULT_GRAPH]
+
+
 def _iris(values: list[str], name: str) -> tuple[str, ...]:
     from kg.core.errors import KgError
     from kg.http.context import HttpError
@@ -161,7 +172,7 @@ def handle_query(ctx: AppContext, request: Request) -> Response:
             )
         return service_description(ctx, request)
     dataset = DatasetSpec(
-        _iris(params.getlist("default-graph-uri"), "default-graph-uri"),
+        _iris(_without_client_default(params.getlist("default-graph-uri")), "default-graph-uri"),
         _iris(params.getlist("named-graph-uri"), "named-graph-uri"),
     )
     timeout = _timeout(params)
@@ -207,7 +218,7 @@ def handle_update(ctx: AppContext, request: Request) -> Response:
             400, "no update: send update=... or a body of type application/sparql-update"
         )
     using = DatasetSpec(
-        _iris(params.getlist("using-graph-uri"), "using-graph-uri"),
+        _iris(_without_client_default(params.getlist("using-graph-uri")), "using-graph-uri"),
         _iris(params.getlist("using-named-graph-uri"), "using-named-graph-uri"),
     )
     ctx.service.update(

@@ -484,9 +484,19 @@ def _constructed(ctx: Any, part: Any) -> Iterator[tuple[Any, Any, Any]]:
     from rdflib.plugins.sparql.evaluate import evalPart
     from rdflib.plugins.sparql.evalutils import _fillTemplate
 
-    template = part.template or part.p.p.triples  # CONSTRUCT WHERE: the pattern itself
+    template = part.template or _where_pattern(part)  # CONSTRUCT WHERE: the pattern itself
     for solution in evalPart(ctx, part.p):
         yield from _fillTemplate(template, solution)
+
+
+def _where_pattern(part: Any) -> list[Any]:
+    """The triples of ``CONSTRUCT WHERE { … }``: its basic graph pattern, under whatever
+    LIMIT, OFFSET, ORDER BY or DISTINCT wrap it (rdflib looks two levels down only, so
+    ``CONSTRUCT WHERE { … } LIMIT 1`` failed)."""
+    node = part.p
+    while node is not None and dict.get(node, "triples") is None:
+        node = dict.get(node, "p")
+    return list(dict.get(node, "triples") or []) if node is not None else []
 
 
 def _described(ctx: Any, part: Any) -> Iterator[tuple[Any, Any, Any]]:
