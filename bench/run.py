@@ -65,7 +65,7 @@ SLOPE_FLAG = 1.15
 #: (slope above SCAN_TIME, and slower than SCAN_FLOOR seconds at the largest size) is
 #: scanning where it should look up.
 SCAN_ROWS, SCAN_TIME, SCAN_FLOOR = 0.2, 0.5, 0.01
-PACKAGES = ("rdflib", "pyoxigraph", "pyshacl", "pyshacl-turbo", "kg")
+PACKAGES = ("rdflib", "pyoxigraph", "pyshacl", "pyshacl-turbo", "vn-kg")
 
 # -- targets of issue 6 (checked in the benchmark, never in a test) ------------------------
 TARGET_LOAD_1E6 = 5.0

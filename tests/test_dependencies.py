@@ -41,7 +41,7 @@ def test_turbo_is_a_dependency_exactly_where_it_has_wheels(system: str, machine:
 
 
 def test_the_old_extras_still_install() -> None:
-    """``pip install 'kg[fast]'`` and ``'kg[oxigraph]'`` keep working (aliases)."""
+    """``pip install 'vn-kg[fast]'`` and ``'vn-kg[oxigraph]'`` keep working (aliases)."""
     extras = PROJECT["optional-dependencies"]
     assert [Requirement(r).name for r in extras["fast"]] == ["pyshacl-turbo"]
     assert Requirement(extras["fast"][0]).marker is None  # asked for: built if need be

@@ -34,7 +34,7 @@ from kg.validation.subset import graph_subset, restrict
 from test_shacl_fixtures import actual_keys
 
 needs_turbo = pytest.mark.skipif(
-    not turbo_available(), reason="the turbo engine is not installed (pip install 'kg[fast]')"
+    not turbo_available(), reason="the turbo engine is not installed (pip install 'vn-kg[fast]')"
 )
 
 

@@ -163,7 +163,7 @@ def resolve_engine(engine: str = "auto") -> str:
     if engine == "turbo" and not turbo_available():
         raise KgError(
             "the turbo engine needs pyshacl-turbo, which kg installs only where it has "
-            "binary wheels; elsewhere pip install 'kg[fast]' builds it (Rust), "
+            "binary wheels; elsewhere pip install 'vn-kg[fast]' builds it (Rust), "
             "or use --engine pyshacl"
         )
     return engine
