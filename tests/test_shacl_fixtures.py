@@ -41,6 +41,7 @@ from rdflib.term import Node
 
 from kg.core import paths
 from kg.core.namespaces import SH
+from kg.core.prefixes import KGSH
 from kg.io.parse import add_quads, load, new_dataset, parse_graph
 from kg.validation.shacl import ValidationResult, render_path, validate
 
@@ -151,11 +152,24 @@ def _focus(node: Node | None) -> Node | str:
 
 
 def _check_name(shape: Node | None) -> str | None:
-    """The check a result of ``kg.validation.shacl`` comes from (its source shape is the file)."""
+    """The check a result of ``kg.validation.shacl`` comes from (its source shape names
+    it: ``kgsh:NAME`` for a shipped check, ``urn:kg:check:NAME`` for another)."""
     text = str(shape) if isinstance(shape, URIRef) else ""
-    if text.startswith("file:") and text.endswith(CHECK_SUFFIX):
-        return text.rsplit("/", 1)[-1][: -len(".rq")]
+    suffix = CHECK_SUFFIX.removesuffix(".rq")
+    for prefix in (KGSH, "urn:kg:check:"):
+        if text.startswith(prefix) and text.endswith(suffix):
+            return text[len(prefix) :]
     return None
+
+
+def test_a_check_is_named_by_an_iri_that_is_no_file_path(tmp_path: Path) -> None:
+    from kg.validation.shacl import check_iri
+
+    shipped_check = next(paths.checks_dir().glob("*" + CHECK_SUFFIX))
+    name = shipped_check.name.removesuffix(".rq")
+    assert check_iri(shipped_check) == URIRef(KGSH + name)
+    own = tmp_path / "my check-violation.rq"
+    assert check_iri(own) == URIRef("urn:kg:check:my%20check-violation")
 
 
 def _report_results(report: Graph) -> Iterator[Node]:

@@ -579,6 +579,24 @@ def run_check(
     return results
 
 
+def check_iri(check: Path) -> URIRef:
+    """The IRI that names a SPARQL check in a report: ``kgsh:NAME`` for a shipped check
+    (``queries/checks/NAME.rq``), ``urn:kg:check:NAME`` for one of ``--checks``. Never
+    its file's path, which would tell a published report where the files were."""
+    from urllib.parse import quote
+
+    from kg.core.prefixes import KGSH
+
+    name = check.name.removesuffix(".rq")
+    try:
+        shipped_check = check.resolve().parent == paths.checks_dir().resolve()
+    except OSError:
+        shipped_check = False
+    if shipped_check:
+        return URIRef(KGSH + quote(name, safe=""))
+    return URIRef("urn:kg:check:" + quote(name, safe=""))
+
+
 def _add_to_report(report: Graph, result: Result, row: dict[str, Node | None], check: Path) -> None:
     # The check rows go into the SHACL report too, so `--format turtle` shows all.
     reports: Iterable[Node] = report.subjects(RDF.type, SH.ValidationReport)
@@ -591,7 +609,7 @@ def _add_to_report(report: Graph, result: Result, row: dict[str, Node | None], c
     report.add((node, RDF.type, SH.ValidationResult))
     report.add((node, SH.resultSeverity, SH[result.severity]))
     report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-    report.add((node, SH.sourceShape, URIRef(check.resolve().as_uri())))
+    report.add((node, SH.sourceShape, check_iri(check)))
     report.add((node, SH.resultMessage, Literal(result.message)))
     for key, predicate in (("focus", SH.focusNode), ("path", SH.resultPath), ("value", SH.value)):
         term = row.get(key)
