@@ -382,3 +382,35 @@ def test_the_service_description_offers_the_same_formats(client: Client) -> None
         {f.w3c_iri for form in FORMS for f in formats.formats_for(form) if f.w3c_iri}
     )
     assert described == from_forms
+
+
+def test_a_graph_answer_in_json_ld_is_the_same_bytes_whatever_the_hash_seed() -> None:
+    """rdflib's JSON-LD writer labelled blank nodes and ordered nodes by the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    text = (
+        "CONSTRUCT { ?s kgo:x [ kgo:y ?o ] } WHERE { GRAPH ?g { ?s a kgo:Count ; ?p ?o } }"
+        " ORDER BY ?s ?p ?o LIMIT 30"
+    )
+    answers = set()
+    for seed, store in (("1", "memory"), ("2", "memory"), ("3", "rdflib")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "kg", "sparql", text, "-f", "json-ld", "--store", store]
+        done = subprocess.run(command, env=env, capture_output=True, check=True, timeout=120)
+        answers.add(done.stdout)
+    assert len(answers) == 1
+    [answer] = answers
+    turtle = subprocess.run(
+        [sys.executable, "-m", "kg", "sparql", text, "-f", "turtle"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    read_back = Graph().parse(data=answer, format="json-ld")
+    assert len(read_back) == 60
+    assert isomorphic(read_back, Graph().parse(data=turtle, format="turtle"))

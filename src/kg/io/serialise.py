@@ -549,6 +549,28 @@ def export_all(dataset: Dataset, fmts: Iterable[str] | None = None) -> dict[str,
     return {e.name: _write(e, quads) for e in chosen}
 
 
+def graph_jsonld(graph: Graph) -> bytes:
+    """A single graph (a CONSTRUCT or DESCRIBE answer) as JSON-LD compacted with the
+    project's context, deterministically: blank nodes labelled canonically, nodes and
+    values sorted, as ``write_jsonld`` writes a dataset (rdflib's own writer followed
+    the hash seed: its blank node labels and order changed from run to run)."""
+    name = URIRef("urn:x-kg:graph")
+    ds = Dataset(default_union=False)
+    add_quads(ds, ((s, p, o, name) for s, p, o in graph))
+    triples = _fill(Graph(), ((s, p, o) for s, p, o, _ in canonical_quads(ds)))
+    context = _shipped_context()
+    document = _jsonld_document(triples, context)  # type: ignore[arg-type]
+    if isinstance(document, list):
+        nodes: list[Any] = document
+    elif "@graph" in document:
+        nodes = document["@graph"]
+    else:
+        nodes = [{k: v for k, v in document.items() if k != "@context"}]
+    result = {"@context": context, "@graph": _sorted_nodes(nodes)}
+    text = json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    return (text + "\n").encode()
+
+
 def export_graph(graph: Graph, fmt: str = "turtle") -> bytes:
     """A single graph (a SHACL report, say) serialised as a triple format, deterministically."""
     chosen = exporter(fmt)

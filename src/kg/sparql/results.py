@@ -418,15 +418,13 @@ def to_table(result: Result) -> str:
 
 def graph_jsonld(result: Result) -> str:
     """A CONSTRUCT or DESCRIBE answer as JSON-LD compacted with the project's context,
-    embedded: never a remote @context."""
+    embedded: never a remote @context; the same bytes whatever the hash seed."""
     from rdflib import Graph
 
-    from kg.io.serialise import jsonld_context
+    from kg.io.serialise import graph_jsonld
 
     graph = result.graph if result.graph is not None else Graph()
-    context = jsonld_context()["@context"]
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return text.rstrip("\n") + "\n"
+    return graph_jsonld(graph).decode("utf-8")
 
 
 def serialise(result: Result, fmt: Format | str) -> bytes:
