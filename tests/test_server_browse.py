@@ -285,7 +285,7 @@ def test_unknown_entity_is_a_404_page(client: Client) -> None:
 def description(dataset: Any, iri: str) -> set[tuple[Any, Any, Any]]:
     union = Graph()
     for s, p, o, _ in dataset.quads((None, None, None, None)):
-        if str(s) == iri or str(s).startswith(iri + "#"):
+        if str(s) == iri or str(s).startswith(iri + "#") or o == URIRef(iri):
             union.add((s, p, o))
     return set(union)
 

@@ -684,7 +684,9 @@ def _graph_of_description(description: Description) -> Any:
 
     graph = Graph()
     bind_all(graph)
-    for fact in description.out:
+    # What points here too, as the HTML page shows it: an entity's links are mostly
+    # stated on the other end (a body's posts, a statistic's evidence).
+    for fact in [*description.out, *description.incoming]:
         graph.add((fact.subject, URIRef(fact.predicate), fact.value))
     return graph
 
