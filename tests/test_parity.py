@@ -61,7 +61,13 @@ def render(term: Node | None) -> str:
     if isinstance(term, URIRef):
         return f"<{term}>"
     assert isinstance(term, Literal)
-    text = str(term).encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    text = (
+        str(term)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\t", "\\t")
+    )
     if term.language:
         return f'"{text}"@{term.language.lower()}'
     datatype = str(term.datatype) if term.datatype is not None else _XSD + "string"
@@ -205,4 +211,3 @@ def test_docs_table_matches_the_differences() -> None:
         text = f"{head}{begin}\n{table}\n{end}{tail}"
         DOCS.write_text(text, encoding="utf-8")
     assert f"{begin}\n{table}\n{end}" in text, "docs/engines.md is stale: KG_PARITY_WRITE=1"
-
