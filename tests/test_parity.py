@@ -46,9 +46,11 @@ ENGINES = ("rdflib", "oxigraph", "virtuoso")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {
     _XSD + t
-    for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte")
-    + ("nonNegativeInteger", "nonPositiveInteger", "negativeInteger", "positiveInteger")
-    + ("unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")
+    for t in (
+        *("integer", "decimal", "double", "float", "int", "long", "short", "byte"),
+        *("nonNegativeInteger", "nonPositiveInteger", "negativeInteger", "positiveInteger"),
+        *("unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"),
+    )
 }
 
 

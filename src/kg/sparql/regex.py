@@ -43,16 +43,26 @@ def without_whitespace(pattern: str) -> str:
 
 @lru_cache(maxsize=256)
 def compiled(pattern: str, flags: str) -> re.Pattern[str]:
-    """``pattern`` with the XPath ``flags`` (i, s, m, x); rdflib's own error for others."""
+    """``pattern`` with the XPath ``flags``: i, s, m, x, and XPath 3.0's q (the pattern
+    is a literal string; then only i counts), as Oxigraph reads them. Another flag is
+    an expression error (the FILTER fails, the BIND leaves its variable unbound), as on
+    Oxigraph, not a failed query."""
+    from rdflib.plugins.sparql.sparql import SPARQLError
+
+    unknown = set(flags) - {*_PYTHON_FLAGS, "x", "q"}
+    if unknown:
+        raise SPARQLError(f"unknown regular expression flag {min(unknown)!r}")
+    if "q" in flags:
+        return re.compile(re.escape(pattern), re.IGNORECASE if "i" in flags else 0)
+    if "x" in flags:
+        pattern = without_whitespace(pattern)
     python = 0
     for flag in flags:
-        if flag == "x":
-            pattern = without_whitespace(pattern)
-        elif flag in _PYTHON_FLAGS:
-            python |= _PYTHON_FLAGS[flag]
-        else:
-            raise ValueError(f"unknown regular expression flag {flag!r}")
-    return re.compile(pattern, python)
+        python |= _PYTHON_FLAGS.get(flag, 0)
+    try:
+        return re.compile(pattern, python)
+    except re.error as error:
+        raise SPARQLError(f"bad regular expression: {error}") from None
 
 
 def _regex(expr: Any, ctx: Any) -> Any:
@@ -64,17 +74,50 @@ def _regex(expr: Any, ctx: Any) -> Any:
     return Literal(bool(pattern.search(str(text))))
 
 
+def replacement_parts(replacement: str) -> list[str | int]:
+    """XPath's replacement string as literal text and group numbers: ``$N`` is group N
+    (empty when there is no such group), ``\\$`` and ``\\\\`` are ``$`` and ``\\``.
+    SPARQLError for a lone ``$`` or ``\\``, as XPath says."""
+    from rdflib.plugins.sparql.sparql import SPARQLError
+
+    parts: list[str | int] = []
+    for token in re.finditer(r"\\(.?)|\$([0-9]*)|[^$\\]+", replacement, re.DOTALL):
+        escaped, group = token.group(1), token.group(2)
+        if escaped is not None:
+            if escaped not in ("$", "\\"):
+                raise SPARQLError("bad REPLACE replacement: a lone backslash")
+            parts.append(escaped)
+        elif group is not None:
+            if not group:
+                raise SPARQLError("bad REPLACE replacement: a $ without a group number")
+            parts.append(int(group))
+        else:
+            parts.append(token.group(0))
+    return parts
+
+
 def _replace(expr: Any, ctx: Any) -> Any:
     from rdflib import Literal
     from rdflib.plugins.sparql.operators import string
 
     text = string(expr.arg)
-    pattern = compiled(str(string(expr.pattern)), str(expr.flags or ""))
-    # XPath writes a group as $1, Python as \1; a literal backslash must stay one.
-    replacement = re.sub(
-        r"\$([0-9]+)", r"\\g<\1>", str(string(expr.replacement)).replace("\\", "\\\\")
-    )
-    return Literal(pattern.sub(replacement, str(text)), datatype=text.datatype, lang=text.language)
+    flags = str(expr.flags or "")
+    pattern = compiled(str(string(expr.pattern)), flags)
+    replacement = str(string(expr.replacement))
+    if "q" in flags:  # a literal replacement: no groups, no escapes
+        parts: list[str | int] = [replacement]
+    else:
+        parts = replacement_parts(replacement)
+
+    def substitute(match: re.Match[str]) -> str:
+        return "".join(
+            part
+            if isinstance(part, str)
+            else (match.group(part) or "" if part <= pattern.groups else "")
+            for part in parts
+        )
+
+    return Literal(pattern.sub(substitute, str(text)), datatype=text.datatype, lang=text.language)
 
 
 def install() -> None:
