@@ -185,7 +185,8 @@ def test_virtuoso(path: Path, virtuoso: KgStore) -> None:
 def table_row(name: str, engines: dict[str, str]) -> str:
     def cell(path: Path) -> str:
         lines = read_answer(path)
-        return "<br>".join(f"`{line}`" for line in lines[1:] or lines).replace("|", "\\|")
+        shown = (line.replace("\t", " · ") for line in lines[1:] or lines)
+        return "<br>".join(f"`{line}`" for line in shown).replace("|", "\\|")
 
     comment = (HERE / "queries" / f"{name}.rq").read_text(encoding="utf-8").splitlines()[0]
     reference = cell(EXPECTED / f"{name}.txt")
