@@ -78,6 +78,8 @@ def render(term: Node | None) -> str:
             number = Decimal(str(term))
             if number.is_finite():
                 text = format(number.normalize(), "f")
+            else:  # rdflib writes Python's "inf"; XSD writes "INF"
+                text = "NaN" if number.is_nan() else ("-INF" if number < 0 else "INF")
         except InvalidOperation:
             pass
     if datatype == _XSD + "string":
@@ -216,11 +218,11 @@ def test_docs_table_matches_the_differences() -> None:
     assert f"{begin}\n{table}\n{end}" in text, "docs/engines.md is stale: KG_PARITY_WRITE=1"
 
 
-# -- kg.sparql.regex: the rdflib engine's REGEX and REPLACE -------------------------------
+# -- kg.sparql.functions: the rdflib engine's REGEX and REPLACE -------------------------------
 
 
 def test_rdflib_itself_still_misreads_replace_flags() -> None:
-    # kg.sparql.regex exists for this bug: when rdflib fixes it, the patch can go.
+    # kg.sparql.functions exists for this bug: when rdflib fixes it, the patch can go.
     from rdflib.plugins.sparql import operators
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -267,3 +269,37 @@ def test_bad_flags_and_patterns_are_expression_errors_on_rdflib() -> None:
     )
     rows = kg.store.run_text(text, store=store).rows
     assert [{k: str(v) for k, v in row.items()} for row in rows] == [{"ok": "ok"}]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("2 * 3", '"6"^^xsd:integer'),
+        ("7 / 2", '"3.5"^^xsd:decimal'),
+        ("1.5 * 2", '"3"^^xsd:decimal'),
+        ("2.5 * 2.0E0", '"5"^^xsd:double'),
+        ('xsd:float("1.5") / 2', '"0.75"^^xsd:float'),
+        ("1.0E0 / 0", '"INF"^^xsd:double'),
+        ("-1.0E0 / 0.0", '"-INF"^^xsd:double'),
+        ("0.0E0 / 0", '"NaN"^^xsd:double'),
+        ("1 / 0", "UNDEF"),
+        ("1.0 / 0.0", "UNDEF"),
+        ('"a" * 2', "UNDEF"),
+    ],
+)
+def test_rdflib_multiplies_and_divides_as_xpath(expression: str, expected: str) -> None:
+    query = (
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+        f'SELECT ?x ?row WHERE {{ BIND("row" AS ?row) BIND({expression} AS ?x) }}'
+    )
+    result = kg.store.run_text(query, store=kg.store.open_store("rdflib"))
+    assert [render(row.get("x")) for row in result.rows] == [expected]
+
+
+def test_rdflib_itself_still_multiplies_integers_into_decimals() -> None:
+    # kg.sparql.functions replaces rdflib's * and / for this; when rdflib fixes it, drop it.
+    from rdflib.plugins.sparql import operators
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    expr = CompValue("MultiplicativeExpression", expr=Literal(2), op=["*"], other=[Literal(3)])
+    assert operators.MultiplicativeExpression(expr, None).datatype == URIRef(_XSD + "decimal")

@@ -64,7 +64,7 @@ def prepare(text: str, base: str | None = None) -> Prepared:
     from rdflib.plugins.sparql.sparql import Query
 
     from kg.core.namespaces import PREFIXES
-    from kg.sparql.regex import install
+    from kg.sparql.functions import install
 
     install()
     try:
@@ -88,7 +88,7 @@ def prepare_update(text: str, base: str | None = None) -> Any:
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    from kg.sparql.regex import install
+    from kg.sparql.functions import install
 
     install()
     try:
