@@ -64,7 +64,9 @@ def prepare(text: str, base: str | None = None) -> Prepared:
     from rdflib.plugins.sparql.sparql import Query
 
     from kg.core.namespaces import PREFIXES
+    from kg.sparql.functions import install
 
+    install()
     try:
         with PARSE_LOCK:
             parsed = prepareQuery(text, initNs=PREFIXES, base=base)
@@ -86,6 +88,9 @@ def prepare_update(text: str, base: str | None = None) -> Any:
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
+    from kg.sparql.functions import install
+
+    install()
     try:
         # No initNs: rdflib would forget the request's own PREFIXes after its first
         # operation; an update declares the prefixes it uses.
