@@ -338,6 +338,19 @@ def test_yasgui_editor(server: str, browser: Any) -> None:
         )
         screenshot(browser, "browser-yasgui")
 
+        # The same answer in one of kg's formats, from the editor's "Answer as": the
+        # address it opens is caught (headless Chromium saves a CSV rather than show it).
+        Select(browser.find_element(By.ID, "kg-format")).select_by_value("csv")
+        browser.execute_script("window.open = (url) => { window.kgOpened = url; }")
+        browser.find_element(By.XPATH, "//button[text()='Open the answer']").click()
+        opened = browser.execute_script("return window.kgOpened")
+        assert opened.startswith(server + "/sparql?query=")
+        with urllib.request.urlopen(opened, timeout=10) as answer:
+            assert answer.headers["Content-Type"].startswith("text/csv")
+            csv_lines = answer.read().decode().splitlines()
+        assert csv_lines[0] == ",".join(expected.variables)
+        assert len(csv_lines) == 1 + len(expected.rows)
+
         # A stored query from the examples opens in a tab of its own and runs there.
         name = "party-members-count"
         examples = Select(browser.find_element(By.ID, "kg-examples"))
