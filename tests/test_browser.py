@@ -307,15 +307,21 @@ def test_yasgui_editor(server: str, browser: Any) -> None:
         assert "kgo: <https://w3id.org/vn-kg/ontology#>" in [h.text for h in hints]
         editor.find_element(By.TAG_NAME, "textarea").send_keys(Keys.ESCAPE)
 
-        # A query, set through YASGUI's API as typing it would (CodeMirror closes
-        # brackets as keys arrive), run with the editor's own button.
-        query = (
-            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            "SELECT ?body ?label WHERE {\n"
-            "  GRAPH ?g { ?body a <http://www.w3.org/ns/org#Organization> ; rdfs:label ?label }\n"
-            "}"
+        # A query typed key by key, with project prefixes it does not declare: the editor
+        # adds their PREFIX lines as they are typed (the endpoint would not).
+        browser.execute_script("kgYasgui.getTab().getYasqe().setValue('')")
+        editor.click()
+        editor.find_element(By.TAG_NAME, "textarea").send_keys(
+            "SELECT ?body ?label WHERE { GRAPH ?g { ?body a org:Organization ; "
+            "rdfs:label ?label } }"
         )
-        browser.execute_script("kgYasgui.getTab().getYasqe().setValue(arguments[0])", query)
+        query = browser.execute_script("return kgYasgui.getTab().getYasqe().getValue()")
+        assert sorted(query.splitlines()) == [
+            "PREFIX org: <http://www.w3.org/ns/org#>",
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+            "SELECT ?body ?label WHERE { GRAPH ?g { ?body a org:Organization ; "
+            "rdfs:label ?label } }",
+        ]
         started = time.monotonic()
         browser.find_element(By.CSS_SELECTOR, ".yasqe .yasqe_queryButton").click()
         WebDriverWait(browser, 20).until(
