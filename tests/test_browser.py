@@ -251,3 +251,132 @@ def test_sparql_query_page(server: str, browser: Any) -> None:
     # The query stays in the form, to edit and run again.
     assert "FILTER (LANG(?label)" in browser.find_element(By.ID, "query").get_attribute("value")
     screenshot(browser, "browser-sparql")
+
+
+def yasr_cell(term: Any) -> str:
+    """A term as YASR's table shows it when the query declares no prefix for it."""
+    from rdflib import Literal
+
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    assert isinstance(term, Literal)
+    if term.language:
+        return f'"{term}"@{term.language}'
+    if term.datatype is not None:
+        return f'"{term}"^^<{term.datatype}>'
+    return f'"{term}"'
+
+
+def test_yasgui_editor(server: str, browser: Any) -> None:
+    """/yasgui: the query typed into YASGUI runs on /sparql and its rows show in the
+    table; completion offers the project prefixes; a stored query opens as a tab; and
+    the page's Content-Security-Policy blocks nothing YASGUI does."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    # Registered before any script of the page runs (DevTools scripts bypass the policy).
+    watcher = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "window.kgViolations = []; document.addEventListener("
+            "'securitypolicyviolation', e => window.kgViolations.push("
+            "e.violatedDirective + ' ' + e.blockedURI));"
+        },
+    )
+    try:
+        started = time.monotonic()
+        browser.get(server + "/yasgui")
+        WebDriverWait(browser, 20).until(
+            lambda d: d.execute_script(
+                "return !!(window.kgYasgui && kgYasgui.getTab() && kgYasgui.getTab().getYasqe())"
+            )
+        )
+        ready = time.monotonic() - started
+        editor = browser.find_element(By.CSS_SELECTOR, ".yasqe .CodeMirror")
+
+        # Prefix completion knows the project prefixes: type "PREFIX kgo" on a new line.
+        browser.execute_script("kgYasgui.getTab().getYasqe().setValue('')")
+        editor.click()
+        editor.find_element(By.TAG_NAME, "textarea").send_keys("PREFIX kgo")
+        hints = WebDriverWait(browser, 10).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror-hints li")
+        )
+        assert "kgo: <https://w3id.org/vn-kg/ontology#>" in [h.text for h in hints]
+        editor.find_element(By.TAG_NAME, "textarea").send_keys(Keys.ESCAPE)
+
+        # A query typed key by key, with project prefixes it does not declare: the editor
+        # adds their PREFIX lines as they are typed (the endpoint would not).
+        browser.execute_script("kgYasgui.getTab().getYasqe().setValue('')")
+        editor.click()
+        editor.find_element(By.TAG_NAME, "textarea").send_keys(
+            "SELECT ?body ?label WHERE { GRAPH ?g { ?body a org:Organization ; "
+            "rdfs:label ?label } }"
+        )
+        query = browser.execute_script("return kgYasgui.getTab().getYasqe().getValue()")
+        assert sorted(query.splitlines()) == [
+            "PREFIX org: <http://www.w3.org/ns/org#>",
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+            "SELECT ?body ?label WHERE { GRAPH ?g { ?body a org:Organization ; "
+            "rdfs:label ?label } }",
+        ]
+        started = time.monotonic()
+        browser.find_element(By.CSS_SELECTOR, ".yasqe .yasqe_queryButton").click()
+        WebDriverWait(browser, 20).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table.dataTable tbody tr td")
+        )
+        answered = time.monotonic() - started
+        expected = kg.store.run_text(query)
+        assert expected.rows, "the check needs a query with an answer"
+        table = browser.find_element(By.CSS_SELECTOR, ".yasr table.dataTable")
+        header = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+        assert header == ["", *expected.variables]  # the first column numbers the rows
+        # Every row on one page: YASR pages at 50.
+        assert len(expected.rows) <= 50
+        rows = [
+            [td.text for td in tr.find_elements(By.TAG_NAME, "td")][1:]
+            for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        ]
+        assert sorted(rows) == sorted(
+            [[yasr_cell(row.get(v)) for v in expected.variables] for row in expected.rows]
+        )
+        screenshot(browser, "browser-yasgui")
+
+        # The same answer in one of kg's formats, from the editor's "Answer as": the
+        # address it opens is caught (headless Chromium saves a CSV rather than show it).
+        Select(browser.find_element(By.ID, "kg-format")).select_by_value("csv")
+        browser.execute_script("window.open = (url) => { window.kgOpened = url; }")
+        browser.find_element(By.XPATH, "//button[text()='Open the answer']").click()
+        opened = browser.execute_script("return window.kgOpened")
+        assert opened.startswith(server + "/sparql?query=")
+        with urllib.request.urlopen(opened, timeout=10) as answer:
+            assert answer.headers["Content-Type"].startswith("text/csv")
+            csv_lines = answer.read().decode().splitlines()
+        assert csv_lines[0] == ",".join(expected.variables)
+        assert len(csv_lines) == 1 + len(expected.rows)
+
+        # A stored query from the examples opens in a tab of its own and runs there.
+        name = "party-members-count"
+        examples = Select(browser.find_element(By.ID, "kg-examples"))
+        offered = [o.text.split(" — ")[0] for o in examples.options[1:]]
+        assert offered == queries.names()
+        examples.select_by_index(1 + offered.index(name))
+        tab = browser.find_element(By.CSS_SELECTOR, ".tabsList .tab.active")
+        assert tab.text.splitlines()[0] == name  # then the close button
+        browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+        WebDriverWait(browser, 20).until(
+            lambda d: d.find_elements(
+                By.CSS_SELECTOR, ".tabPanel.active .yasr table.dataTable tbody tr td"
+            )
+        )
+        shown = browser.find_elements(By.CSS_SELECTOR, ".tabPanel.active .yasr tbody tr")
+        assert len(shown) == len(kg.store.run(queries.get(name)).rows)
+
+        assert browser.execute_script("return window.kgViolations") == []
+        print(f"yasgui ready in {ready:.2f} s, first answer in {answered:.2f} s")
+    finally:
+        browser.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": watcher["identifier"]}
+        )

@@ -69,8 +69,16 @@ def test_the_wheel_carries_the_licences_and_the_resources(dist: Path) -> None:
         "kg/_resources/data/sources/nam-truc-2021-11-01.txt",
         "kg/_resources/queries/party-members-count.rq",
         "kg/py.typed",
+        # kg serve's pages: the stylesheet, and the YASGUI editor with its licence.
+        "kg/http/static/kg.css",
+        "kg/http/static/kg-yasgui.js",
+        "kg/http/static/yasgui/yasgui.min.js",
+        "kg/http/static/yasgui/yasgui.min.css",
+        "kg/http/static/yasgui/LICENSE",
+        "kg/http/static/yasgui/README.md",
     ):
         assert resource in names
+    assert any(n.endswith(".dist-info/licenses/src/kg/http/static/yasgui/LICENSE") for n in names)
 
 
 def test_the_sdist_carries_the_licences(dist: Path) -> None:

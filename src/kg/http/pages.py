@@ -16,7 +16,8 @@ holds the triples of ``…/PATH`` and of its ``#`` IRIs.
 
 Every page is built from ``ctx.service.run`` answers (under the server's limits), with
 every value HTML-escaped, and links only to pages of this server or to ``http(s)`` IRIs.
-No script, stylesheet or font comes from elsewhere: ``/static/kg.css`` is in the package.
+No script, stylesheet or font comes from elsewhere: ``/static/kg.css`` is in the package,
+and so is the one script, the YASGUI editor of ``/yasgui`` (``static/yasgui/``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ if TYPE_CHECKING:
     from kg.sparql.results import Result
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+_STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".js": "text/javascript; charset=utf-8",
+}
 
 #: What an entity's IRI answers: its page first (for a browser), then its description.
 ENTITY_FORMATS = formats.formats_for("DESCRIBE", formats.Audience.BROWSER)
@@ -227,6 +232,7 @@ def page(
 <a href="{esc(root)}/">kg</a>
 <a href="{esc(root)}/queries">Stored queries</a>
 <a href="{esc(root)}/query">SPARQL</a>
+<a href="{esc(root)}/yasgui">Editor</a>
 <a href="{esc(root)}/ontology">Ontology</a>
 <a href="{esc(root)}/api/openapi.json">API</a>
 </nav></header>
@@ -400,9 +406,10 @@ def _media_types_html(offered: Iterable[Format]) -> str:
 def handle_static(ctx: AppContext, request: Request, name: str) -> Response:
     from kg.http.context import HttpError
 
-    path = STATIC_DIR / name
+    path = (STATIC_DIR / name).resolve()
     media = _STATIC_TYPES.get(path.suffix)
-    if media is None or name.startswith(".") or not path.is_file():
+    hidden = any(part.startswith(".") for part in name.split("/"))
+    if media is None or hidden or not path.is_relative_to(STATIC_DIR) or not path.is_file():
         raise HttpError(404, f"no static file {name!r}")
     response = Response(path.read_bytes(), content_type=media)
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -579,6 +586,118 @@ SPARQL 1.1 Protocol endpoint <a href="{esc(root)}/sparql"><code>/sparql</code></
 </form>
 {results}"""
     return page(request, "SPARQL query", body, status=status)
+
+
+# -- the YASGUI editor ------------------------------------------------------------------
+
+#: The <style> elements YASGUI adds (column-resizer, in yasgui.min.js, for its result
+#: tables and while a column is dragged): allowed by their hashes, so that no other
+#: inline style is. tests/test_yasgui.py checks that the bundle still holds them.
+YASGUI_INLINE_STYLES = (
+    (
+        " .grip-resizable{table-layout:fixed;} .grip-resizable > tbody > tr > td, .grip-r"
+        "esizable > tbody > tr > th{overflow:hidden} .grip-padding > tbody > tr > td, .gr"
+        "ip-padding > tbody > tr > th{padding-left:0!important; padding-right:0!important"
+        ";} .grip-container{ height:0px; position:relative;} .grip-handle{margin-left:-5p"
+        "x; position:absolute; z-index:5; } .grip-handle .grip-resizable{position:absolut"
+        "e;background-color:red;filter:alpha(opacity=1);opacity:0;width:10px;height:100%;"
+        "cursor: col-resize;top:0px} .grip-lastgrip{position:absolute; width:1px; } .grip"
+        "-drag{ border-left:1px dotted black;\t} .grip-flex{width:auto!important;} .grip-h"
+        "andle.grip-disabledgrip .grip-resizable{cursor:default; display:none;}"
+    ),
+    "*{cursor:col-resize!important}",
+)
+
+
+def _style_hash(css: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+#: The policy of the editor page alone (the other pages run no script). Scripts and
+#: stylesheets come from this server only ('unsafe-eval' is not needed; the icons are
+#: inline SVG, no font or data: image), and the editor may query this server only
+#: (connect-src 'self'), whatever endpoint is typed into it.
+YASGUI_CSP = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' " + " ".join(_style_hash(css) for css in YASGUI_INLINE_STYLES),
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def _example_text(stored: Any) -> str:
+    """The stored query as the editor runs it on ``/sparql``: its defaults bound, its
+    project prefixes declared (the endpoint adds none)."""
+    from kg.sparql import catalogue as queries
+
+    try:
+        text = queries.with_values(stored.sparql, queries.bindings(stored))
+    except KgError:  # a required parameter without a default: shown unbound
+        text = stored.sparql
+    return queries.with_prefixes(text)
+
+
+def yasgui_config(ctx: AppContext, request: Request) -> dict[str, Any]:
+    """What ``static/kg-yasgui.js`` sets YASGUI up with (read from the page, so that the
+    script is a static file and no inline script is needed)."""
+    from kg.core.prefixes import PREFIXES
+    from kg.sparql import catalogue as queries
+
+    return {
+        "endpoint": request.script_root + "/sparql",
+        "prefixes": PREFIXES,
+        "query": queries.with_prefixes(_EXAMPLE_QUERY),
+        "examples": [
+            {"name": s.name, "summary": s.summary, "query": _example_text(s)}
+            for s in api.stored_queries(ctx)
+        ],
+        "formats": [{"name": name, "label": label} for name, label in _QUERY_PAGE_FORMATS[1:]],
+    }
+
+
+def handle_yasgui_page(ctx: AppContext, request: Request) -> Response:
+    """YASGUI on ``/sparql``; without JavaScript, the plain form of ``/query``."""
+    import json
+
+    root = request.script_root
+    # A JSON data block is never run, so the policy needs no hash for it; "<" is escaped
+    # so that no value can close the element.
+    config = json.dumps(yasgui_config(ctx, request), ensure_ascii=False).replace("<", "\\u003c")
+    choices = "".join(
+        f'<option value="{esc(v)}">{esc(label)}</option>' for v, label in _QUERY_PAGE_FORMATS
+    )
+    body = f"""<h1>SPARQL editor</h1>
+<p>YASGUI on this server's endpoint <a href="{esc(root)}/sparql"><code>/sparql</code></a>:
+prefix completion (type <code>PREFIX</code>) knows the project prefixes, the stored queries
+are offered as examples, results show as a table. <a href="{esc(root)}/query">The plain
+query page</a> works without JavaScript.</p>
+<link rel="stylesheet" href="{esc(root)}/static/yasgui/yasgui.min.css">
+<div id="kg-yasgui-tools"></div>
+<div id="yasgui"></div>
+<noscript>
+<form class="query" method="get" action="{esc(root)}/query" id="sparql-form">
+<p><label for="query">Query</label></p>
+<textarea id="query" name="query" spellcheck="false">{esc(_EXAMPLE_QUERY)}</textarea>
+<p><label for="format">Output format</label>
+<select id="format" name="format">{choices}</select>
+<button type="submit">Run query</button></p>
+</form>
+</noscript>
+<script type="application/json" id="kg-yasgui-config">{config}</script>
+<script src="{esc(root)}/static/yasgui/yasgui.min.js"></script>
+<script src="{esc(root)}/static/kg-yasgui.js"></script>"""
+    response = page(request, "SPARQL editor", body)
+    response.headers["Content-Security-Policy"] = YASGUI_CSP
+    return response
 
 
 # -- entity pages ----------------------------------------------------------------------
