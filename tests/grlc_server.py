@@ -17,15 +17,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
 from oxigraph_server import free_port
+from server_wait import wait_until_answering
 
 STARTUP_SECONDS = 60.0
 
@@ -79,18 +77,10 @@ class GrlcServer:
             self.process = subprocess.Popen(
                 command, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"grlc exited with {self.process.returncode}: {self.log()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/", timeout=2):
-                    return self
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"grlc did not answer within {STARTUP_SECONDS:g} s")
-                time.sleep(0.1)
+        wait_until_answering(
+            f"{self.base}/", self.process, STARTUP_SECONDS, "grlc", self.log, self.stop
+        )
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -16,13 +16,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
 
 import pytest
+
+from server_wait import wait_until_answering
 
 
 def binary() -> str | None:
@@ -77,18 +78,16 @@ class OxigraphServer:
             command.append("--union-default-graph")
         self._log = (self.location / "server.log").open("wb")
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"oxigraph exited with {self.process.returncode}: see {self._log.name}")
-            try:
-                with urllib.request.urlopen(f"{self.query_url}?query=ASK%7B%7D", timeout=2):
-                    return self
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail("oxigraph did not answer within 60 s")
-                time.sleep(0.1)
+        log = self.location / "server.log"
+        wait_until_answering(
+            f"{self.query_url}?query=ASK%7B%7D",
+            self.process,
+            60,
+            "oxigraph",
+            lambda: log.read_text(encoding="utf-8", errors="replace"),
+            self.stop,
+        )
+        return self
 
     def load(self, data: bytes, content_type: str) -> None:
         """POST ``data`` to the store: quads keep their graphs, triples go to the default

@@ -28,14 +28,13 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
 from oxigraph_server import free_port
+from server_wait import wait_until_answering
 
 DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 USER = "dba"
@@ -189,23 +188,14 @@ class VirtuosoServer:
 
     def _wait(self, started: float) -> None:
         assert self.process is not None
-        deadline = started + 120
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"virtuoso-t exited with {self.process.returncode}: see "
-                    f"{self.location / 'virtuoso.log'}"
-                )
-            try:
-                url = f"{self.sparql_url}?query=ASK%7B%7D"
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("Virtuoso did not answer within 120 s")
-            time.sleep(0.1)
+        log = self.location / "virtuoso.log"
+        wait_until_answering(
+            f"{self.sparql_url}?query=ASK%7B%7D",
+            self.process,
+            max(1.0, started + 120 - time.monotonic()),
+            "virtuoso-t",
+            lambda: log.read_text(encoding="utf-8", errors="replace") if log.exists() else "",
+        )
 
     def stop(self) -> None:
         process = self.process
