@@ -373,8 +373,14 @@ def write_trig(quads: list[Quad]) -> bytes:
 
 
 def write_jsonld(quads: list[Quad]) -> bytes:
+    return _jsonld_bytes(_dataset(quads))
+
+
+def _jsonld_bytes(data: Graph) -> bytes:
+    """``data`` (a Dataset, or one graph) as the project's JSON-LD: compacted with the
+    shipped context, nodes and values sorted."""
     context = _shipped_context()
-    document = _jsonld_document(_dataset(quads), context)
+    document = _jsonld_document(data, context)
     if isinstance(document, list):
         nodes: list[Any] = document
     elif "@graph" in document and "@id" not in document:
@@ -389,7 +395,7 @@ def write_jsonld(quads: list[Quad]) -> bytes:
     return (text + "\n").encode()
 
 
-def _jsonld_document(ds: Dataset, context: dict[str, Any]) -> Any:
+def _jsonld_document(ds: Graph, context: dict[str, Any]) -> Any:
     """rdflib's JSON-LD conversion of ``ds``, with what it got wrong set right.
 
     With a context, rdflib writes xsd:integer, xsd:double, xsd:boolean and xsd:string
@@ -557,18 +563,7 @@ def graph_jsonld(graph: Graph) -> bytes:
     name = URIRef("urn:x-kg:graph")
     ds = Dataset(default_union=False)
     add_quads(ds, ((s, p, o, name) for s, p, o in graph))
-    triples = _fill(Graph(), ((s, p, o) for s, p, o, _ in canonical_quads(ds)))
-    context = _shipped_context()
-    document = _jsonld_document(triples, context)  # type: ignore[arg-type]
-    if isinstance(document, list):
-        nodes: list[Any] = document
-    elif "@graph" in document:
-        nodes = document["@graph"]
-    else:
-        nodes = [{k: v for k, v in document.items() if k != "@context"}]
-    result = {"@context": context, "@graph": _sorted_nodes(nodes)}
-    text = json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    return (text + "\n").encode()
+    return _jsonld_bytes(_fill(Graph(), ((s, p, o) for s, p, o, _ in canonical_quads(ds))))
 
 
 def export_graph(graph: Graph, fmt: str = "turtle") -> bytes:
