@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from types import TracebackType
 import pytest
 
 from oxigraph_server import free_port
-from server_wait import wait_until_answering
+from server_wait import stop_process, wait_until_answering
 
 STARTUP_SECONDS = 60.0
 
@@ -83,13 +82,7 @@ class GrlcServer:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def __exit__(
         self,

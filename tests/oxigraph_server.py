@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from types import TracebackType
 
 import pytest
 
-from server_wait import wait_until_answering
+from server_wait import stop_process, wait_until_answering
 
 
 def binary() -> str | None:
@@ -101,13 +100,7 @@ class OxigraphServer:
             assert response.status in (200, 201, 204)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self._log.close()
 
     def __exit__(

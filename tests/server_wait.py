@@ -1,4 +1,5 @@
-"""Waiting for a server a test started (shared by the helpers that start them)."""
+"""Waiting for a server a test started, and stopping it (shared by the helpers that
+start them)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,15 @@ def wait_until_answering(
                 on_timeout()
             pytest.fail(f"{name} did not answer {url} within {seconds:g} s")
         time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, seconds: float = 10) -> None:
+    """SIGTERM ``process`` if it still runs, and SIGKILL it after ``seconds``."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
