@@ -61,9 +61,9 @@ class Row:
     quote: str
     occurrence: int | None
     line: int
-    #: () names the resource only (its words name it); None: every predicate (``*``)
-    predicates: tuple[URIRef, ...] | None = ()
-    object: ObjectPattern = None
+    #: () names the resource only (its words name it); None: every predicate (``*``).
+    #: Each predicate with its objects: () is every object.
+    predicates: tuple[tuple[URIRef, tuple[ObjectPattern, ...]], ...] | None = ()
     basis: str = "quote"
     reason: str = ""
 
@@ -160,12 +160,20 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
 
 
-def parse_object(text: str, path: Path, line: int) -> ObjectPattern:
-    """The object column: empty (any object), ``@lang`` (any literal in that language),
-    or one RDF term in Turtle's syntax: a prefixed name, ``<IRI>``, ``"text"@lang``,
-    ``"text"^^datatype``, an integer, a decimal, ``true`` or ``false``."""
+def parse_objects(text: str, path: Path, line: int) -> tuple[ObjectPattern, ...]:
+    """The object column: empty (any object), one literal in Turtle's syntax, or
+    space-separated terms (see ``parse_object``)."""
     if not text:
-        return None
+        return ()
+    if text.startswith('"'):
+        return (parse_object(text, path, line),)
+    return tuple(parse_object(term, path, line) for term in text.split())
+
+
+def parse_object(text: str, path: Path, line: int) -> ObjectPattern:
+    """One object: ``@lang`` (any literal in that language), or one RDF term in Turtle's
+    syntax: a prefixed name, ``<IRI>``, ``"text"@lang``, ``"text"^^datatype``, an
+    integer, a decimal, ``true`` or ``false``."""
     if language := _LANGUAGE.match(text):
         return LanguageSelector(language.group("lang").lower())
     if literal := _LITERAL.match(text):
@@ -184,10 +192,22 @@ def parse_object(text: str, path: Path, line: int) -> ObjectPattern:
     return expand(text, path, line)
 
 
-def _predicates(text: str, path: Path, line: int) -> tuple[URIRef, ...] | None:
+def _predicates(
+    text: str, objects: tuple[ObjectPattern, ...], path: Path, line: int
+) -> tuple[tuple[URIRef, tuple[ObjectPattern, ...]], ...] | None:
+    """The predicates column: ``*``, or space-separated names (``a`` for rdf:type), each
+    with the objects of the object column, or ``name@lang`` for its literals in a
+    language."""
     if text == EVERY:
         return None
-    return tuple(RDF.type if name == "a" else expand(name, path, line) for name in text.split())
+    found: list[tuple[URIRef, tuple[ObjectPattern, ...]]] = []
+    for token in text.split():
+        name, at, lang = token.partition("@")
+        if at and not _LANGUAGE.match(f"@{lang}"):
+            raise InputError(f"not a language tag in {token!r}", path=str(path), line=line)
+        predicate = RDF.type if name == "a" else expand(name, path, line)
+        found.append((predicate, (LanguageSelector(lang.lower()),) if at else objects))
+    return tuple(found)
 
 
 def _occurrence(text: str, path: Path, line: int) -> int | None:
@@ -241,7 +261,9 @@ def _row(record: list[str], path: Path, line: int) -> Row:
     if subject_text == EVERY and basis == "quote":
         raise fail("a quote supports the statements of one subject, not of every one (*)")
     if predicates_text == EVERY and (basis == "quote" or object_text):
-        raise fail("every predicate (*) only marks statements editorial or inferred, with no object")
+        raise fail(
+            "every predicate (*) only marks statements editorial or inferred, with no object"
+        )
     if object_text and not predicates_text:
         raise fail("an object needs its predicates")
     return Row(
@@ -249,8 +271,7 @@ def _row(record: list[str], path: Path, line: int) -> Row:
         quote=quote,
         occurrence=_occurrence(occurrence_text, path, line),
         line=line,
-        predicates=_predicates(predicates_text, path, line),
-        object=parse_object(object_text, path, line),
+        predicates=_predicates(predicates_text, parse_objects(object_text, path, line), path, line),
         basis=basis,
         reason=reason,
     )
@@ -336,36 +357,46 @@ def _show(term: Node) -> str:
     return term.n3() if isinstance(term, Literal) else short_name(term)
 
 
-def _pattern_text(row: Row, predicate: URIRef | None) -> str:
-    if row.object is None:
+def _pattern_text(row: Row, predicate: URIRef | None, pattern: ObjectPattern) -> str:
+    if pattern is None:
         shown_object = "?"
-    elif isinstance(row.object, LanguageSelector):
-        shown_object = f"@{row.object.lang}"
+    elif isinstance(pattern, LanguageSelector):
+        shown_object = f"?@{pattern.lang}"
     else:
-        shown_object = _show(row.object)
+        shown_object = _show(pattern)
     subject = EVERY if row.subject is None else _show(row.subject)
     return f"{subject} {EVERY if predicate is None else _show(predicate)} {shown_object}"
 
 
+def _match(
+    facts: Graph, subject: URIRef | None, predicate: URIRef | None, pattern: ObjectPattern
+) -> set[Triple]:
+    exact = pattern if isinstance(pattern, URIRef | Literal) else None
+    return {
+        (URIRef(s), URIRef(p), o)
+        for s, p, o in facts.triples((subject, predicate, exact))
+        if not isinstance(pattern, LanguageSelector)
+        or (isinstance(o, Literal) and (o.language or "").lower() == pattern.lang)
+    }
+
+
 def matching(facts: Graph, row: Row, path: Path) -> list[Triple]:
     """The triples of ``facts`` that ``row`` names, in a stable order; an InputError at the
-    row's line for a predicate (or, with ``*``, a line) that names none."""
+    row's line for a predicate and object that name none."""
     found: set[Triple] = set()
-    exact = row.object if isinstance(row.object, URIRef | Literal) else None
-    for predicate in (None,) if row.predicates is None else row.predicates:
-        these = {
-            (URIRef(s), URIRef(p), o)
-            for s, p, o in facts.triples((row.subject, predicate, exact))
-            if not isinstance(row.object, LanguageSelector)
-            or (isinstance(o, Literal) and (o.language or "").lower() == row.object.lang)
-        }
-        if not these:
-            raise InputError(
-                f"not in the facts graph: {_pattern_text(row, predicate)}",
-                path=str(path),
-                line=row.line,
-            )
-        found |= these
+    wanted: tuple[tuple[URIRef | None, tuple[ObjectPattern, ...]], ...] = (
+        ((None, ()),) if row.predicates is None else row.predicates
+    )
+    for predicate, patterns in wanted:
+        for pattern in patterns or (None,):
+            these = _match(facts, row.subject, predicate, pattern)
+            if not these:
+                raise InputError(
+                    f"not in the facts graph: {_pattern_text(row, predicate, pattern)}",
+                    path=str(path),
+                    line=row.line,
+                )
+            found |= these
     return sorted(found, key=lambda triple: tuple(term.n3() for term in triple))
 
 
