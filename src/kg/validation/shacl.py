@@ -12,7 +12,10 @@ for. ``advanced=True`` enables SHACL-SPARQL constraints and SHACL-AF targets.
 Each ``queries/checks/*-violation.rq`` is a SELECT whose every row is a violation.
 Its first ``#`` comment line is the message of its results unless a row binds
 ``?message``; rows may bind ``?focus``, ``?path`` and ``?value``. A header line
-``# severity: Warning`` (or ``Info``) lowers the severity of a check's results.
+``# severity: Warning`` (or ``Info``) lowers the severity of a check's results. A check
+runs on the union of the data's graphs, unless its header says ``# graphs: named``: then
+it runs on the data as they are, and reads its graphs with ``GRAPH`` (where the data are
+one graph, such a check finds nothing).
 
 Two engines give the same results (``tests/test_engine_parity.py`` compares them):
 
@@ -67,6 +70,7 @@ from kg.store.rdflib import RdflibStore
 SEVERITIES = ("Violation", "Warning", "Info")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 _SEVERITY_LINE = re.compile(r"^#\s*severity\s*:\s*(\w+)\s*$", re.IGNORECASE)
+_GRAPHS_LINE = re.compile(r"^#\s*graphs\s*:\s*named\s*$", re.IGNORECASE)
 CHECK_SUFFIX = "-violation.rq"
 #: The names ``validate(engine=...)`` and ``kg validate --engine`` accept.
 ENGINES = ("auto", "pyshacl", "turbo")
@@ -236,9 +240,11 @@ def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> 
     literal."""
     from concurrent.futures import ThreadPoolExecutor
 
+    on_store = [check for check in checks if read_check(check).named_graphs]
     union = union_of(store.graph_dumps())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-checks") as pool:
-        checking = pool.submit(_run_checks, union, checks)
+        on_union = [check for check in checks if check not in on_store]
+        checking = pool.submit(_run_checks, union, on_union)
         data = _turbo_input(union.native()) if len(shapes_graph) else None
         del union  # the checks hold it until they are done
         if data is None:
@@ -247,6 +253,8 @@ def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> 
             conforms, report = _turbo_shacl(data, shapes_graph)
         del data
         found = checking.result()
+    # The union has lost which graph a triple came from; these checks need to know.
+    found += _run_checks(store, on_store)
     return _result(conforms, report, shapes_graph, found)
 
 
@@ -482,6 +490,9 @@ class Check:
     message: str
     severity: str
     query: str
+    #: ``# graphs: named`` in the header: the check reads named graphs (``GRAPH``), so it
+    #: runs on the store as it is, not on the union of its graphs
+    named_graphs: bool = False
 
 
 def _check_files(directory: Path) -> list[Path]:
@@ -500,9 +511,12 @@ def read_check(path: Path) -> Check:
     header = _header_comments(query)
     severity = "Violation"
     description: list[str] = []
+    named_graphs = False
     for line in header:
         match = _SEVERITY_LINE.match(line)
-        if match:
+        if _GRAPHS_LINE.match(line):
+            named_graphs = True
+        elif match:
             severity = match.group(1).capitalize()
             if severity not in SEVERITIES:
                 raise InputError(f"unknown severity {match.group(1)!r}", path)
@@ -511,7 +525,14 @@ def read_check(path: Path) -> Check:
     description = [d for d in description if d]
     name = path.name[: -len(CHECK_SUFFIX)] if path.name.endswith(CHECK_SUFFIX) else path.stem
     message = description[0] if description else f"check {name} failed"
-    return Check(path=path, name=name, message=message, severity=severity, query=query)
+    return Check(
+        path=path,
+        name=name,
+        message=message,
+        severity=severity,
+        query=query,
+        named_graphs=named_graphs,
+    )
 
 
 def _header_comments(query: str) -> list[str]:
