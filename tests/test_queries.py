@@ -127,10 +127,10 @@ def test_grlc_rewrites_every_stored_query_into_sparql(case: queries.ExpectedCase
     # into text that is no SPARQL.
     gquery = pytest.importorskip("grlc.gquery")
     metadata = gquery.get_metadata(case.query.text, "http://127.0.0.1:9/unused")
-    rewritten = gquery.rewrite_query(
-        case.query.text, metadata["parameters"], explicit_parameters(case)
-    )
-    assert not any(f"?{p.variable}" in rewritten for p in case.query.parameters)
+    values = explicit_parameters(case)
+    rewritten = gquery.rewrite_query(case.query.text, metadata["parameters"], values)
+    # An optional parameter without a default stays a variable, unbound, as in grlc's app.
+    assert not any(f"?{p.variable}" in rewritten for p in case.query.parameters if p.name in values)
     assert prepare(rewritten).form == case.query.form
 
 
@@ -646,3 +646,38 @@ def test_parsing_in_many_threads_at_once_stays_correct() -> None:
         thread.join()
     assert errors == []
     assert len(run_text(texts[4]).rows) == 5
+
+
+# -- evidence per statement --------------------------------------------------------------
+
+
+def test_words_for_statement_with_and_without_its_object() -> None:
+    args = (
+        *("query", "run", "words-for-statement", "--format", "csv"),
+        *("--param", "subject=place:huyen-nam-truc", "--param", "predicate=rdfs:label"),
+    )
+    both = list(csv.DictReader(io.StringIO(invoke(*args).output)))
+    assert {row["object"]: row["basis"] for row in both} == {
+        "huyện Nam Trực": "https://w3id.org/vn-kg/ontology#quoted",
+        "Nam Trực district": "https://w3id.org/vn-kg/ontology#editorial",
+    }
+    (english,) = list(
+        csv.DictReader(io.StringIO(invoke(*args, "--param", "object=Nam Trực district").output))
+    )
+    assert english["reason"].startswith("English text: the editors' translation")
+    assert english["exact"] == ""
+
+
+def test_statements_for_words_binds_the_words_as_a_value() -> None:
+    # Words with a quote and SPARQL in them are a string to look for, never query text.
+    result = invoke(
+        "query",
+        "run",
+        "statements-for-words",
+        "--format",
+        "csv",
+        "--param",
+        'words=63") || true || ("',
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == ["subject,predicate,object,exact,start,end"]

@@ -52,3 +52,23 @@ def test_an_oxigraph_store_counts_as_the_dataset_does(
         assert stats(store) == stats(load(fixture_sources()))
     finally:
         store.close()
+
+
+def test_evidence_coverage_per_facts_graph(shipped_dataset: Dataset) -> None:
+    result = stats(shipped_dataset)
+    (name,) = result.coverage
+    coverage = result.coverage[name]
+    assert name.startswith("kgg:facts/")
+    assert coverage.statements == result.graphs[name]
+    assert coverage.neither == 0 and coverage.covered_percent == 100.0
+    assert coverage.quoted + coverage.editorial + coverage.inferred == coverage.statements
+    assert coverage.quoted > coverage.statements / 3
+    assert f"{coverage.statements} statements: {coverage.quoted} quoted" in result.text()
+    assert "100.0 % evidenced or marked" in result.text()
+    assert json.loads(result.to_json())["evidence_coverage"][name]["neither"] == 0
+
+
+def test_a_facts_graph_without_evidence_is_not_covered(fixture_dataset: Dataset) -> None:
+    coverage = stats(fixture_dataset).coverage["kgg:facts/fixture"]
+    assert coverage.statements > 0
+    assert coverage.neither == coverage.statements and coverage.covered_percent == 0.0
