@@ -373,7 +373,7 @@ def _match(
 ) -> set[Triple]:
     exact = pattern if isinstance(pattern, URIRef | Literal) else None
     return {
-        (URIRef(s), URIRef(p), o)
+        (URIRef(str(s)), URIRef(str(p)), o)
         for s, p, o in facts.triples((subject, predicate, exact))
         if not isinstance(pattern, LanguageSelector)
         or (isinstance(o, Literal) and (o.language or "").lower() == pattern.lang)
