@@ -322,11 +322,17 @@ def _resolve_context(value: Any, path: Path, depth: int) -> Any:
 def _local_context(reference: str, path: Path, depth: int) -> Any:
     if depth >= _MAX_CONTEXT_DEPTH:
         raise InputError(f"JSON-LD @context {reference!r}: contexts nested too deep", path)
+    from kg.io.jsonld import CONTEXT_IRI
+
+    if reference == CONTEXT_IRI:
+        # The stable address of the context kg ships: read from the package, not fetched.
+        reference = paths.context_path().resolve().as_uri()
     parsed = urlparse(reference)
     if parsed.scheme and parsed.scheme != "file":
         raise InputError(
             f"JSON-LD @context {reference!r} is remote; remote contexts are never fetched "
-            f"(inline the context or refer to {paths.CONTEXT_FILE} shipped with kg)",
+            f"(inline the context, or refer to {paths.CONTEXT_FILE} shipped with kg or to "
+            f"{CONTEXT_IRI}, which kg reads from the package)",
             path,
         )
     target = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(reference)

@@ -31,10 +31,10 @@ def _checkout() -> Path:
 
 
 def context_outputs() -> list[Output]:
-    from kg.io.serialise import jsonld_context_text
+    from kg.io.jsonld import context_text, generated_context
 
     _checkout()
-    return [Output(paths.context_path(), jsonld_context_text().encode("utf-8"))]
+    return [Output(paths.context_path(), context_text(generated_context()).encode("utf-8"))]
 
 
 def diagram_outputs(render_svg: bool = True) -> list[Output]:
