@@ -273,9 +273,7 @@ def test_cli_prints_what_the_server_answers(client: Client) -> None:
 def test_cli_describe_of_an_unknown_iri_is_one_line() -> None:
     result = CliRunner().invoke(cli, ["describe", "body:no-such-body"])
     assert result.exit_code == 2
-    assert result.output == (
-        f"kg: error: nothing in the graph is called {ID}body/no-such-body\n"
-    )
+    assert result.output == (f"kg: error: nothing in the graph is called {ID}body/no-such-body\n")
 
 
 # -- round trips -----------------------------------------------------------------------

@@ -380,10 +380,11 @@ def _jsonld_bytes(data: Graph) -> bytes:
     document = _jsonld_document(data, context)
     if isinstance(document, list):
         nodes: list[Any] = document
-    elif "@graph" in document and "@id" not in document:
+    elif "@graph" in document and "@id" not in document and "id" not in document:
         nodes = document["@graph"]
     else:
-        # One object: a node, or the only named graph ({"@id": G, "@graph": [...]}),
+        # One object: a node, or the only named graph ({"id": G, "@graph": [...]}; "id"
+        # is the context's alias of "@id"),
         # whose name would be lost if its @graph were taken for the default graph.
         nodes = [{k: v for k, v in document.items() if k != "@context"}]
     result = {"@context": context, "@graph": _sorted_nodes(nodes)}
@@ -420,6 +421,13 @@ def _jsonld_document(ds: Graph, context: dict[str, Any]) -> Any:
                     }
             return super().to_raw_value(graph, s, o, nodemap)
 
+        def type_coerce(self, o: Any, coerce_type: str) -> Any:
+            # A blank node under a term typed "@id" came out as a bare "_:b1" whose own
+            # triples (an owl:unionOf list, say) were never written: write it as a node.
+            if isinstance(o, BNode):
+                return None
+            return super().type_coerce(o, coerce_type)
+
         def from_graph(self, graph: Graph) -> Any:
             # rdflib starts only from IRIs and blank nodes that are no triple's object,
             # so blank nodes that only occur in a cycle (_:a :p _:a) were left out.
@@ -454,7 +462,10 @@ def _sorted_nodes(nodes: list[Any]) -> list[Any]:
     normalised = [_normalise(node) for node in nodes]
     return sorted(
         normalised,
-        key=lambda n: (str(n.get("@id", "")), _json_key(n)) if isinstance(n, dict) else ("", ""),
+        # "id" is the context's alias of "@id".
+        key=lambda n: (
+            (str(n.get("@id", n.get("id", ""))), _json_key(n)) if isinstance(n, dict) else ("", "")
+        ),
     )
 
 
