@@ -181,6 +181,12 @@ def test_build_context_rules_on_a_small_model() -> None:
     assert context["Person"] == "schema:Person"
 
 
+def test_the_context_has_one_address() -> None:
+    from kg.io import parse
+
+    assert CONTEXT_IRI == parse.CONTEXT_IRI == BASE + "context.jsonld"
+
+
 def test_the_loader_knows_the_kg_context_and_refuses_everything_else() -> None:
     answer = document_loader(CONTEXT_IRI)
     assert answer["document"] == {"@context": shipped_context()}

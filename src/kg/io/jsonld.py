@@ -46,7 +46,7 @@ from kg.core.errors import InputError, OutputError, one_line
 from kg.core.prefixes import BASE, GRAPH, KGO, KIND_IRIS, PREFIXES, RDF, SCHEME_IRIS, XSD
 
 #: The stable address of the context: ``kg serve`` answers it at ``/context.jsonld``.
-CONTEXT_IRI = BASE + "context.jsonld"
+CONTEXT_IRI = BASE + paths.CONTEXT_FILE
 MEDIA_TYPE = "application/ld+json"
 
 _RDF_TYPE = RDF + "type"
