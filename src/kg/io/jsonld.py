@@ -242,8 +242,17 @@ def _options(**more: Any) -> dict[str, Any]:
 def _expanded(graph: Graph) -> list[Any]:
     """``graph`` as expanded JSON-LD (pyld's RDF algorithm, from N-Quads)."""
     from pyld import jsonld
+    from rdflib import Dataset
 
-    nquads = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    from kg.io.parse import add_quads
+    from kg.io.serialise import canonical_quads, write_nt
+
+    # Blank nodes labelled canonically and the lines sorted: pyld numbers blank nodes in
+    # the order it meets them, and the document is then the same bytes every run.
+    name = URIRef("urn:x-kg:graph")
+    dataset = Dataset(default_union=False)
+    add_quads(dataset, ((s, p, o, name) for s, p, o in graph))
+    nquads = write_nt(canonical_quads(dataset)).decode("utf-8")
     expanded: list[Any] = jsonld.from_rdf(
         nquads, _options(format="application/n-quads", useNativeTypes=False)
     )
