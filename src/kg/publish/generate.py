@@ -214,7 +214,8 @@ def outputs(target: str, render_svg: bool = True) -> list[Output]:
         return expected_outputs()
     if target == "all":
         # Context and evidence first: they are inputs of nothing here, but evidence
-        # is data and the diagram only reads the ontology. The diagram and the
+        # is data and the diagram only reads the ontology. The context reads the data
+        # as it is on disk: evidence.tsv bringing a new property takes a second run. The diagram and the
         # catalogue both rewrite README.md: the catalogue goes into the diagram's text.
         planned = (
             context_outputs()
