@@ -171,6 +171,9 @@ def test_build_context_rules_on_a_small_model() -> None:
         (URIRef(ex + "a"), URIRef(SCHEMA + "knows"), URIRef(ex + "b")),
         (URIRef(ex + "a"), URIRef(SCHEMA + "knows"), URIRef(ex + "c")),
         (URIRef(ex + "a"), rdf_type, URIRef(SCHEMA + "Person")),
+        # A term takes the name of the QUDT prefix: IRIs under it are written in full.
+        (URIRef(ex + "a"), URIRef(KGO + "unit"), URIRef(PREFIXES["unit"] + "NUM")),
+        (URIRef(ex + "a"), URIRef(PREFIXES["unit"] + "scale"), Literal("1")),
     ]
     context = build_context(model, data)
     assert context["name"] == "kgo:name"
@@ -179,6 +182,8 @@ def test_build_context_rules_on_a_small_model() -> None:
     assert context["amount"] == {"@id": "kgo:amount", "@type": "xsd:decimal"}
     assert context["knows"] == {"@id": "schema:knows", "@type": "@id", "@container": "@set"}
     assert context["Person"] == "schema:Person"
+    assert context["unit"] == {"@id": "kgo:unit", "@type": "@id"}
+    assert context["scale"] == PREFIXES["unit"] + "scale"
 
 
 def test_the_context_has_one_address() -> None:

@@ -141,9 +141,12 @@ def _names(iris: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def _compact(iri: str) -> str:
+def _compact(iri: str, taken: Iterable[str] = ()) -> str:
+    """``prefix:local``, or the full IRI where the prefix's name is a term's (``taken``)."""
     split = _split(iri)
-    return f"{split[0]}:{split[1]}" if split is not None else iri
+    if split is None or split[0] in taken:
+        return iri
+    return f"{split[0]}:{split[1]}"
 
 
 def build_context(model: Graph, data: Iterable[tuple[Node, Node, Node]]) -> dict[str, Any]:
@@ -166,20 +169,21 @@ def build_context(model: Graph, data: Iterable[tuple[Node, Node, Node]]) -> dict
     several = {p for (_, p), n in values.items() if n > 1}
 
     names = _names(classes | properties)
+    taken = set(names.values())
     context: dict[str, Any] = dict(_ALIASES)
     for iri, name in names.items():
         if iri in classes and iri not in properties:
-            context[name] = _compact(iri)
+            context[name] = _compact(iri, taken)
             continue
         seen = kinds.get(iri) or ({ranges[iri]} if iri in ranges else set())
-        definition: dict[str, Any] = {"@id": _compact(iri)}
+        definition: dict[str, Any] = {"@id": _compact(iri, taken)}
         coerced = next(iter(seen)) if len(seen) == 1 else None
         if coerced == "@language":
             definition["@container"] = "@language"
         elif coerced == "@id":
             definition["@type"] = "@id"
         elif coerced is not None and coerced != "string":
-            definition["@type"] = _compact(coerced)
+            definition["@type"] = _compact(coerced, taken)
         if iri in several and coerced != "@language":
             definition["@container"] = "@set"
         context[name] = definition if len(definition) > 1 else definition["@id"]
