@@ -215,8 +215,9 @@ def outputs(target: str, render_svg: bool = True) -> list[Output]:
     if target == "all":
         # Context and evidence first: they are inputs of nothing here, but evidence
         # is data and the diagram only reads the ontology. The context reads the data
-        # as it is on disk: evidence.tsv bringing a new property takes a second run. The diagram and the
-        # catalogue both rewrite README.md: the catalogue goes into the diagram's text.
+        # as it is on disk: evidence.tsv bringing a new property takes a second run.
+        # The diagram and the catalogue both rewrite README.md: the catalogue goes into
+        # the diagram's text.
         planned = (
             context_outputs()
             + evidence_outputs()
