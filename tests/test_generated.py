@@ -9,8 +9,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.core import paths
-from kg.core.namespaces import PREFIXES
-from kg.io.serialise import jsonld_context_text
+from kg.io.jsonld import context_text, generated_context
 from kg.publish.diagram import README_END, README_START
 
 ROOT = paths.project_root()
@@ -24,10 +23,10 @@ def test_generate_check_all_passes_on_the_committed_tree() -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_context_file_matches_the_prefix_map() -> None:
+def test_context_file_matches_the_model_and_data() -> None:
     text = paths.context_path().read_text(encoding="utf-8")
-    assert text == jsonld_context_text()
-    assert json.loads(text)["@context"] == PREFIXES
+    assert text == context_text(generated_context())
+    assert json.loads(text)["@context"]["kgo"] == "https://w3id.org/vn-kg/ontology#"
 
 
 def test_readme_embeds_the_committed_diagram() -> None:

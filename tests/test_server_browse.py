@@ -321,7 +321,14 @@ def test_entity_rdf_by_accept(
         assert isinstance(context, dict), "the local context, inline, never a remote one"
         assert context["kgo"] == str(KGO)
     graph = Graph().parse(data=body, format=rdf_format)
-    assert set(graph) == description(shipped_dataset, iri)
+    expected = description(shipped_dataset, iri)
+    # Beside the description, the label of each thing linked (an rdfs:label, or a
+    # skos:prefLabel, its subproperty, written as rdfs:label).
+    labels = {t for t in graph if t[1] == RDFS.label and t not in expected}
+    assert set(graph) - labels == expected
+    label_of = (RDFS.label, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))
+    for s, _, o in labels:
+        assert any(any(shipped_dataset.quads((s, p, o, None))) for p in label_of), (s, o)
 
 
 def test_nothing_acceptable_on_an_entity_is_406(client: Client) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from kg.cli.describe import register as register_describe_command
 from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
     emit,
@@ -426,6 +427,7 @@ register_query_commands(cli)
 register_link_commands(cli, KgGroup)
 register_push_command(cli)
 register_serve_command(cli)
+register_describe_command(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -75,6 +75,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
         "yasgui": browse.handle_yasgui_page,
         "static": browse.handle_static,
         "health": handle_health,
+        "context": browse.handle_context,
         "entity": browse.handle_entity,
     }
     rules = Map(
@@ -91,6 +92,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
             Rule("/yasgui", endpoint="yasgui", methods=["GET", "HEAD"]),
             Rule("/static/<path:name>", endpoint="static", methods=["GET", "HEAD"]),
             Rule("/health", endpoint="health", methods=["GET", "HEAD"]),
+            Rule("/context.jsonld", endpoint="context", methods=["GET", "HEAD"]),
             Rule("/<path:path>", endpoint="entity", methods=["GET", "HEAD"]),
         ],
         strict_slashes=False,

@@ -387,7 +387,8 @@ tied to the exact words of its source.</p>
 <li><a href="{esc(root)}/ontology">The ontology</a>, every term with its labels and definition</li>
 <li><a href="{esc(root)}/id/article/nam-truc-2021-11-01">The source article</a></li>
 <li>For programs: <a href="{esc(root)}/api/queries">the stored queries as JSON</a>, described by
-<a href="{esc(root)}/api/openapi.json">an OpenAPI document</a></li>
+<a href="{esc(root)}/api/openapi.json">an OpenAPI document</a>; JSON-LD with short keys,
+named in <a href="{esc(root)}/context.jsonld">the JSON-LD context</a></li>
 </ul>
 <h2>Entities by kind</h2>
 <p>Every IRI <code>{esc(BASE)}PATH</code> is served at <code>/PATH</code>; ask for
@@ -437,6 +438,19 @@ def _parameter_input(query_name: str, parameter: Any, value: str | None) -> str:
             f'value="{esc(value or "")}" aria-describedby="{esc(ident)}-hint" {need}>'
         )
     return f"<p>{label}{control}{hint}</p>"
+
+
+def handle_context(ctx: AppContext, request: Request) -> Response:
+    """The JSON-LD context, ``https://w3id.org/vn-kg/context.jsonld``: readable from any
+    origin (a browser's script, or pyld in one, fetches it), whatever ``--cors-origin``
+    says, since it is the same public file for everyone."""
+    from kg.core import paths
+    from kg.io.jsonld import MEDIA_TYPE
+
+    response = Response(paths.context_path().read_bytes(), content_type=MEDIA_TYPE)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _query_form(request: Request, stored: Any, values: Mapping[str, str] | None = None) -> str:
@@ -797,7 +811,7 @@ def describe(ctx: AppContext, iri: str, *, evidence: bool = True) -> Description
 
 
 def _graph_of_description(description: Description) -> Any:
-    from rdflib import Graph, URIRef
+    from rdflib import Graph, Literal, URIRef
 
     from kg.core.namespaces import bind_all
 
@@ -807,7 +821,41 @@ def _graph_of_description(description: Description) -> Any:
     # stated on the other end (a body's posts, a statistic's evidence).
     for fact in [*description.out, *description.incoming]:
         graph.add((fact.subject, URIRef(fact.predicate), fact.value))
+    # And the label of each thing linked (not of a class: a type is no link), so that a
+    # reader of any format sees what it is called. skos:prefLabel is a subproperty of
+    # rdfs:label, so a concept's preferred label is an rdfs:label too.
+    described = {fact.subject for fact in description.out}
+    label = URIRef(LABELS[0])
+    for fact in [*description.out, *description.incoming]:
+        linked = fact.subject if fact in description.incoming else fact.value
+        if fact.predicate == RDF_TYPE or linked in described or isinstance(linked, Literal):
+            continue
+        for lang, text in fact.labels.items():
+            graph.add((linked, label, Literal(text, lang=lang or None)))
     return graph
+
+
+def entity_bytes(description: Description, fmt: Format) -> bytes:
+    """The description of an entity in an RDF format: in JSON-LD the framed document
+    of ``kg.io.jsonld`` (the entity at the top, what it points to nested in it)."""
+    graph = _graph_of_description(description)
+    if fmt.name == "json-ld":
+        from kg.io.jsonld import entity_bytes as framed
+
+        return framed(graph, description.iri)
+    from kg.sparql.results import Result, serialise
+
+    return serialise(Result("DESCRIBE", graph=graph), fmt)
+
+
+def describe_as(ctx: AppContext, iri: str, fmt: Format) -> bytes | None:
+    """What ``kg serve`` answers for ``iri`` in the RDF format ``fmt`` (``kg describe``
+    prints the same bytes); None when the graph says nothing about it."""
+    if iri == ONTOLOGY_IRI:
+        description = _ontology_description(ctx)
+    else:
+        description = describe(ctx, iri, evidence=False) if _is_iri(iri) else None
+    return None if description is None else entity_bytes(description, fmt)
 
 
 def _own_labels(description: Description, subject: str) -> dict[str, str]:
@@ -1171,12 +1219,7 @@ def _entity_response(
             return error_page(request, 404, message)
         return Response(f"{message}\n", status=404, content_type="text/plain; charset=utf-8")
     if fmt is not HTML:
-        from kg.sparql.results import Result, serialise
-
-        graph = _graph_of_description(description)
-        return Response(
-            serialise(Result("DESCRIBE", graph=graph), fmt), content_type=fmt.content_type
-        )
+        return Response(entity_bytes(description, fmt), content_type=fmt.content_type)
     title, body = entity_html(request, description)
     alternates = [(f.media_type, f"?format={f.name}") for f in GRAPH_FORMATS]
     return page(request, title, body, alternates=alternates)

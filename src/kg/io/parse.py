@@ -38,7 +38,7 @@ from rdflib.term import Node
 
 from kg.core import paths
 from kg.core.errors import INTERNAL_ERRORS, InputError, one_line
-from kg.core.namespaces import bind_all
+from kg.core.namespaces import BASE, bind_all
 from kg.io import formats
 from kg.io.formats import Kind
 from kg.io.sources import expand as expand
@@ -261,6 +261,10 @@ def refuse_dtd(raw: bytes, path: str | Path) -> None:
 
 # -- JSON-LD ---------------------------------------------------------------------------
 
+#: The stable address of the shipped context (``kg.io.jsonld.CONTEXT_IRI``, which imports
+#: this module): a reference to it is read from the package.
+CONTEXT_IRI = BASE + paths.CONTEXT_FILE
+
 
 def _safe_jsonld(text: str, path: Path) -> str:
     """The JSON-LD text with every local ``@context`` reference inlined.
@@ -322,11 +326,15 @@ def _resolve_context(value: Any, path: Path, depth: int) -> Any:
 def _local_context(reference: str, path: Path, depth: int) -> Any:
     if depth >= _MAX_CONTEXT_DEPTH:
         raise InputError(f"JSON-LD @context {reference!r}: contexts nested too deep", path)
+    if reference == CONTEXT_IRI:
+        # The stable address of the context kg ships: read from the package, not fetched.
+        reference = paths.context_path().resolve().as_uri()
     parsed = urlparse(reference)
     if parsed.scheme and parsed.scheme != "file":
         raise InputError(
             f"JSON-LD @context {reference!r} is remote; remote contexts are never fetched "
-            f"(inline the context or refer to {paths.CONTEXT_FILE} shipped with kg)",
+            f"(inline the context, or refer to {paths.CONTEXT_FILE} shipped with kg or to "
+            f"{CONTEXT_IRI}, which kg reads from the package)",
             path,
         )
     target = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(reference)
