@@ -343,7 +343,7 @@ def void_graph(dataset: Dataset) -> Graph:
     if coverage is not None:
         dcat.period_of_time(g, COVERAGE, *coverage)
 
-    def about(resource: URIRef) -> None:
+    def about(resource: URIRef, *, covers: bool = True) -> None:
         """Who to ask, where, when and on what: the same for every part of kg."""
         g.add((resource, DCTERMS.publisher, PUBLISHER))
         g.add((resource, DCAT.contactPoint, CONTACT))
@@ -357,7 +357,7 @@ def void_graph(dataset: Dataset) -> Graph:
         g.add((resource, DCTERMS.license, licence))
         g.add((resource, DCAT.keyword, Literal("hành chính công", lang="vi")))
         g.add((resource, DCAT.keyword, Literal("public administration", lang="en")))
-        if not (resource, RDF.type, DCAT.DataService) in g:
+        if covers:
             g.add(
                 (
                     resource,
@@ -500,7 +500,7 @@ def void_graph(dataset: Dataset) -> Graph:
         "Truy vấn kg bằng SPARQL 1.1 (kg serve); mô tả dịch vụ ở chính địa chỉ này.",
         "kg queried with SPARQL 1.1 (kg serve); the service description is at the same URL.",
     )
-    about(endpoint)
+    about(endpoint, covers=False)
     g.add((endpoint, DCAT.endpointURL, ENDPOINT_URL))
     # A GET on the endpoint with no query answers its SPARQL Service Description.
     g.add((endpoint, DCAT.endpointDescription, ENDPOINT_URL))
