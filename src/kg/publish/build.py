@@ -66,13 +66,13 @@ def build(
     from kg.publish.stats import stats
     from kg.validation.shacl import validate
 
+    base_url = dcat.check_base_url(base_url or dcat.DEFAULT_BASE_URL)
     if dataset is None:
         dataset = load()
     result = BuildResult(validation=validate(dataset, shapes=shapes, checks_dir=checks_dir))
     if not result.ok:
         return result
     result.version = ontology_version(dataset)
-    base_url = dcat.check_base_url(base_url or dcat.DEFAULT_BASE_URL)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
