@@ -37,9 +37,10 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, XSD
 
 from kg.core.namespaces import DCAT, G_VOID, KIND_NS, SPDX, VCARD, VOID
 from kg.io import formats
+from kg.linking.dcat import vocabulary_facts
 from kg.linking.linksets import CATALOG, ENDPOINT_SERVICE, KG_DATASET
 from kg.publish.build import build
-from kg.publish.dcat import catalogue_name
+from kg.publish.dcat import catalogue_name, harvested
 from serve_helper import kg_server, kg_server_factory  # noqa: F401 (fixtures)
 
 SHAPES = Path(__file__).parent / "dcat-ap-3.0.0"
@@ -114,7 +115,21 @@ def void_of(dataset: Dataset) -> Graph:
 
 
 def test_the_description_in_the_data_has_no_dcat_ap_violation(shipped_dataset: Dataset) -> None:
-    assert violations(void_of(shipped_dataset), MANDATORY_AND_RANGE) == []
+    assert violations(harvested(void_of(shipped_dataset)), MANDATORY_AND_RANGE) == []
+
+
+def test_the_data_states_nothing_about_the_vocabularies_it_uses(shipped_dataset: Dataset) -> None:
+    # Their classes and tables are added where the description is harvested, not in
+    # the data (which describes only its own resources).
+    void = void_of(shipped_dataset)
+    facts = vocabulary_facts(void)
+    assert (
+        URIRef("http://publications.europa.eu/resource/authority/country/VNM"),
+        RDF.type,
+        DCTERMS.Location,
+    ) in facts
+    assert not set(facts) & set(void)
+    assert all(str(s).startswith("https://w3id.org/vn-kg/") for s in void.subjects())
 
 
 def test_the_description_has_what_a_harvester_looks_for(shipped_dataset: Dataset) -> None:
@@ -272,6 +287,8 @@ def test_the_server_answers_its_description_in_every_rdf_format(
         assert graph.value(KG_DATASET, VOID.sparqlEndpoint) == URIRef(kg_server + "/sparql")
     status, _, _, location = fetch(kg_server + path, "text/html")
     assert status == 303
+    status, _, body, _ = fetch(kg_server + path, "application/pdf")
+    assert status == 406 and body.decode().count("\n") == 1
     assert location == ("/id/dataset/kg" if "void" in path else "/id/dataset/catalog")
 
 

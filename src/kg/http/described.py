@@ -30,17 +30,17 @@ def root(ctx: AppContext, request: Request) -> str:
 
 
 def description_graph(ctx: AppContext, request: Request) -> Graph:
-    """The data's ``kgg:void`` graph, naming this server's endpoint; HttpError 404 when
-    the data holds no description."""
+    """The data's ``kgg:void`` graph, naming this server's endpoint, with what DCAT-AP
+    checks about the vocabularies it uses; HttpError 404 when the data holds none."""
     from kg.core.namespaces import G_VOID
     from kg.http.context import HttpError
-    from kg.publish.dcat import with_endpoint
+    from kg.publish.dcat import harvested, with_endpoint
 
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G_VOID}> {{ ?s ?p ?o }} }}"
     result = ctx.service.run(query)
     if result.graph is None or len(result.graph) == 0:
         raise HttpError(404, f"the data served has no description (no graph <{G_VOID}>)")
-    return with_endpoint(result.graph, root(ctx, request) + "/sparql")
+    return harvested(with_endpoint(result.graph, root(ctx, request) + "/sparql"))
 
 
 def _answer(ctx: AppContext, request: Request, page_of: str) -> Response:

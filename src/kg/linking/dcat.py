@@ -2,15 +2,17 @@
 
 ``kg.linking.linksets.void_graph`` writes the one description of the dataset
 (``data/void.trig``); this module holds the parts that the European application profile
-of DCAT adds: the controlled vocabularies (the EU Publications Office's authority tables,
-IANA's media types, ADMS's publisher types), the contact point, and the temporal coverage
-read from the data.
+of DCAT adds: the controlled vocabularies it uses (the EU Publications Office's
+authority tables, IANA's media types, ADMS's publisher and licence types), the contact
+point, and the temporal coverage read from the data.
 
 DCAT-AP's range shapes check the class of every object (a licence must be a
 ``dct:LicenseDocument``, a format a ``dct:MediaTypeOrExtent``) and its vocabulary shapes
 check that a value belongs to its authority table (``skos:inScheme``). Those facts are
-true of the IRIs used, but a harvester validating the description alone cannot look them
-up, so ``controlled`` states them next to their use.
+about IRIs kg does not own, so the data does not state them (it describes only its own
+resources); ``vocabulary_facts`` derives them from the description, by the ranges
+DCAT-AP gives its properties and the tables the IRIs belong to, for the catalogues that
+are harvested (``kg.publish.dcat``: the release's and the one ``kg serve`` answers).
 """
 
 from __future__ import annotations
@@ -20,31 +22,48 @@ import re
 from datetime import date
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
-from kg.core.namespaces import DCAT, G_VOID, GRAPH, SPDX, VCARD
+from kg.core.namespaces import DCAT, G_VOID, GRAPH, VCARD
 from kg.io import formats
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 
-COUNTRIES = URIRef(EU_AUTHORITY + "country")
 VIETNAM = URIRef(EU_AUTHORITY + "country/VNM")
-LANGUAGES = URIRef(EU_AUTHORITY + "language")
 VIETNAMESE = URIRef(EU_AUTHORITY + "language/VIE")
 ENGLISH = URIRef(EU_AUTHORITY + "language/ENG")
 DATA_THEMES = URIRef(EU_AUTHORITY + "data-theme")
 #: "Government and public sector", the theme of public administration.
 GOVERNMENT = URIRef(EU_AUTHORITY + "data-theme/GOVE")
-FILE_TYPES = URIRef(formats.EU_FILE_TYPES)
 PUBLISHER_TYPES = URIRef("http://purl.org/adms/publishertype/1.0")
 #: The publisher, "kg contributors", is a group of private individuals, not a body.
 PRIVATE_INDIVIDUALS = URIRef("http://purl.org/adms/publishertype/PrivateIndividual(s)")
 LICENCE_TYPES = URIRef("http://purl.org/adms/licencetype/1.0")
-#: CC BY 4.0 asks for attribution, and for nothing else of the ADMS licence types.
 ATTRIBUTION = URIRef("http://purl.org/adms/licencetype/Attribution")
+CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
+#: The class DCAT-AP 3.0.0 gives the objects of these properties (its range shapes).
+RANGES = {
+    DCTERMS.format: DCTERMS.MediaTypeOrExtent,
+    DCAT.mediaType: DCTERMS.MediaType,
+    DCTERMS.license: DCTERMS.LicenseDocument,
+    DCTERMS.language: DCTERMS.LinguisticSystem,
+    DCTERMS.spatial: DCTERMS.Location,
+    DCTERMS.conformsTo: DCTERMS.Standard,
+    DCTERMS.type: SKOS.Concept,
+    DCAT.theme: SKOS.Concept,
+    DCAT.themeTaxonomy: SKOS.ConceptScheme,
+    FOAF.homepage: FOAF.Document,
+}
+#: The ADMS tables by the namespace of their concepts (the EU's are the IRI's parent).
+ADMS_TABLES = {
+    "http://purl.org/adms/publishertype/": PUBLISHER_TYPES,
+    "http://purl.org/adms/licencetype/": LICENCE_TYPES,
+}
+#: The ADMS licence type of the licences kg uses: CC BY asks for attribution only.
+LICENCE_TYPE = {CC_BY_4: ATTRIBUTION}
 #: The English names the tables give the concepts and schemes used here: DCAT-AP wants
-#: a concept's skos:prefLabel and a scheme's dct:title wherever one is typed as such.
+#: a concept's skos:prefLabel and a scheme's dct:title.
 NAMES = {
     GOVERNMENT: "Government and public sector",
     PRIVATE_INDIVIDUALS: "Private Individual(s)",
@@ -53,51 +72,57 @@ NAMES = {
     PUBLISHER_TYPES: "Publisher Type",
     LICENCE_TYPES: "Licence type",
 }
-#: kg's own Vietnamese names for them: the project's shapes want every concept named in
-#: both languages, and the tables have no Vietnamese.
-NAMES_VI = {
-    GOVERNMENT: "Chính phủ và khu vực công",
-    PRIVATE_INDIVIDUALS: "Cá nhân",
-    ATTRIBUTION: "Ghi công",
-}
-SHA256 = SPDX["checksumAlgorithm_sha256"]
 
 _DATED = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 _LEXICAL_DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
-def controlled(g: Graph, term: URIRef, cls: URIRef, scheme: URIRef | None = None) -> URIRef:
-    """``term`` with the class DCAT-AP expects of it and the table it comes from."""
-    g.add((term, RDF.type, cls))
-    if cls == SKOS.Concept:
-        g.add((term, SKOS.prefLabel, Literal(NAMES[term], lang="en")))
-        g.add((term, SKOS.prefLabel, Literal(NAMES_VI[term], lang="vi")))
-    if scheme is not None:
-        g.add((term, SKOS.inScheme, scheme))
-        if cls == SKOS.Concept:
-            concept_scheme(g, scheme)
-    return term
+def authority_table(term: URIRef) -> URIRef | None:
+    """The table (a SKOS concept scheme) ``term`` comes from, if it is a table's."""
+    iri = str(term)
+    if iri.startswith(EU_AUTHORITY) and "/" in iri[len(EU_AUTHORITY) :]:
+        return URIRef(iri.rsplit("/", 1)[0])
+    return next((table for ns, table in ADMS_TABLES.items() if iri.startswith(ns)), None)
 
 
-def concept_scheme(g: Graph, scheme: URIRef) -> URIRef:
-    """``scheme`` typed as one, where DCAT-AP or the project's shapes check that it is
-    (a catalogue's theme taxonomy, the scheme of a concept)."""
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, DCTERMS.title, Literal(NAMES[scheme], lang="en")))
-    return scheme
+def vocabulary_facts(description: Graph) -> Graph:
+    """What DCAT-AP checks about the IRIs ``description`` uses without owning them: their
+    class (by DCAT-AP's ranges), their table, the names of concepts and schemes, the
+    type of the licences. True of those IRIs, and stated only where the description is
+    harvested."""
+    facts = Graph()
+    for licence, kind in LICENCE_TYPE.items():
+        if (None, DCTERMS.license, licence) in description:
+            facts.add((licence, DCTERMS.type, kind))
+    for prop, cls in RANGES.items():
+        for term in {*description.objects(None, prop), *facts.objects(None, prop)}:
+            if not isinstance(term, URIRef) or (term, RDF.type, cls) in description:
+                continue
+            facts.add((term, RDF.type, cls))
+            table = authority_table(term)
+            if table is not None:
+                facts.add((term, SKOS.inScheme, table))
+            schemes = [term] if cls == SKOS.ConceptScheme else []
+            if cls == SKOS.Concept:
+                facts.add((term, SKOS.prefLabel, Literal(NAMES[term], lang="en")))
+                schemes += [table] if table is not None else []
+            for scheme in schemes:
+                facts.add((scheme, RDF.type, SKOS.ConceptScheme))
+                facts.add((scheme, DCTERMS.title, Literal(NAMES[scheme], lang="en")))
+    return facts
 
 
-def file_type(g: Graph, fmt: formats.Format) -> URIRef:
+def file_type(fmt: formats.Format) -> URIRef:
     """``fmt``'s entry in the EU file-type table, for ``dct:format``."""
     iri = fmt.eu_file_type_iri
     if iri is None:
         raise ValueError(f"the format {fmt.name} has no EU file type")
-    return controlled(g, URIRef(iri), DCTERMS.MediaTypeOrExtent, FILE_TYPES)
+    return URIRef(iri)
 
 
-def media_type(g: Graph, fmt: formats.Format) -> URIRef:
+def media_type(fmt: formats.Format) -> URIRef:
     """``fmt``'s entry in IANA's registry, for ``dcat:mediaType``."""
-    return controlled(g, URIRef(fmt.media_type_iri), DCTERMS.MediaType)
+    return URIRef(fmt.media_type_iri)
 
 
 def contact_point(g: Graph, contact: URIRef, name: str, url: URIRef) -> URIRef:

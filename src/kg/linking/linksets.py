@@ -58,7 +58,7 @@ COVERAGE = KIND_NS["period"]["kg-coverage"]
 ENDPOINT_SERVICE = DISTRIBUTION["sparql"]
 #: Where the endpoint is published; ``kg serve`` states its own (``kg.publish.dcat``).
 ENDPOINT_URL = URIRef(BASE + "sparql")
-LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+LICENCE = dcat.CC_BY_4
 #: The date the mappings were made and reviewed; fixed so that the output is reproducible.
 MAPPING_DATE = "2026-11-27"
 
@@ -321,24 +321,10 @@ def void_graph(dataset: Dataset) -> Graph:
     _lit(g, PUBLISHER, RDFS.label, "những người đóng góp cho kg", "kg contributors")
     _lit(g, PUBLISHER, FOAF.name, "những người đóng góp cho kg", "kg contributors")
     g.add((PUBLISHER, FOAF.homepage, URIRef(BASE)))
-    g.add(
-        (
-            PUBLISHER,
-            DCTERMS.type,
-            dcat.controlled(g, dcat.PRIVATE_INDIVIDUALS, SKOS.Concept, dcat.PUBLISHER_TYPES),
-        )
-    )
+    g.add((PUBLISHER, DCTERMS.type, dcat.PRIVATE_INDIVIDUALS))
     dcat.contact_point(g, CONTACT, "kg contributors", URIRef(BASE))
-    licence = dcat.controlled(g, LICENCE, DCTERMS.LicenseDocument)
-    g.add(
-        (
-            licence,
-            DCTERMS.type,
-            dcat.controlled(g, dcat.ATTRIBUTION, SKOS.Concept, dcat.LICENCE_TYPES),
-        )
-    )
+    licence = LICENCE
     homepage = URIRef(BASE)
-    g.add((homepage, RDF.type, FOAF.Document))
     coverage = dcat.temporal_coverage(dataset)
     if coverage is not None:
         dcat.period_of_time(g, COVERAGE, *coverage)
@@ -347,24 +333,12 @@ def void_graph(dataset: Dataset) -> Graph:
         """Who to ask, where, when and on what: the same for every part of kg."""
         g.add((resource, DCTERMS.publisher, PUBLISHER))
         g.add((resource, DCAT.contactPoint, CONTACT))
-        g.add(
-            (
-                resource,
-                DCAT.theme,
-                dcat.controlled(g, dcat.GOVERNMENT, SKOS.Concept, dcat.DATA_THEMES),
-            )
-        )
+        g.add((resource, DCAT.theme, dcat.GOVERNMENT))
         g.add((resource, DCTERMS.license, licence))
         g.add((resource, DCAT.keyword, Literal("hành chính công", lang="vi")))
         g.add((resource, DCAT.keyword, Literal("public administration", lang="en")))
         if covers:
-            g.add(
-                (
-                    resource,
-                    DCTERMS.spatial,
-                    dcat.controlled(g, dcat.VIETNAM, DCTERMS.Location, dcat.COUNTRIES),
-                )
-            )
+            g.add((resource, DCTERMS.spatial, dcat.VIETNAM))
             if coverage is not None:
                 g.add((resource, DCTERMS.temporal, COVERAGE))
 
@@ -396,10 +370,7 @@ def void_graph(dataset: Dataset) -> Graph:
     )
     about(ds)
     g.add((ds, DCTERMS.creator, PUBLISHER))
-    languages = [
-        dcat.controlled(g, language, DCTERMS.LinguisticSystem, dcat.LANGUAGES)
-        for language in (dcat.VIETNAMESE, dcat.ENGLISH)
-    ]
+    languages = (dcat.VIETNAMESE, dcat.ENGLISH)
     for language in languages:
         g.add((ds, DCTERMS.language, language))
     g.add((ds, OWL.versionInfo, Literal(__version__)))
@@ -441,8 +412,8 @@ def void_graph(dataset: Dataset) -> Graph:
         )
         g.add((dist, DCAT.accessURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
         g.add((dist, DCAT.downloadURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
-        g.add((dist, DCAT.mediaType, dcat.media_type(g, release)))
-        g.add((dist, DCTERMS.format, dcat.file_type(g, release)))
+        g.add((dist, DCAT.mediaType, dcat.media_type(release)))
+        g.add((dist, DCTERMS.format, dcat.file_type(release)))
         g.add((dist, DCTERMS.license, licence))
         g.add((ds, DCAT.distribution, dist))
         g.add((ds, VOID.dataDump, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
@@ -462,13 +433,13 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((sssom, DCAT.downloadURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
     tsv = formats.by_name("tsv", formats.formats_for("SELECT"))
     assert tsv is not None
-    g.add((sssom, DCAT.mediaType, dcat.media_type(g, tsv)))
-    g.add((sssom, DCTERMS.format, dcat.file_type(g, tsv)))
+    g.add((sssom, DCAT.mediaType, dcat.media_type(tsv)))
+    g.add((sssom, DCTERMS.format, dcat.file_type(tsv)))
     g.add(
         (
             sssom,
             DCTERMS.conformsTo,
-            dcat.controlled(g, URIRef("https://w3id.org/sssom/"), DCTERMS.Standard),
+            URIRef("https://w3id.org/sssom/"),
         )
     )
     g.add((sssom, DCTERMS.license, licence))
@@ -505,7 +476,7 @@ def void_graph(dataset: Dataset) -> Graph:
     # A GET on the endpoint with no query answers its SPARQL Service Description.
     g.add((endpoint, DCAT.endpointDescription, ENDPOINT_URL))
     protocol = URIRef("https://www.w3.org/TR/sparql11-protocol/")
-    g.add((endpoint, DCTERMS.conformsTo, dcat.controlled(g, protocol, DCTERMS.Standard)))
+    g.add((endpoint, DCTERMS.conformsTo, protocol))
     g.add((endpoint, DCAT.servesDataset, ds))
     g.add((ds, VOID.sparqlEndpoint, ENDPOINT_URL))
 
@@ -523,7 +494,7 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((catalog, DCTERMS.publisher, PUBLISHER))
     g.add((catalog, DCTERMS.license, licence))
     g.add((catalog, FOAF.homepage, homepage))
-    g.add((catalog, DCAT.themeTaxonomy, dcat.concept_scheme(g, dcat.DATA_THEMES)))
+    g.add((catalog, DCAT.themeTaxonomy, dcat.DATA_THEMES))
     g.add((catalog, DCTERMS.spatial, dcat.VIETNAM))
     for language in languages:
         g.add((catalog, DCTERMS.language, language))

@@ -78,6 +78,20 @@ def check_base_url(base_url: str) -> str:
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
+def harvested(graph: Graph) -> Graph:
+    """``graph`` (the dataset's description) with what DCAT-AP checks about the IRIs it
+    uses without owning them (``kg.linking.dcat.vocabulary_facts``): the catalogue a
+    harvester validates."""
+    from kg.linking.dcat import vocabulary_facts
+
+    out = Graph()
+    for triple in graph:
+        out.add(triple)
+    for triple in vocabulary_facts(graph):
+        out.add(triple)
+    return out
+
+
 def release_catalogue(
     graph: Graph, files: Sequence[tuple[Path, bytes]], base_url: str = DEFAULT_BASE_URL
 ) -> Graph:
@@ -86,7 +100,8 @@ def release_catalogue(
     size and SHA-256 digest. InputError if the description has no distribution for one
     of them (an out-of-date data/void.trig: run ``kg link void``)."""
     base_url = check_base_url(base_url)
-    catalogue = with_endpoint(_rebased(graph, _DOWNLOADS, BASE, base_url), base_url + "sparql")
+    moved = with_endpoint(_rebased(graph, _DOWNLOADS, BASE, base_url), base_url + "sparql")
+    catalogue = harvested(moved)
     from kg.linking.linksets import KG_DATASET
 
     exports = formats.export_formats()
