@@ -24,7 +24,7 @@ from datetime import date
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
-from kg.core.namespaces import DCAT, G_VOID, GRAPH, VCARD
+from kg.core.namespaces import DCAT, G_ONTOLOGY, G_VOCABULARY, G_VOID, GRAPH, VCARD
 from kg.io import formats
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
@@ -73,6 +73,7 @@ NAMES = {
     LICENCE_TYPES: "Licence type",
 }
 
+_NOT_DATA = {G_ONTOLOGY, G_VOCABULARY, G_VOID}
 _DATED = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 _LEXICAL_DATE = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
@@ -155,13 +156,14 @@ def _span(lexical: str) -> tuple[date, date] | None:
 
 def temporal_coverage(dataset: Dataset) -> tuple[date, date] | None:
     """The first and last day the dated statements of the data fall on (dates, months,
-    years and times of every graph but the description's own); None if none is dated."""
+    years and times); None if none is dated. The model's graphs (the ontology's dates
+    of creation) and the description's own are not data."""
     first: date | None = None
     last: date | None = None
     for _, _, o, graph in dataset.quads((None, None, None, None)):
         if not isinstance(o, Literal) or o.datatype not in _DATED:
             continue
-        if graph == G_VOID or not str(graph).startswith(str(GRAPH)):
+        if graph in _NOT_DATA or not str(graph).startswith(str(GRAPH)):
             continue
         span = _span(str(o))
         if span is None:
