@@ -105,7 +105,10 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
     ]
     assert_clean(audited(*expanded, allow=(fixtures,), cwd=tmp_path))
     if "build" in args:
-        assert sorted(p.suffix for p in (tmp_path / "dist").iterdir()) == sorted(
+        # One file per export format, and their catalogue (kg.publish.dcat).
+        written = sorted(p.name for p in (tmp_path / "dist").iterdir())
+        assert [n for n in written if n.endswith(".catalog.ttl")] == ["kg-0.1.0.catalog.ttl"]
+        assert sorted(Path(n).suffix for n in written if not n.endswith(".catalog.ttl")) == sorted(
             f".{e.extension}" for e in formats.export_formats()
         )
 

@@ -269,12 +269,21 @@ def stats(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> N
     type=click.Path(file_okay=False, path_type=str),
     help="Folder to write the release files to.",
 )
+@click.option(
+    "--base-url",
+    default="https://w3id.org/vn-kg/",
+    show_default=True,
+    metavar="URL",
+    help="Where the release is published: the catalogue gives URL/dist/<file> as each "
+    "file's download and URL/sparql as the endpoint.",
+)
 @shapes_option
 @checks_option
 @store_option
 def build(
     paths: tuple[str, ...],
     out_dir: str,
+    base_url: str,
     shapes: str | None,
     checks_dir: str | None,
     store: str | None,
@@ -282,15 +291,19 @@ def build(
     """Validate the data (default: the shipped data), then write it in every format.
 
     Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
-    .nq, .trig, .rdf). The first line names the validation engine that ran. If the data
-    does not conform, nothing is written, the report is printed and the exit code is 1.
+    .nq, .trig, .rdf), with kg-0.1.0.catalog.ttl, their DCAT-AP catalogue (sizes and
+    SHA-256 digests; see docs/dcat.md). The first line names the validation engine that
+    ran. If the data does not conform, nothing is written, the report is printed and the
+    exit code is 1.
     The files are replaced as a set: a failure or a stop leaves the previous ones.
     """
     from kg.publish.build import build as run
 
     inputs = input_files(sources_of(paths), shapes, checks_dir)
     data = load_dataset(store, sources_of(paths))
-    result = run(out_dir, data, shapes=shapes, checks_dir=checks_dir, inputs=inputs)
+    result = run(
+        out_dir, data, shapes=shapes, checks_dir=checks_dir, inputs=inputs, base_url=base_url
+    )
     if not result.ok or result.validation.results:
         click.echo(result.validation.text(), nl=False)
     else:

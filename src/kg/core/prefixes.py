@@ -50,6 +50,10 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM = "https://w3id.org/sssom/"
+# The dataset's DCAT-AP description (data/void.trig, the release catalogue): its contact
+# point, the release files' checksums.
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SPDX = "http://spdx.org/rdf/terms#"
 
 # Resource namespaces: one per kind of thing (see README, "IRI patterns").
 KINDS = {
@@ -124,6 +128,8 @@ PREFIXES: dict[str, str] = {
     "dcat": DCAT,
     "semapv": SEMAPV,
     "sssom": SSSOM,
+    "vcard": VCARD,
+    "spdx": SPDX,
     "sh": SH,
     "kgo": KGO,
     "kgsh": KGSH,

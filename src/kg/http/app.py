@@ -12,6 +12,8 @@ Routes (the paths are part of the public interface; the README lists them):
 * ``/update``: SPARQL 1.1 Update, refused (403) unless the server has an update token.
 * ``/api/queries``, ``/api/queries/{name}``, ``/api/openapi.json``: the stored queries
   over HTTP and their OpenAPI 3 description (``kg.http.api``).
+* ``/.well-known/void``, ``/catalog``: the dataset's VoID and DCAT-AP description
+  (``kg.http.described``).
 * ``/``, ``/queries``, ``/query``: HTML start page, catalogue with a form per query,
   SPARQL query page; every other path is an entity IRI of the graph mapped onto the
   server: ``https://w3id.org/vn-kg/PATH`` is served at ``/PATH``, e.g. ``/id/body/x``
@@ -59,7 +61,7 @@ MAX_PARAMETERS = 1_000  # parameters in the URL, and fields of a form body (more
 
 
 def _rules() -> tuple[Map, dict[str, Handler]]:
-    from kg.http import api, endpoint
+    from kg.http import api, described, endpoint
     from kg.http import pages as browse
 
     handlers: dict[str, Handler] = {
@@ -76,6 +78,8 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
         "static": browse.handle_static,
         "health": handle_health,
         "context": browse.handle_context,
+        "void": described.handle_void,
+        "dcat_catalog": described.handle_catalog,
         "entity": browse.handle_entity,
     }
     rules = Map(
@@ -93,6 +97,8 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
             Rule("/static/<path:name>", endpoint="static", methods=["GET", "HEAD"]),
             Rule("/health", endpoint="health", methods=["GET", "HEAD"]),
             Rule("/context.jsonld", endpoint="context", methods=["GET", "HEAD"]),
+            Rule(described.VOID_PATH, endpoint="void", methods=["GET", "HEAD"]),
+            Rule(described.CATALOG_PATH, endpoint="dcat_catalog", methods=["GET", "HEAD"]),
             Rule("/<path:path>", endpoint="entity", methods=["GET", "HEAD"]),
         ],
         strict_slashes=False,

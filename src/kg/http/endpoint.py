@@ -251,6 +251,15 @@ def description(ctx: AppContext, endpoint: str) -> Graph:
     graph.add((service, RDF.type, sd.Service))
     graph.add((service, sd.endpoint, service))
     graph.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    # Where the dataset served is described: its VoID (which names this endpoint as its
+    # void:sparqlEndpoint) and its DCAT-AP catalogue (kg.http.described).
+    from rdflib import RDFS
+
+    from kg.http.described import CATALOG_PATH, VOID_PATH
+
+    site = endpoint.rsplit("/", 1)[0]
+    for path in (VOID_PATH, CATALOG_PATH):
+        graph.add((service, RDFS.seeAlso, URIRef(site + path)))
     for iri in result_formats():
         graph.add((service, sd.resultFormat, URIRef(iri)))
     if ctx.config.union_default_graph:
@@ -273,6 +282,7 @@ def description(ctx: AppContext, endpoint: str) -> Graph:
     dataset = URIRef(endpoint + "#dataset")
     graph.add((service, sd.defaultDataset, dataset))
     graph.add((dataset, RDF.type, sd.Dataset))
+    graph.add((dataset, RDFS.seeAlso, URIRef(site + VOID_PATH)))
     default = URIRef(endpoint + "#default-graph")
     graph.add((dataset, sd.defaultGraph, default))
     graph.add((default, RDF.type, sd.Graph))

@@ -46,8 +46,12 @@ class Audience(StrEnum):
     BROWSER = "browser"  # the server's pages only
 
 
-#: The W3C's format IRIs (the service description, DCAT's dcterms:format).
+#: The W3C's format IRIs (the service description's result formats).
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
+#: The EU authority table of file types (DCAT-AP's ``dct:format``).
+EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type"
+#: IANA's media-type registry (DCAT's ``dcat:mediaType``).
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 _KINDS_OF_FORMS = {
     "SELECT": Kind.SELECT,
@@ -78,6 +82,9 @@ class Format:
     writers: Mapping[Kind, str] = field(default_factory=dict)
     #: Its local name under ``W3C_FORMATS``.
     w3c: str | None = None
+    #: Its code in the EU Publications Office's file-type table (``EU_FILE_TYPES``), which
+    #: DCAT-AP wants as a distribution's ``dct:format``.
+    eu_file_type: str | None = None
     audience: Audience = Audience.PROGRAMS
     #: One statement per line: a syntax error is found by parsing line by line.
     line_based: bool = False
@@ -98,6 +105,14 @@ class Format:
     @property
     def w3c_iri(self) -> str | None:
         return W3C_FORMATS + self.w3c if self.w3c else None
+
+    @property
+    def eu_file_type_iri(self) -> str | None:
+        return f"{EU_FILE_TYPES}/{self.eu_file_type}" if self.eu_file_type else None
+
+    @property
+    def media_type_iri(self) -> str:
+        return IANA_MEDIA_TYPES + self.media_type
 
     @property
     def content_type(self) -> str:
@@ -136,6 +151,7 @@ FORMATS: tuple[Format, ...] = (
         parser="turtle",
         writers={Kind.GRAPH: f"{_SERIALISE}:write_turtle"},
         w3c="Turtle",
+        eu_file_type="RDF_TURTLE",
     ),
     Format(
         "nt",
@@ -147,6 +163,7 @@ FORMATS: tuple[Format, ...] = (
         parser="nt",
         writers={Kind.GRAPH: f"{_SERIALISE}:write_nt"},
         w3c="N-Triples",
+        eu_file_type="RDF_N_TRIPLES",
         line_based=True,
     ),
     Format(
@@ -158,6 +175,7 @@ FORMATS: tuple[Format, ...] = (
         parser="trig",
         writers={Kind.DATASET: f"{_SERIALISE}:write_trig"},
         w3c="TriG",
+        eu_file_type="RDF_TRIG",
     ),
     Format(
         "nquads",
@@ -169,6 +187,7 @@ FORMATS: tuple[Format, ...] = (
         parser="nquads",
         writers={Kind.DATASET: f"{_SERIALISE}:write_nquads"},
         w3c="N-Quads",
+        eu_file_type="RDF_N_QUADS",
         line_based=True,
     ),
     Format(
@@ -186,6 +205,7 @@ FORMATS: tuple[Format, ...] = (
             Kind.GRAPH: f"{_RESULTS}:graph_jsonld",
         },
         w3c="JSON-LD",
+        eu_file_type="JSON_LD",
     ),
     Format(
         "xml",
@@ -197,6 +217,7 @@ FORMATS: tuple[Format, ...] = (
         parser="xml",
         writers={Kind.GRAPH: f"{_SERIALISE}:write_xml"},
         w3c="RDF_XML",
+        eu_file_type="RDF_XML",
     ),
     Format(
         "json",
@@ -226,6 +247,7 @@ FORMATS: tuple[Format, ...] = (
         extensions=("csv",),
         writers={Kind.SELECT: f"{_RESULTS}:to_csv"},
         w3c="SPARQL_Results_CSV",
+        eu_file_type="CSV",
     ),
     Format(
         "tsv",
@@ -235,6 +257,7 @@ FORMATS: tuple[Format, ...] = (
         extensions=("tsv",),
         writers={Kind.SELECT: f"{_RESULTS}:to_tsv"},
         w3c="SPARQL_Results_TSV",
+        eu_file_type="TSV",
     ),
     Format(
         "table",
@@ -250,6 +273,7 @@ FORMATS: tuple[Format, ...] = (
         ("text/html",),
         frozenset({Kind.SELECT, Kind.ASK, Kind.GRAPH}),
         extensions=("html",),
+        eu_file_type="HTML",
         audience=Audience.BROWSER,
     ),
     Format(

@@ -4,9 +4,12 @@
   columns) -> ``data/links/wikidata.trig`` and ``data/links/osm.trig``.
 * ``sssom_outputs``: every link of the ``kgg:links/...`` graphs -> ``data/links/kg.sssom.tsv``,
   an SSSOM mapping set with its metadata embedded (curie map, licence, creator, version).
-* ``void_outputs``: ``data/void.trig``: the dataset described with VoID and DCAT (licence,
-  sources, creator, one distribution per format, the SPARQL endpoint as a data service,
-  one linkset per link graph with its target and its count).
+* ``void_outputs``: ``data/void.trig``: the dataset described with VoID and DCAT-AP 3.0.0
+  (a catalogue, licence, sources, publisher and contact point, spatial and temporal
+  coverage, one distribution per release file, the SPARQL endpoint as a data service,
+  one linkset per link graph with its target and its count). The byte sizes and
+  checksums of the release files are not in it: the release files contain it. ``kg
+  build`` adds them in the release's catalogue file (``kg.publish.dcat``).
 
 All deterministic: the same inputs give the same bytes.
 """
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.core import paths
 from kg.core.errors import InputError
@@ -39,6 +42,7 @@ from kg.core.namespaces import (
 )
 from kg.core.version import __version__
 from kg.io import formats
+from kg.linking import dcat
 from kg.linking.admin import VAU_SOURCE, render_graph
 
 DATASET = KIND_NS["dataset"]
@@ -47,8 +51,14 @@ BODY = KIND_NS["body"]
 
 KG_DATASET = DATASET["kg"]
 MAPPING_SET = DATASET["kg-mappings"]
+CATALOG = DATASET["catalog"]
 PUBLISHER = BODY["kg-contributors"]
-LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+CONTACT = URIRef(str(PUBLISHER) + "#contact")
+COVERAGE = KIND_NS["period"]["kg-coverage"]
+ENDPOINT_SERVICE = DISTRIBUTION["sparql"]
+#: Where the endpoint is published; ``kg serve`` states its own (``kg.publish.dcat``).
+ENDPOINT_URL = URIRef(BASE + "sparql")
+LICENCE = dcat.CC_BY_4
 #: The date the mappings were made and reviewed; fixed so that the output is reproducible.
 MAPPING_DATE = "2026-11-27"
 
@@ -309,7 +319,28 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((PUBLISHER, RDF.type, FOAF.Organization))
     g.add((PUBLISHER, RDF.type, FOAF.Agent))
     _lit(g, PUBLISHER, RDFS.label, "những người đóng góp cho kg", "kg contributors")
+    _lit(g, PUBLISHER, FOAF.name, "những người đóng góp cho kg", "kg contributors")
     g.add((PUBLISHER, FOAF.homepage, URIRef(BASE)))
+    g.add((PUBLISHER, DCTERMS.type, dcat.PRIVATE_INDIVIDUALS))
+    dcat.contact_point(g, CONTACT, "kg contributors", URIRef(BASE))
+    licence = LICENCE
+    homepage = URIRef(BASE)
+    coverage = dcat.temporal_coverage(dataset)
+    if coverage is not None:
+        dcat.period_of_time(g, COVERAGE, *coverage)
+
+    def about(resource: URIRef, *, covers: bool = True) -> None:
+        """Who to ask, where, when and on what: the same for every part of kg."""
+        g.add((resource, DCTERMS.publisher, PUBLISHER))
+        g.add((resource, DCAT.contactPoint, CONTACT))
+        g.add((resource, DCAT.theme, dcat.GOVERNMENT))
+        g.add((resource, DCTERMS.license, licence))
+        g.add((resource, DCAT.keyword, Literal("hành chính công", lang="vi")))
+        g.add((resource, DCAT.keyword, Literal("public administration", lang="en")))
+        if covers:
+            g.add((resource, DCTERMS.spatial, dcat.VIETNAM))
+            if coverage is not None:
+                g.add((resource, DCTERMS.temporal, COVERAGE))
 
     ds = KG_DATASET
     for t in (VOID.Dataset, DCAT.Dataset):
@@ -337,14 +368,13 @@ def void_graph(dataset: Dataset) -> Graph:
         "Party and state bodies, documents, people, figures and actions from one article, "
         "every fact tied to the words of its source, linked to public-administration datasets.",
     )
-    g.add((ds, DCTERMS.license, LICENCE))
-    g.add((ds, DCTERMS.publisher, PUBLISHER))
+    about(ds)
     g.add((ds, DCTERMS.creator, PUBLISHER))
-    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/vi")))
-    g.add((ds, DCTERMS.language, URIRef("http://id.loc.gov/vocabulary/iso639-1/en")))
+    languages = (dcat.VIETNAMESE, dcat.ENGLISH)
+    for language in languages:
+        g.add((ds, DCTERMS.language, language))
     g.add((ds, OWL.versionInfo, Literal(__version__)))
-    g.add((ds, DCAT.keyword, Literal("hành chính công", lang="vi")))
-    g.add((ds, DCAT.keyword, Literal("public administration", lang="en")))
+    g.add((ds, DCAT.version, Literal(__version__)))
     g.add((ds, VOID.uriSpace, Literal(BASE + "id/")))
     g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
     g.add((ds, VOID.vocabulary, URIRef(BASE + "ontology#")))
@@ -356,23 +386,35 @@ def void_graph(dataset: Dataset) -> Graph:
         }
         | {VAU_SOURCE}
     ):
-        g.add((ds, DCTERMS.source, source))
+        # DCAT-AP keeps dct:source for a dataset this one derives from: the sources
+        # are texts and a package, what PROV calls what it was derived from.
+        g.add((ds, PROV.wasDerivedFrom, source))
 
     # A distribution per release file that kg build writes.
     for release in formats.export_formats():
-        ext, media, fmt = release.extension, release.media_type, release.w3c_iri
-        assert ext is not None and fmt is not None
+        ext = release.extension
+        assert ext is not None
         dist = DISTRIBUTION[f"kg-{ext}"]
         g.add((dist, RDF.type, DCAT.Distribution))
         _lit(g, dist, RDFS.label, f"kg ({ext})", f"kg as {ext}")
         _lit(g, dist, DCTERMS.title, f"kg ({ext})", f"kg as {ext}")
+        graphs = (
+            ("các đồ thị có tên được giữ riêng", "named graphs kept apart")
+            if release.keeps_graphs
+            else ("các đồ thị có tên được gộp làm một", "named graphs merged into one")
+        )
+        _lit(
+            g,
+            dist,
+            DCTERMS.description,
+            f"Toàn bộ kg dưới dạng {release.label}, {graphs[0]}.",
+            f"The whole of kg as {release.label}, {graphs[1]}.",
+        )
         g.add((dist, DCAT.accessURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
         g.add((dist, DCAT.downloadURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
-        g.add(
-            (dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}"))
-        )
-        g.add((dist, DCTERMS.format, URIRef(fmt)))
-        g.add((dist, DCTERMS.license, LICENCE))
+        g.add((dist, DCAT.mediaType, dcat.media_type(release)))
+        g.add((dist, DCTERMS.format, dcat.file_type(release)))
+        g.add((dist, DCTERMS.license, licence))
         g.add((ds, DCAT.distribution, dist))
         g.add((ds, VOID.dataDump, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
 
@@ -380,16 +422,27 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((sssom, RDF.type, DCAT.Distribution))
     _lit(g, sssom, RDFS.label, "tập ánh xạ SSSOM", "SSSOM mapping set")
     _lit(g, sssom, DCTERMS.title, "tập ánh xạ SSSOM", "SSSOM mapping set")
+    _lit(
+        g,
+        sssom,
+        DCTERMS.description,
+        "Mọi liên kết của kg trong một bảng SSSOM (TSV), siêu dữ liệu ở phần đầu.",
+        "Every link of kg in one SSSOM table (TSV), its metadata in its header.",
+    )
     g.add((sssom, DCAT.accessURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
+    g.add((sssom, DCAT.downloadURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
+    tsv = formats.by_name("tsv", formats.formats_for("SELECT"))
+    assert tsv is not None
+    g.add((sssom, DCAT.mediaType, dcat.media_type(tsv)))
+    g.add((sssom, DCTERMS.format, dcat.file_type(tsv)))
     g.add(
         (
             sssom,
-            DCAT.mediaType,
-            URIRef("https://www.iana.org/assignments/media-types/text/tab-separated-values"),
+            DCTERMS.conformsTo,
+            URIRef("https://w3id.org/sssom/"),
         )
     )
-    g.add((sssom, DCTERMS.conformsTo, URIRef("https://w3id.org/sssom/")))
-    g.add((sssom, DCTERMS.license, LICENCE))
+    g.add((sssom, DCTERMS.license, licence))
     ms = MAPPING_SET
     g.add((ms, RDF.type, DCAT.Dataset))
     _lit(g, ms, RDFS.label, "các liên kết của kg (SSSOM)", "the links of kg (SSSOM)")
@@ -402,21 +455,52 @@ def void_graph(dataset: Dataset) -> Graph:
         "Every link of kg as an SSSOM mapping set, "
         "with justification, confidence, author and date.",
     )
-    g.add((ms, DCTERMS.license, LICENCE))
-    g.add((ms, DCTERMS.publisher, PUBLISHER))
+    about(ms)
     g.add((ms, DCTERMS.creator, PUBLISHER))
     g.add((ms, DCAT.distribution, sssom))
     g.add((ms, DCTERMS.isPartOf, ds))
 
-    endpoint = DISTRIBUTION["sparql"]
+    endpoint = ENDPOINT_SERVICE
     g.add((endpoint, RDF.type, DCAT.DataService))
     _lit(g, endpoint, RDFS.label, "điểm truy vấn SPARQL", "SPARQL endpoint")
     _lit(g, endpoint, DCTERMS.title, "điểm truy vấn SPARQL", "SPARQL endpoint")
-    g.add((endpoint, DCAT.endpointURL, URIRef(BASE + "sparql")))
-    g.add((endpoint, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    _lit(
+        g,
+        endpoint,
+        DCTERMS.description,
+        "Truy vấn kg bằng SPARQL 1.1 (kg serve); mô tả dịch vụ ở chính địa chỉ này.",
+        "kg queried with SPARQL 1.1 (kg serve); the service description is at the same URL.",
+    )
+    about(endpoint, covers=False)
+    g.add((endpoint, DCAT.endpointURL, ENDPOINT_URL))
+    # A GET on the endpoint with no query answers its SPARQL Service Description.
+    g.add((endpoint, DCAT.endpointDescription, ENDPOINT_URL))
+    protocol = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+    g.add((endpoint, DCTERMS.conformsTo, protocol))
     g.add((endpoint, DCAT.servesDataset, ds))
-    g.add((endpoint, DCTERMS.license, LICENCE))
-    g.add((ds, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+    g.add((ds, VOID.sparqlEndpoint, ENDPOINT_URL))
+
+    catalog = CATALOG
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    _lit(g, catalog, RDFS.label, "danh mục dữ liệu của kg", "the data catalogue of kg")
+    _lit(g, catalog, DCTERMS.title, "danh mục dữ liệu của kg", "the data catalogue of kg")
+    _lit(
+        g,
+        catalog,
+        DCTERMS.description,
+        "Bộ dữ liệu kg, tập ánh xạ của nó và điểm truy vấn SPARQL phục vụ nó.",
+        "The kg dataset, its mapping set and the SPARQL endpoint that serves it.",
+    )
+    g.add((catalog, DCTERMS.publisher, PUBLISHER))
+    g.add((catalog, DCTERMS.license, licence))
+    g.add((catalog, FOAF.homepage, homepage))
+    g.add((catalog, DCAT.themeTaxonomy, dcat.DATA_THEMES))
+    g.add((catalog, DCTERMS.spatial, dcat.VIETNAM))
+    for language in languages:
+        g.add((catalog, DCTERMS.language, language))
+    for member in (ds, ms):
+        g.add((catalog, DCAT.dataset, member))
+    g.add((catalog, DCAT.service, endpoint))
 
     # one linkset per link graph and predicate: its target and how many links
     from kg.linking.admin import iter_links
@@ -459,8 +543,9 @@ def void_outputs(dataset: Dataset | None = None) -> list[Output]:
 
     ds = load() if dataset is None else dataset
     header = (
-        "# GENERATED by `kg link void`: the dataset described with VoID and DCAT (licence,\n"
-        "# sources, creator, distributions, endpoint, linksets with targets and counts).\n"
+        "# GENERATED by `kg link void`: the dataset described with VoID and DCAT-AP 3.0.0\n"
+        "# (catalogue, licence, sources, publisher and contact, coverage, distributions,\n"
+        "# endpoint, linksets with targets and counts; docs/dcat.md).\n"
         "# Do not edit: regenerate.\n"
     )
     return [Output(paths.data_dir() / "void.trig", render_graph(void_graph(ds), G_VOID, header))]
