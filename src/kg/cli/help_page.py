@@ -18,29 +18,27 @@ PAGE = ("docs", "cli-reference.md")
 WIDTH = 88
 
 
-def _commands(command: click.Command, name: str) -> list[tuple[str, click.Command]]:
-    found = [(name, command)]
-    if isinstance(command, click.Group):
-        ctx = click.Context(command, info_name=name)
-        for sub in command.list_commands(ctx):
-            child = command.get_command(ctx, sub)
-            if child is not None and not child.hidden:
-                found += _commands(child, f"{name} {sub}")
-    return found
-
-
-def _help(command: click.Command, name: str) -> str:
-    parent = None
-    for part in name.split(" ")[:-1]:
-        parent = click.Context(click.Command(part), info_name=part, parent=parent)
-    ctx = click.Context(
-        command,
-        info_name=name.split(" ")[-1],
+def _commands(
+    command: click.Command, name: str, parent: click.Context | None = None
+) -> list[tuple[str, click.Context]]:
+    """Every command under ``command`` with the context its ``--help`` is printed in:
+    made as the command line makes it, so settings inherited from the parents (``-h``)
+    are there."""
+    ctx = command.make_context(
+        name.split(" ")[-1],
+        [],
         parent=parent,
+        resilient_parsing=True,
         terminal_width=WIDTH,
         max_content_width=WIDTH,
     )
-    return command.get_help(ctx)
+    found = [(name, ctx)]
+    if isinstance(command, click.Group):
+        for sub in command.list_commands(ctx):
+            child = command.get_command(ctx, sub)
+            if child is not None and not child.hidden:
+                found += _commands(child, f"{name} {sub}", ctx)
+    return found
 
 
 def _anchor(name: str) -> str:
@@ -61,13 +59,13 @@ def markdown(root: click.Command) -> str:
         "| command | what it does |",
         "|---|---|",
     ]
-    for name, command in commands[1:]:
-        short = command.get_short_help_str(limit=200).replace("|", "\\|")
+    for name, ctx in commands[1:]:
+        short = ctx.command.get_short_help_str(limit=200).replace("|", "\\|")
         lines.append(f"| [`{name}`](#{_anchor(name)}) | {short} |")
     lines.append("")
-    for name, command in commands:
+    for name, ctx in commands:
         lines += [f"## `{name}` {{ #{_anchor(name)} }}", "", "```text"]
-        lines += [line.rstrip() for line in _help(command, name).rstrip("\n").split("\n")]
+        lines += [line.rstrip() for line in ctx.get_help().rstrip("\n").split("\n")]
         lines += ["```", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
