@@ -12,6 +12,7 @@ A block needing a server or the network says so in a line of its own above it,
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -132,24 +133,30 @@ def _console_steps(text: str) -> list[tuple[str, list[str]]]:
     return steps
 
 
-def _pattern(expected: list[str]) -> str:
-    parts = []
-    for line in expected:
-        if line.strip() == "...":
-            parts.append(r"(?:[^\n]*\n)*?")
-            continue
-        chunks = [re.sub(r" +", " +", re.escape(c.strip(" "))) for c in line.rstrip().split("...")]
-        parts.append("[^\n]*".join(chunks) + "\n")
-    return "".join(parts)
+def _line_pattern(line: str) -> re.Pattern[str]:
+    chunks = [" +".join(map(re.escape, c.split())) for c in line.rstrip().split("...")]
+    return re.compile("[^\n]*".join(chunks))
 
 
 def matches(expected: list[str], actual: str) -> bool:
     """Whether ``actual`` is what ``expected`` shows (``...`` elides; runs of spaces,
-    the columns of a table, stand for any run of spaces)."""
+    the columns of a table, stand for any run of spaces). Line by line, so that no
+    pattern backtracks over the whole output."""
     while expected and not expected[-1].strip():
         expected = expected[:-1]
-    text = "\n".join(line.rstrip() for line in actual.rstrip("\n").split("\n")) + "\n"
-    return re.fullmatch(_pattern(expected), text) is not None
+    lines = [line.rstrip() for line in actual.rstrip("\n").split("\n")]
+    wanted = [None if e.strip() == "..." else _line_pattern(e) for e in expected]
+
+    @functools.cache
+    def rest(i: int, j: int) -> bool:
+        if i == len(wanted):
+            return j == len(lines)
+        pattern = wanted[i]
+        if pattern is None:
+            return rest(i + 1, j) or (j < len(lines) and rest(i, j + 1))
+        return j < len(lines) and pattern.fullmatch(lines[j]) is not None and rest(i + 1, j + 1)
+
+    return rest(0, 0)
 
 
 def _run_console(example: Example) -> None:
