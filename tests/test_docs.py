@@ -181,7 +181,9 @@ def _run_console(example: Example) -> None:
         assert status == (2 if shows_error else 0), f"{example.id}: $ {command}\n{actual}"
         if expected:
             assert matches(expected, actual), (
-                f"{example.id}: $ {command}\nexpected:\n" + "\n".join(expected) + f"\ngot:\n{actual}"
+                f"{example.id}: $ {command}\nexpected:\n"
+                + "\n".join(expected)
+                + f"\ngot:\n{actual}"
             )
 
 
@@ -335,3 +337,38 @@ def test_site_builds_strictly_and_loads_nothing_from_elsewhere(tmp_path: Path) -
     assert offenders == []
     # Every term of the ontology is an anchor of its page, as kg serve's IRIs are.
     assert 'id="PartyBody"' in (site / "ontology.html").read_text(encoding="utf-8")
+
+
+# -- the ontology IRI in a browser ---------------------------------------------------------
+
+
+def test_kg_serve_answers_the_ontology_iri_with_its_documentation() -> None:
+    from werkzeug.test import Client
+
+    import kg
+    from kg.http.app import create_app
+    from kg.http.context import ServerConfig
+    from kg.io.parse import parse_graph
+    from kg.publish import reference
+
+    documented = reference.reference(
+        parse_graph(paths.ontology_path()), parse_graph(paths.vocabulary_path()), kg.load()
+    )
+    client = Client(create_app(ServerConfig()))
+    answer = client.get("/ontology", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert answer.status_code == 200
+    assert answer.content_type.startswith("text/html")
+    html = answer.get_data(as_text=True)
+    terms = [term for _, section in documented.sections for term in section]
+    assert len(terms) > 100
+    for term in terms:
+        start = html.index(f'<section id="{term.local}" class="term">')
+        section = html[start : html.index("</section>", start)]
+        assert term.labels["en"] in section and term.definition.replace("'", "&#x27;") in section
+        if term.example is not None:
+            # the same example as the docs page, linked to its page on this server
+            assert str(term.example.subject).removeprefix("https://w3id.org/vn-kg") in section
+    # RDF clients still get the ontology's triples.
+    turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert turtle.content_type.startswith("text/turtle")
+    assert "PartyBody" in turtle.get_data(as_text=True)

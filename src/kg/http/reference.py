@@ -23,7 +23,10 @@ def _cell(text: object) -> str:
 
 
 def _parameter_rows(parameters: list[dict[str, Any]]) -> list[str]:
-    rows = ["| parameter | in | type | default | required | description |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| parameter | in | type | default | required | description |",
+        "|---|---|---|---|---|---|",
+    ]
     for p in parameters:
         schema = p.get("schema", {})
         kind = " | ".join(schema["enum"]) if "enum" in schema else schema.get("type", "")
@@ -74,7 +77,7 @@ def markdown(document: dict[str, Any]) -> str:
             lines.append(f"### {method.upper()}")
             lines.append("")
             if operation.get("parameters"):
-                lines += _parameter_rows(operation["parameters"]) + [""]
+                lines += [*_parameter_rows(operation["parameters"]), ""]
             body = operation.get("requestBody", {}).get("content", {})
             if body:
                 lines += ["Request body: " + ", ".join(f"`{t}`" for t in body) + ".", ""]

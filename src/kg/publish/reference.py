@@ -24,11 +24,15 @@ _KINDS = (
     (OWL.Class, "Classes"),
     (OWL.ObjectProperty, "Object properties"),
     (OWL.DatatypeProperty, "Datatype properties"),
+    (OWL.AnnotationProperty, "Annotation properties"),
 )
+#: The last section: every other ``kgo:`` term (Data Cube component specifications,
+#: the data structure definition, the annotations' motivation), with its types.
+OTHER_TERMS = "Other terms"
 _DCT = "http://purl.org/dc/terms/"
 #: Graphs that define the terms or describe the dataset: no examples from them (the
 #: vocabulary's concepts are data for the properties they use, such as kgo:rank).
-_NOT_DATA = {str(G_ONTOLOGY), str(G_VOID)}
+NOT_DATA = (str(G_ONTOLOGY), str(G_VOID))
 #: Characters of a literal shown in an example; the source text is a whole article.
 EXAMPLE_CHARS = 80
 
@@ -55,6 +59,7 @@ class Term:
 
 @dataclass(frozen=True)
 class Concept:
+    iri: URIRef
     name: str
     vi: str
     en: str
@@ -92,26 +97,45 @@ def _names(nodes: Iterable[Node]) -> list[str]:
     return sorted(short_name(node) for node in nodes if isinstance(node, URIRef))
 
 
-def _examples(graph: Graph, data: Dataset | None) -> dict[URIRef, Example]:
-    """The first use, in IRI order, of every class (by instance, its subclasses' too)
-    and every property, in the graphs that hold data."""
-    if data is None:
-        return {}
-    instances: dict[URIRef, URIRef] = {}
-    triples: dict[URIRef, tuple[URIRef, Node]] = {}
-    labels: dict[URIRef, str] = {}
+@dataclass
+class Uses:
+    """How the data uses the terms: the first instance of each class and the first
+    triple of each property (IRI order), and the English labels of those subjects."""
+
+    instances: dict[URIRef, URIRef] = field(default_factory=dict)
+    triples: dict[URIRef, tuple[URIRef, Node]] = field(default_factory=dict)
+    labels: dict[URIRef, str] = field(default_factory=dict)
+
+    def add_instance(self, cls: URIRef, subject: URIRef) -> None:
+        if cls not in self.instances or str(subject) < str(self.instances[cls]):
+            self.instances[cls] = subject
+
+    def add_triple(self, prop: URIRef, subject: URIRef, value: Node) -> None:
+        known = self.triples.get(prop)
+        if known is None or (str(subject), str(value)) < (str(known[0]), str(known[1])):
+            self.triples[prop] = (subject, value)
+
+    def add_label(self, subject: URIRef, label: str) -> None:
+        self.labels[subject] = min(self.labels.get(subject, label), label)
+
+
+def uses_in(data: Dataset) -> Uses:
+    """The uses of every term in ``data``, outside the graphs that define the terms."""
+    uses = Uses()
     for s, p, o, g in data.quads((None, None, None, None)):
-        if not isinstance(s, URIRef) or str(getattr(g, "identifier", g)) in _NOT_DATA:
+        if not isinstance(s, URIRef) or str(getattr(g, "identifier", g)) in NOT_DATA:
             continue
         if p == RDFS.label and isinstance(o, Literal) and o.language == "en":
-            labels[s] = min(labels.get(s, str(o)), str(o))
+            uses.add_label(s, str(o))
         if p == RDF.type and isinstance(o, URIRef):
-            if o not in instances or str(s) < str(instances[o]):
-                instances[o] = s
+            uses.add_instance(o, s)
         elif isinstance(p, URIRef):
-            known = triples.get(p)
-            if known is None or (str(s), str(o)) < (str(known[0]), str(known[1])):
-                triples[p] = (s, o)
+            uses.add_triple(p, s, o)
+    return uses
+
+
+def _examples(graph: Graph, uses: Uses) -> dict[URIRef, Example]:
+    """An example of every class (an instance, else one of a subclass) and property."""
 
     def below(cls: URIRef) -> list[URIRef]:
         seen: list[URIRef] = []
@@ -128,25 +152,34 @@ def _examples(graph: Graph, data: Dataset | None) -> dict[URIRef, Example]:
     for cls in graph.subjects(RDF.type, OWL.Class):
         if not isinstance(cls, URIRef):
             continue
-        found = [instances[c] for c in [cls, *below(cls)] if c in instances]
+        found = [uses.instances[c] for c in [cls, *below(cls)] if c in uses.instances]
         if found:
-            subject = min(found, key=str) if cls not in instances else instances[cls]
-            examples[cls] = Example(subject, labels.get(subject, ""))
-    for prop, (subject, value) in triples.items():
-        examples[prop] = Example(subject, labels.get(subject, ""), value)
+            subject = uses.instances.get(cls) or min(found, key=str)
+            examples[cls] = Example(subject, uses.labels.get(subject, ""))
+    for prop, (subject, value) in uses.triples.items():
+        examples[prop] = Example(subject, uses.labels.get(subject, ""), value)
     return examples
 
 
-def _term(graph: Graph, term: URIRef, example: Example | None) -> Term:
+def _term(graph: Graph, term: URIRef, example: Example | None, typed: bool = False) -> Term:
     relations = [
         (label, _names(graph.objects(term, predicate)))
         for predicate, label in (
+            *([(RDF.type, "type")] if typed else []),
             (RDFS.subClassOf, "subclass of"),
             (RDFS.subPropertyOf, "subproperty of"),
             (RDFS.domain, "domain"),
             (RDFS.range, "range"),
         )
     ]
+    if typed:
+        # A term outside the OWL kinds says what it is by its other statements
+        # (a component specification: qb:componentProperty, qb:order, ...).
+        shown = {RDF.type, RDFS.label, SKOS.definition, RDFS.subClassOf, RDFS.subPropertyOf}
+        for predicate in sorted({p for p in graph.predicates(term) if p not in shown}, key=str):
+            if isinstance(predicate, URIRef):
+                values = sorted(example_value(o) for o in graph.objects(term, predicate))
+                relations.append((short_name(predicate), values))
     return Term(
         iri=term,
         name=short_name(term),
@@ -182,6 +215,7 @@ def _schemes(graph: Graph) -> list[Scheme]:
                 definition=_text(graph, scheme, SKOS.definition, "en"),
                 concepts=[
                     Concept(
+                        c,
                         short_name(c),
                         _text(graph, c, SKOS.prefLabel, "vi"),
                         _text(graph, c, SKOS.prefLabel, "en"),
@@ -194,18 +228,34 @@ def _schemes(graph: Graph) -> list[Scheme]:
     return found
 
 
-def reference(ontology: Graph, vocabulary: Graph, data: Dataset | None = None) -> Reference:
-    """The reference of ``ontology`` and ``vocabulary``, with examples from ``data``."""
+def reference(
+    ontology: Graph, vocabulary: Graph, data: Dataset | None = None, uses: Uses | None = None
+) -> Reference:
+    """The reference of ``ontology`` and ``vocabulary``, with examples of the terms'
+    use in ``data`` (or as ``uses`` found them)."""
     graph = ontology + vocabulary
     iri = URIRef(ONTOLOGY_IRI)
-    examples = _examples(graph, data)
+    if uses is None:
+        uses = uses_in(data) if data is not None else Uses()
+    examples = _examples(graph, uses)
     sections = []
+    covered: set[URIRef] = set()
     for kind, title in _KINDS:
         terms = sorted(
-            (t for t in graph.subjects(RDF.type, kind) if isinstance(t, URIRef) and t.startswith(KGO)),
+            (
+                t
+                for t in graph.subjects(RDF.type, kind)
+                if isinstance(t, URIRef) and t.startswith(KGO)
+            ),
             key=str,
         )
+        covered.update(terms)
         sections.append((title, [_term(graph, t, examples.get(t)) for t in terms]))
+    others = sorted(
+        {t for t in ontology.subjects() if isinstance(t, URIRef) and t.startswith(KGO)} - covered,
+        key=str,
+    )
+    sections.append((OTHER_TERMS, [_term(graph, t, examples.get(t), typed=True) for t in others]))
     return Reference(
         iri=str(iri),
         version=str(graph.value(iri, OWL.versionInfo)),
@@ -280,15 +330,15 @@ def markdown(ontology: Graph, vocabulary: Graph, data: Dataset | None = None) ->
         for term in terms:
             lines += [f"### `{term.name}` {{ #{term.local} }}", "", f"<{term.iri}>", ""]
             lines += ["| | |", "|---|---|"]
-            lines.append(f"| vi | {_cell(term.labels['vi'])} |")
-            lines.append(f"| en | {_cell(term.labels['en'])} |")
-            lines.append(f"| definition | {_cell(term.definition)} |")
+            lines.append(f"| vi | {_cell(term.labels['vi']) or '—'} |")
+            lines.append(f"| en | {_cell(term.labels['en']) or '—'} |")
+            lines.append(f"| definition | {_cell(term.definition) or '—'} |")
             for label, names in term.relations:
                 lines.append(f"| {label} | {', '.join(_code(n) for n in names)} |")
-            example = "none in the shipped data"
             if term.example is not None:
-                example = _example_markdown(term.example)
-            lines.append(f"| example | {example} |")
+                lines.append(f"| example | {_example_markdown(term.example)} |")
+            elif title != OTHER_TERMS:
+                lines.append("| example | none in the shipped data |")
             lines.append("")
     lines += ["## Concept schemes", ""]
     for scheme in ref.schemes:
