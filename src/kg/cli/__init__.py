@@ -168,7 +168,7 @@ def cli() -> None:
     multiple=True,
     metavar="IRI",
     help="Validate only this named graph (repeatable): its subjects are the focus nodes, "
-    "checked against it, the ontology and the data its nodes lead to (see README, Stores).",
+    "checked against it, the ontology and the data its nodes lead to (see docs/stores.md).",
 )
 def validate(
     paths: tuple[str, ...],

@@ -51,7 +51,7 @@ DCAT = "http://www.w3.org/ns/dcat#"
 SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM = "https://w3id.org/sssom/"
 
-# Resource namespaces: one per kind of thing (see README, "IRI patterns").
+# Resource namespaces: one per kind of thing (see docs/iris.md).
 KINDS = {
     "body": "organisations and other collective agents",
     "person": "people",
