@@ -372,3 +372,20 @@ def test_kg_serve_answers_the_ontology_iri_with_its_documentation() -> None:
     turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
     assert turtle.content_type.startswith("text/turtle")
     assert "PartyBody" in turtle.get_data(as_text=True)
+
+
+def test_catalogue_http_examples_answer() -> None:
+    """The catalogue's "Over HTTP" requests, made to the app of kg serve, in process."""
+    from werkzeug.test import Client
+
+    from kg.http.app import create_app
+    from kg.http.context import ServerConfig
+    from kg.sparql.catalogue import discover
+
+    page = (CHECKOUT / "docs" / "query-catalogue.md").read_text(encoding="utf-8")
+    requests = re.findall(r"^Over HTTP: `GET (\S+)` of `kg serve`\.$", page, re.M)
+    assert len(requests) == len(discover()) > 20
+    client = Client(create_app(ServerConfig()))
+    for url in requests:
+        answer = client.get(url, headers={"Accept": "text/csv"})
+        assert answer.status_code == 200, f"{url}: {answer.get_data(as_text=True)}"

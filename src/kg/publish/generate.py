@@ -99,6 +99,24 @@ def _example_invocation(stored: object) -> str:
     return example
 
 
+def _example_url(stored: object) -> str:
+    """The example invocation's request to ``/api/queries`` (the same values)."""
+    from kg.core.terms import short_name
+    from kg.sparql.catalogue import StoredQuery
+
+    assert isinstance(stored, StoredQuery)
+    values = []
+    for p in stored.parameters:
+        if p.type == "iri" and p.default is not None and not values:
+            values.append(f"{p.name}={short_name(p.default)}")
+    if stored.pagination is not None:
+        values.append("page=2")
+    if stored.has_lang:
+        values.append("lang=vi")
+    query = "?" + "&".join(values) if values else ""
+    return f"/api/queries/{stored.name}{query}"
+
+
 def catalogue_markdown() -> str:
     """The query catalogue page: how stored queries run, then every stored query, from
     its header: title, description, parameters, pagination and an example."""
@@ -172,12 +190,15 @@ def catalogue_markdown() -> str:
                 default = "—"
                 if p.default is not None:
                     default = f"`{short_name(p.default) if p.type == 'iri' else p.default}`"
-                required = "yes" if p.required else "no"
+                required = "no"
+                if p.required:
+                    required = "yes" if p.default is None else "no (the default)"
                 lines.append(f"| `{p.name}` | {kind} | {default} | {required} |")
             lines.append("")
         else:
             lines += ["No parameters.", ""]
         lines += ["```console", f"$ {_example_invocation(stored)}", "```", ""]
+        lines += [f"Over HTTP: `GET {_example_url(stored)}` of `kg serve`.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
