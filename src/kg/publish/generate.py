@@ -7,10 +7,14 @@ so that a test can fail when someone edits the ontology but not what derives fro
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.core import paths
 from kg.core.errors import InputError
 from kg.core.files import Output
+
+if TYPE_CHECKING:
+    from kg.sparql.catalogue import StoredQuery
 
 TARGETS = ("context", "evidence", "diagram", "reference", "catalogue", "readme", "expected")
 
@@ -83,11 +87,9 @@ def evidence_outputs() -> list[Output]:
     ]
 
 
-def _example_invocation(stored: object) -> str:
+def _example_invocation(stored: StoredQuery) -> str:
     from kg.core.terms import short_name
-    from kg.sparql.catalogue import StoredQuery
 
-    assert isinstance(stored, StoredQuery)
     example = f"kg query run {stored.name}"
     for p in stored.parameters:
         if p.type == "iri" and p.default is not None and "--param" not in example:
@@ -99,13 +101,11 @@ def _example_invocation(stored: object) -> str:
     return example
 
 
-def _example_url(stored: object) -> str:
+def _example_url(stored: StoredQuery) -> str:
     """The example invocation's request to ``/api/queries`` (the same values)."""
     from kg.core.terms import short_name
-    from kg.sparql.catalogue import StoredQuery
 
-    assert isinstance(stored, StoredQuery)
-    values = []
+    values: list[str] = []
     for p in stored.parameters:
         if p.type == "iri" and p.default is not None and not values:
             values.append(f"{p.name}={short_name(p.default)}")
