@@ -335,6 +335,12 @@ def test_site_builds_strictly_and_loads_nothing_from_elsewhere(tmp_path: Path) -
         for match in EXTERNAL_ASSET.finditer(path.read_text(encoding="utf-8", errors="replace"))
     ]
     assert offenders == []
+    # Material's script fetches Mermaid from a CDN for a <pre class="mermaid">, and asks
+    # GitHub's API for a repo_url: neither may be there.
+    assert not [
+        p for p in built if re.search(r'class="(?:[^"]*\s)?mermaid[\s"]', p.read_text("utf-8"))
+    ]
+    assert "repo_url" not in (CHECKOUT / "mkdocs.yml").read_text(encoding="utf-8")
     # Every term of the ontology is an anchor of its page, as kg serve's IRIs are.
     assert 'id="PartyBody"' in (site / "ontology.html").read_text(encoding="utf-8")
 
