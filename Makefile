@@ -2,7 +2,7 @@
 PYTHON ?= python
 SRC := src tests
 
-.PHONY: all check lint format types imports test fast bench generate check-generated build release-digests
+.PHONY: all check lint format types imports test fast bench generate check-generated build docs release-digests
 
 # `make test` alone runs all of it (tests/test_quality.py runs lint, types and imports,
 # and tests check the generated files); `make check` runs those checks without the tests.
@@ -46,6 +46,10 @@ check-generated:
 
 build:
 	$(PYTHON) -m kg build
+
+# The documentation site (mkdocs.yml, docs/) into site/; tests/test_docs.py builds it too.
+docs:
+	$(PYTHON) -m mkdocs build --strict -d site
 
 # Records the digests tests/test_release.py compares the release files with: run it only
 # when the release files are meant to change (new data, a new ontology version).

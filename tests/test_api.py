@@ -1,7 +1,8 @@
 """The Python API as a user calls it: import kg; kg.load(); kg.validate(); kg.export().
 
 It works whatever was imported before it: each module of kg is imported first, in a
-process of its own, and the API is called after it. The README's example runs as it is.
+process of its own, and the API is called after it. The example of docs/python-api.md runs
+as it is.
 """
 
 from __future__ import annotations
@@ -140,15 +141,15 @@ def test_api_works_after_importing_any_module() -> None:
     assert different == {}, f"the API answered otherwise than after `import kg`: {different}"
 
 
-# --- the README's example --------------------------------------------------------------
+# --- the Python API page's example --------------------------------------------------------
 
 
-def readme_python_example() -> str:
-    """The fenced Python block of the README's "Python API" section."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n### Python API\n", 1)[1]
+def python_api_page_example() -> str:
+    """The fenced Python block that opens docs/python-api.md."""
+    page = (ROOT / "docs" / "python-api.md").read_text(encoding="utf-8")
+    section = page.split("\n", 1)[1]
     block = re.match(r"\s*```python\n(.*?)^```", section, re.S | re.M)
-    assert block, "the Python API section opens with a Python example"
+    assert block, "the Python API page opens with a Python example"
     return block.group(1)
 
 
@@ -156,7 +157,7 @@ def readme_python_example() -> str:
 RUN_EXAMPLE = """
 import json, sys
 names = {}
-exec(compile(sys.argv[1], "README.md", "exec"), names)
+exec(compile(sys.argv[1], "docs/python-api.md", "exec"), names)
 import kg
 print(json.dumps({
     "report_conforms": names["report"].conforms,
@@ -169,9 +170,9 @@ print(json.dumps({
 
 
 @pytest.mark.slow
-def test_readme_python_example_runs(tmp_path: Path) -> None:
+def test_python_api_page_example_runs(tmp_path: Path) -> None:
     pytest.importorskip("pyoxigraph")
-    example = readme_python_example()
+    example = python_api_page_example()
     assert "import kg" in example
     done = run_python(RUN_EXAMPLE, example, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -11,6 +11,7 @@ from kg.cli import cli
 from kg.core import paths
 from kg.io.jsonld import context_text, generated_context
 from kg.publish.diagram import README_END, README_START
+from kg.publish.generate import MODEL_PAGE
 
 ROOT = paths.project_root()
 pytestmark = pytest.mark.skipif(ROOT is None, reason="needs a source checkout")
@@ -29,10 +30,10 @@ def test_context_file_matches_the_model_and_data() -> None:
     assert json.loads(text)["@context"]["kgo"] == "https://w3id.org/vn-kg/ontology#"
 
 
-def test_readme_embeds_the_committed_diagram() -> None:
+def test_model_page_embeds_the_committed_diagram() -> None:
     assert ROOT is not None
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = ROOT.joinpath(*MODEL_PAGE).read_text(encoding="utf-8")
     diagram = (ROOT / "docs" / "model.mmd").read_text(encoding="utf-8")
-    start = readme.index(README_START)
-    end = readme.index(README_END)
-    assert readme[start:end] == f"{README_START}\n```mermaid\n{diagram}```\n"
+    start = page.index(README_START)
+    end = page.index(README_END)
+    assert page[start:end] == f"{README_START}\n```mermaid\n{diagram}```\n"

@@ -209,7 +209,7 @@ def test_every_triple_arrives_exactly(pushed: tuple[Store, str], shipped_dataset
     remote = sorted(key(r["g"], r["s"], r["p"], r["o"]) for r in result.rows)
     if store.name == "virtuoso":
         # Virtuoso 7.2 keeps an xsd:duration as a number of months: "P5Y" comes back
-        # as "60"^^xsd:duration (README: What Virtuoso needed). Nothing else differs.
+        # as "60"^^xsd:duration (docs/push.md: What Virtuoso needed). Nothing else differs.
         duration = "http://www.w3.org/2001/XMLSchema#duration"
         lost = sorted(set(local) - set(remote))
         assert [(row[1], row[5]) for row in lost] == [

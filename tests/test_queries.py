@@ -26,7 +26,7 @@ from grlc_server import GrlcServer
 from kg.cli import cli
 from kg.core import paths
 from kg.core.errors import EXIT_ERROR, InputError, QueryError
-from kg.publish.generate import CATALOGUE_END, CATALOGUE_START, EXPECTED_DIR, catalogue_markdown
+from kg.publish.generate import CATALOGUE_PAGE, EXPECTED_DIR, catalogue_markdown
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
 from kg.sparql.parse import prepare
@@ -607,14 +607,13 @@ def test_sparql_construct_as_turtle_and_json_ld() -> None:
 # -- catalogue -------------------------------------------------------------------------
 
 
-def test_readme_catalogue_is_generated_from_the_headers() -> None:
+def test_catalogue_page_is_generated_from_the_headers() -> None:
     assert ROOT is not None
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index(CATALOGUE_START) + len(CATALOGUE_START)
-    block = readme[start : readme.index(CATALOGUE_END)]
-    assert block == "\n" + catalogue_markdown(), "run `kg generate catalogue`"
+    page = ROOT.joinpath(*CATALOGUE_PAGE).read_text(encoding="utf-8")
+    assert page == catalogue_markdown(), "run `kg generate catalogue`"
     for stored in STORED:
-        assert f"`kg query run {stored.name}" in block
+        assert f"$ kg query run {stored.name}" in page
+        assert f"## `{stored.name}`" in page and stored.summary in page
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ The data: Vietnamese text in NFC and NFD, quotes, backslashes, line breaks and c
 characters; language tags; XSD and custom datatypes, well- and ill-typed; IRIs with
 percent-encoding, unicode, ``#`` fragments, query strings, sub-delimiters.
 
-What a format cannot carry, found here, and what kg does (README, Security model):
+What a format cannot carry, found here, and what kg does (docs/security.md):
 
 * an IRI with a character no IRI may hold (space, NUL, ``<>"{}|^`\\``): refused by
   every exporter (and by the loader);

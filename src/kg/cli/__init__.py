@@ -169,7 +169,7 @@ def cli() -> None:
     multiple=True,
     metavar="IRI",
     help="Validate only this named graph (repeatable): its subjects are the focus nodes, "
-    "checked against it, the ontology and the data its nodes lead to (see README, Stores).",
+    "checked against it, the ontology and the data its nodes lead to (see docs/stores.md).",
 )
 def validate(
     paths: tuple[str, ...],
@@ -339,11 +339,28 @@ def generate(ctx: click.Context, check: bool) -> None:
     ctx.obj["check"] = check
 
 
-def _run_generate(ctx: click.Context, target: str, check: bool) -> None:
+def _generated(target: str, render_svg: bool) -> list[Any]:
+    """What ``target`` writes; the pages made from the front ends (the commands' help,
+    the OpenAPI document) are generated here, above the layers that cannot see them."""
     from kg.publish import generate as gen
 
+    if target == "cli-reference":
+        from kg.cli import help_page
+
+        return help_page.outputs()
+    if target == "http-api":
+        from kg.http import reference as http_reference
+
+        return http_reference.outputs()
+    planned = gen.outputs(target, render_svg=render_svg)
+    if target == "all":
+        planned += _generated("cli-reference", render_svg) + _generated("http-api", render_svg)
+    return planned
+
+
+def _run_generate(ctx: click.Context, target: str, check: bool) -> None:
     check = check or bool((ctx.obj or {}).get("check"))
-    write_or_check(gen.outputs(target, render_svg=not check), check, "kg generate all")
+    write_or_check(_generated(target, render_svg=not check), check, "kg generate all")
 
 
 @generate.command()
@@ -391,7 +408,7 @@ def evidence(ctx: click.Context, check: bool) -> None:
 def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> None:
     """The model diagram, from ontology/kg.ttl.
 
-    Without -o: docs/model.mmd, the Mermaid block of README.md, and docs/model.svg
+    Without -o: docs/model.mmd, the Mermaid block of docs/model.md, and docs/model.svg
     when Graphviz is installed.
     """
     if output is None:
@@ -410,8 +427,32 @@ def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> No
 @check_option
 @click.pass_context
 def catalogue(ctx: click.Context, check: bool) -> None:
-    """The query catalogue in README.md, from the headers of queries/*.rq."""
+    """docs/query-catalogue.md, from the headers of queries/*.rq."""
     _run_generate(ctx, "catalogue", check)
+
+
+@generate.command()
+@check_option
+@click.pass_context
+def readme(ctx: click.Context, check: bool) -> None:
+    """The figures README.md and docs/*.md quote, from the queries of queries/figures/."""
+    _run_generate(ctx, "readme", check)
+
+
+@generate.command(name="cli-reference")
+@check_option
+@click.pass_context
+def cli_reference(ctx: click.Context, check: bool) -> None:
+    """docs/cli-reference.md, from every command's --help."""
+    _run_generate(ctx, "cli-reference", check)
+
+
+@generate.command(name="http-api")
+@check_option
+@click.pass_context
+def http_api(ctx: click.Context, check: bool) -> None:
+    """docs/http-api.md and docs/openapi.json, from the stored queries' OpenAPI document."""
+    _run_generate(ctx, "http-api", check)
 
 
 @generate.command()
@@ -429,7 +470,8 @@ def expected(ctx: click.Context, check: bool) -> None:
 @check_option
 @click.pass_context
 def all_(ctx: click.Context, check: bool) -> None:
-    """Everything but the expected query answers: context, evidence, diagram, catalogue."""
+    """Everything but the expected query answers: context, evidence, reference, diagram,
+    catalogue, readme, cli-reference and http-api."""
     _run_generate(ctx, "all", check)
 
 

@@ -55,7 +55,7 @@ SSSOM = "https://w3id.org/sssom/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 SPDX = "http://spdx.org/rdf/terms#"
 
-# Resource namespaces: one per kind of thing (see README, "IRI patterns").
+# Resource namespaces: one per kind of thing (see docs/iris.md).
 KINDS = {
     "body": "organisations and other collective agents",
     "person": "people",

@@ -5,7 +5,7 @@ responsible for it, and ``serve`` runs it under waitress, a pure-Python producti
 WSGI server that buffers slow clients itself, caps request bodies and headers, and
 answers from a pool of threads, so that one slow query does not hold up the others.
 
-Routes (the paths are part of the public interface; the README lists them):
+Routes (the paths are part of the public interface; docs/serving.md lists them):
 
 * ``/sparql``: the SPARQL 1.1 Protocol query endpoint (``kg.http.endpoint``); with no
   query, its Service Description.

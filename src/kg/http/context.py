@@ -12,7 +12,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-#: Defaults of the limits; ``kg serve --help`` and the README show the same numbers.
+#: Defaults of the limits; ``kg serve --help`` and docs/serving.md show the same numbers.
 DEFAULT_HOST = "127.0.0.1"
 
 

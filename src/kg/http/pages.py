@@ -1118,6 +1118,159 @@ def _ontology_description(ctx: AppContext) -> Description | None:
     return description
 
 
+# How the data uses the ontology's terms, for the examples of the reference page: the
+# first instance of each class, the first subject of each property (IRI order), outside
+# the graphs that define the terms; then the values and labels of those (one query each,
+# the IRIs written as terms, never pasted raw).
+_NOT_DATA_FILTER = "FILTER (?g NOT IN ({}))"
+Q_CLASS_USES = (
+    "SELECT ?term (MIN(STR(?s)) AS ?subject) WHERE { GRAPH ?g { ?s a ?term } "
+    "FILTER (isIRI(?s) && isIRI(?term) && STRSTARTS(STR(?term), ?kgo)) %s } GROUP BY ?term"
+)
+Q_PROPERTY_USES = (
+    "SELECT ?p (MIN(STR(?s)) AS ?subject) WHERE { GRAPH ?g { ?s ?p ?o } "
+    "FILTER (isIRI(?s) && STRSTARTS(STR(?p), ?kgo)) %s } GROUP BY ?p"
+)
+Q_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _ontology_uses(ctx: AppContext) -> Any:
+    from rdflib import Literal, URIRef
+
+    from kg.publish import reference as ref
+    from kg.sparql.terms import sparql
+
+    not_data = _NOT_DATA_FILTER.format(", ".join(sparql(URIRef(g)) for g in ref.NOT_DATA))
+    kgo = Literal(_KGO)
+    uses = ref.Uses()
+    for row in _run(ctx, Q_CLASS_USES % not_data, kgo=kgo).rows:
+        uses.add_instance(URIRef(str(row["term"])), URIRef(str(row["subject"])))
+    firsts = {
+        URIRef(str(row["p"])): URIRef(str(row["subject"]))
+        for row in _run(ctx, Q_PROPERTY_USES % not_data, kgo=kgo).rows
+    }
+    if firsts:
+        pairs = " ".join(f"({sparql(s)} {sparql(p)})" for p, s in sorted(firsts.items()))
+        text = (
+            f"SELECT ?s ?p ?o WHERE {{ VALUES (?s ?p) {{ {pairs} }} "
+            f"GRAPH ?g {{ ?s ?p ?o }} {not_data} }}"
+        )
+        for row in _run(ctx, text).rows:
+            uses.add_triple(URIRef(str(row["p"])), URIRef(str(row["s"])), row["o"])
+    subjects = sorted({*uses.instances.values(), *firsts.values()}, key=str)
+    if subjects:
+        listed = " ".join(sparql(s) for s in subjects)
+        text = (
+            f"{_PREFIXES}SELECT ?s ?label WHERE {{ VALUES ?s {{ {listed} }} "
+            f'GRAPH ?g {{ ?s rdfs:label ?label }} FILTER (LANG(?label) = "en") {not_data} }}'
+        )
+        for row in _run(ctx, text).rows:
+            uses.add_label(URIRef(str(row["s"])), str(row["label"]))
+    return uses
+
+
+def _reference_term_html(request: Request, term: Any) -> str:
+    from rdflib import URIRef
+
+    def names_html(names: list[str]) -> str:
+        return ", ".join(
+            f'<a href="#{esc(n[4:])}"><code>{esc(n)}</code></a>'
+            if n.startswith("kgo:")
+            else f"<code>{esc(n)}</code>"
+            for n in names
+        )
+
+    rows = [
+        ("vi", f'<span lang="vi">{esc(term.labels["vi"])}</span>'),
+        ("en", esc(term.labels["en"])),
+        ("definition", esc(term.definition)),
+        *((label, names_html(names)) for label, names in term.relations),
+    ]
+    example = term.example
+    if example is not None:
+        shown = term_html(request, example.subject, example.subject_label or None)
+        if example.value is not None:
+            value = example.value
+            shown += " → " + (
+                term_html(request, value)
+                if isinstance(value, URIRef)
+                else f"<code>{esc(_reference_value(value))}</code>"
+            )
+        rows.append(("example", shown))
+    cells = "\n".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return (
+        f'<section id="{esc(term.local)}" class="term">\n<h3><code>{esc(term.name)}</code></h3>\n'
+        f'<p class="iri"><code>{esc(term.iri)}</code></p>\n<table>\n{cells}\n</table>\n</section>'
+    )
+
+
+def _reference_value(value: Any) -> str:
+    from kg.publish.reference import example_value
+
+    return example_value(value)
+
+
+def ontology_reference_html(request: Request, reference: Any) -> tuple[str, str]:
+    """The ontology's reference page, as docs/ontology.md has it, with every term in an
+    element whose ``id`` is its fragment (``kgo:PartyBody`` is ``#PartyBody``)."""
+    parts = [
+        "<h1>Ontology reference</h1>",
+        f"<ul>\n<li>IRI: <code>{esc(reference.iri)}</code></li>\n"
+        f"<li>Version: {esc(reference.version)} (<code>{esc(reference.version_iri)}</code>)</li>\n"
+        f'<li>Licence: <a href="{esc(reference.licence)}">{esc(reference.licence)}</a></li>\n'
+        f"<li>Preferred prefix: <code>kgo:</code> <code>{esc(_KGO)}</code></li>\n</ul>",
+        f"<p>{esc(reference.description)}</p>",
+        '<nav aria-label="contents"><ul>'
+        + "".join(
+            f'<li><a href="#{esc(_section_id(title))}">{esc(title)}</a> ({len(terms)})</li>'
+            for title, terms in reference.sections
+        )
+        + '<li><a href="#concept-schemes">Concept schemes</a></li></ul></nav>',
+    ]
+    for title, terms in reference.sections:
+        parts.append(f'<section id="{esc(_section_id(title))}">\n<h2>{esc(title)}</h2>')
+        parts += [_reference_term_html(request, term) for term in terms]
+        parts.append("</section>")
+    parts.append('<section id="concept-schemes">\n<h2>Concept schemes</h2>')
+    for scheme in reference.schemes:
+        rows = "\n".join(
+            f"<tr><td>{term_html(request, c.iri, c.name)}</td>"
+            f'<td lang="vi">{esc(c.vi)}</td><td>{esc(c.en)}</td>'
+            f"<td>{esc(', '.join(c.broader))}</td></tr>"
+            for c in scheme.concepts
+        )
+        parts.append(
+            f"<h3>{term_html(request, scheme.iri, scheme.en)}</h3>\n"
+            f'<p lang="vi">{esc(scheme.vi)}</p>\n<p>{esc(scheme.definition)}</p>\n'
+            "<table>\n<tr><th>concept</th><th>vi</th><th>en</th><th>broader</th></tr>\n"
+            f"{rows}\n</table>"
+        )
+    parts.append("</section>")
+    return "Ontology reference", "\n".join(parts)
+
+
+def _section_id(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def _ontology_reference_page(ctx: AppContext, request: Request) -> Response | None:
+    from rdflib import Graph, URIRef
+
+    from kg.core.namespaces import G_ONTOLOGY, G_VOCABULARY
+    from kg.publish import reference as ref
+
+    graphs = []
+    for name in (G_ONTOLOGY, G_VOCABULARY):
+        graph = _run(ctx, Q_GRAPH, g=URIRef(str(name))).graph
+        graphs.append(graph if graph is not None else Graph())
+    if len(graphs[0]) == 0:
+        return None
+    reference = ref.reference(graphs[0], graphs[1], uses=_ontology_uses(ctx))
+    title, body = ontology_reference_html(request, reference)
+    alternates = [(f.media_type, f"?format={f.name}") for f in GRAPH_FORMATS]
+    return page(request, title, body, alternates=alternates)
+
+
 def _kind_listing(ctx: AppContext, request: Request, path: str) -> Response | None:
     """``/id/KIND``: the entities of one kind; ``/id``: the kinds."""
     from rdflib import Literal
@@ -1203,7 +1356,14 @@ def _is_iri(value: str) -> bool:
 def _entity_response(
     ctx: AppContext, request: Request, path: str, iri: str, fmt: Format
 ) -> Response:
-    if iri == ONTOLOGY_IRI:
+    if iri == ONTOLOGY_IRI and fmt is HTML:
+        # For a browser, the ontology's documentation (the reference docs/ontology.md
+        # is); its RDF description stays for RDF clients.
+        reference = _ontology_reference_page(ctx, request)
+        if reference is not None:
+            return reference
+        description = None
+    elif iri == ONTOLOGY_IRI:
         description = _ontology_description(ctx)
     elif _is_iri(iri):
         description = describe(ctx, iri, evidence=fmt is HTML)

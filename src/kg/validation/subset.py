@@ -24,7 +24,7 @@ def graph_subset(dataset: Dataset, names: Sequence[str]) -> tuple[Dataset, set[N
     What the shapes and checks follow from a focus node within those hops sees the same
     data as in a full validation. Checks that walk longer chains (the cycle check over
     ``kgo:subOrganizationOf+``) or look at the whole data (a label used twice anywhere)
-    may see less; README, "Stores", lists them.
+    may see less; docs/stores.md lists them.
     """
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF
