@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from kg.cli.draft import register as register_draft_commands
 from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
     emit,
@@ -425,6 +426,7 @@ register_query_commands(cli)
 register_link_commands(cli, KgGroup)
 register_push_command(cli)
 register_serve_command(cli)
+register_draft_commands(cli, KgGroup)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,178 @@
+"""Adding a source: its text, the article resource and an empty evidence table.
+
+``add_source`` writes, all together or not at all (``kg.core.files.write_together``):
+
+* ``data/sources/ID.txt``: the text, NFC, with a final newline;
+* ``data/ID/facts.trig``: the facts graph with the article resource only (title,
+  publication date-time, author, URL, language, the text's SHA-256);
+* ``data/ID/evidence.tsv``: the evidence table, its header only.
+
+It refuses an ID already used and a text already present (compared NFC, by digest), so
+the same article is never added twice under two names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kg.core.errors import InputError, ParameterError
+from kg.core.files import write_together
+from kg.core.text import nfc, slugify
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+EVIDENCE_HEADER = (
+    "# Evidence for data/{id}/facts.trig: one line per (resource, quote).\n"
+    "# Columns are tab-separated. A quote must be found verbatim in\n"
+    "# data/sources/{id}.txt; when it is found more than once, the third\n"
+    "# column says which occurrence (1 = the first). `kg generate evidence` turns this\n"
+    "# table into evidence.trig.\n"
+)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    source_id: str
+    title: str = ""
+    published: str = ""  # an xsd:dateTime, e.g. 2021-11-01T08:10:00+07:00
+    author: str = ""
+    url: str = ""
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(nfc(text).encode("utf-8")).hexdigest()
+
+
+def check_id(source_id: str) -> None:
+    if not _ID.match(source_id):
+        raise ParameterError(
+            f"--id {source_id!r}: a source ID is lower-case ASCII words joined by hyphens, "
+            "e.g. nam-truc-2021-11-01"
+        )
+
+
+def check_published(value: str) -> str:
+    """``value`` as an xsd:dateTime with its offset; a date alone is taken at midnight
+    in Vietnam (+07:00), where these reports are published."""
+    if not value:
+        return ""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            datetime.strptime(value, "%Y-%m-%d")
+            return f"{value}T00:00:00+07:00"
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ParameterError(
+            f"--published {value!r}: not a date or date-time (YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM:SS+07:00)"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ParameterError(f"--published {value!r}: a date-time needs its offset, e.g. +07:00")
+    return parsed.isoformat()
+
+
+def _literal(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def facts_trig(info: SourceInfo, text_digest: str) -> str:
+    lines = [
+        "@prefix article: <https://w3id.org/vn-kg/id/article/> .",
+        "@prefix person: <https://w3id.org/vn-kg/id/person/> .",
+        "@prefix source: <https://w3id.org/vn-kg/id/source/> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        "@prefix schema: <https://schema.org/> .",
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .",
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "",
+        f"# The facts of the article data/sources/{info.source_id}.txt, added by",
+        "# `kg source add`. Add facts by hand or with `kg draft`, each with its evidence.",
+        "",
+        f"<https://w3id.org/vn-kg/graph/facts/{info.source_id}> {{",
+        "",
+        f"    article:{info.source_id} a schema:NewsArticle ;",
+    ]
+    props: list[str] = []
+    if info.title:
+        props += [
+            f"rdfs:label {_literal(info.title)}@vi",
+            f"schema:headline {_literal(info.title)}@vi",
+            f"dct:title {_literal(info.title)}@vi",
+        ]
+    if info.published:
+        props.append(f'schema:datePublished "{info.published}"^^xsd:dateTime')
+    props.append('schema:inLanguage "vi"')
+    if info.url:
+        props.append(f"schema:url <{info.url}>")
+    author = slugify(info.author) if info.author else ""
+    if author:
+        props.append(f"schema:author person:{author}")
+    props.append(f"schema:isBasedOn source:{info.source_id}")
+    lines += [f"        {p} ;" for p in props[:-1]] + [f"        {props[-1]} ."]
+    lines += ["", f"    source:{info.source_id} schema:sha256 {_literal(text_digest)} ."]
+    if author:
+        lines += [
+            "",
+            f"    person:{author} a foaf:Person , schema:Person ;",
+            f"        rdfs:label {_literal(info.author)}@vi ;",
+            f"        foaf:name {_literal(info.author)} .",
+        ]
+    lines += ["}", ""]
+    return "\n".join(lines)
+
+
+def _evidence_table(source_id: str) -> bytes:
+    from kg.publish.evidence import HEADER
+
+    return (EVIDENCE_HEADER.format(id=source_id) + "\t".join(HEADER) + "\n").encode("utf-8")
+
+
+def add_source(text_file: Path, info: SourceInfo, data_dir: Path) -> list[Path]:
+    """Add ``text_file`` as source ``info.source_id`` under ``data_dir``; the paths
+    written. InputError or ParameterError, with nothing written, if it cannot be added."""
+    check_id(info.source_id)
+    try:
+        raw = text_file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {text_file}: {exc.strerror}") from None
+    try:
+        text = nfc(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{text_file}: not UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise InputError(f"{text_file}: the text is empty")
+    if not text.endswith("\n"):
+        text += "\n"
+    sources = data_dir / "sources"
+    target = sources / f"{info.source_id}.txt"
+    folder = data_dir / info.source_id
+    if target.exists() or folder.exists():
+        raise ParameterError(f"--id {info.source_id}: a source with this ID exists already")
+    new_digest = digest(text)
+    for existing in sorted(sources.glob("*.txt")) if sources.is_dir() else []:
+        if digest(existing.read_text(encoding="utf-8")) == new_digest:
+            raise InputError(f"{text_file}: the same text is already source {existing.stem!r}")
+    info = SourceInfo(
+        info.source_id, info.title, check_published(info.published), info.author, info.url
+    )
+    planned = [
+        (target, text.encode("utf-8")),
+        (folder / "facts.trig", facts_trig(info, new_digest).encode("utf-8")),
+        (folder / "evidence.tsv", _evidence_table(info.source_id)),
+    ]
+    folder_made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    sources.mkdir(parents=True, exist_ok=True)
+    try:
+        write_together(planned)
+    except BaseException:
+        if folder_made and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+    return [p for p, _ in planned]

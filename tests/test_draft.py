@@ -1,0 +1,177 @@
+"""kg source add and kg draft (issue 17, items 1, 2 and 4): the candidates read from
+texts (tests/draft/candidates.yaml), the draft of the seed article (an expected file),
+recall and precision on the seed, and adding a source all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kg.authoring.extract import candidates
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = yaml.safe_load((ROOT / "tests" / "draft" / "candidates.yaml").read_text(encoding="utf-8"))
+EXPECTED_DRAFT = ROOT / "tests" / "expected" / "draft" / "nam-truc-2021-11-01.csv"
+
+
+def kg(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_candidates(case: dict[str, Any]) -> None:
+    found = candidates(case["text"], "2022-05-01")
+    for expected in case["expect"]:
+        matches = [c for c in found if c.kind == expected["kind"] and c.quote == expected["quote"]]
+        assert matches, (
+            f"no {expected['kind']} {expected['quote']!r} in {[(c.kind, c.quote) for c in found]}"
+        )
+        for field in ("value", "bound", "unit", "identifier"):
+            if field in expected:
+                assert getattr(matches[0], field) == expected[field], field
+        assert case["text"][matches[0].start : matches[0].end] == matches[0].quote
+    for absent in case.get("absent", []):
+        assert not [c for c in found if c.kind == absent["kind"] and c.quote == absent["quote"]]
+
+
+def test_nfd_text_gives_nfc_offsets() -> None:
+    text = "Đảng bộ có hơn 10 nghìn đảng viên."
+    nfd = candidates(unicodedata.normalize("NFD", text))
+    assert [(c.kind, c.quote, c.start) for c in nfd] == [
+        (c.kind, c.quote, c.start) for c in candidates(text)
+    ]
+
+
+def test_draft_of_the_seed_article_is_the_expected_file() -> None:
+    result = kg("draft", "nam-truc-2021-11-01")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == EXPECTED_DRAFT.read_text(encoding="utf-8")
+
+
+def test_draft_reuses_the_graphs_entities() -> None:
+    rows = list(csv.DictReader(io.StringIO(EXPECTED_DRAFT.read_text(encoding="utf-8"))))
+    iris = {r["quote"]: r["iri"] for r in rows}
+    assert iris["Lê Quang Huy"] == "https://w3id.org/vn-kg/id/person/le-quang-huy"
+    assert iris["Chỉ thị 05-CT/TW"] == "https://w3id.org/vn-kg/id/document/05-ct-tw-khoa-xii"
+    assert iris["xã Điền Xá"] == "https://w3id.org/vn-kg/id/place/xa-dien-xa"
+    # A matched entity proposes no new triples: the graph describes it already.
+    assert all(not r["triples"] for r in rows if r["quote"] == "Lê Quang Huy")
+
+
+@pytest.mark.slow
+def test_recall_and_precision_on_the_seed_meet_the_goals() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import draft_recall
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    found = draft_recall.evaluate()
+    for kind in ("figures (value and bound)", "documents"):
+        hit, of = found[kind]
+        assert hit / of >= 0.95, kind
+    hits = sum(h for k, (h, _) in found.items() if k not in ("precision", "_wrong"))
+    total = sum(n for k, (_, n) in found.items() if k not in ("precision", "_wrong"))
+    assert hits / total >= 0.85
+    hit, of = found["precision"]
+    assert hit / of >= 0.80
+
+
+def test_source_add_writes_text_article_and_table(tmp_path: Path) -> None:
+    text = tmp_path / "in.txt"
+    text.write_text(unicodedata.normalize("NFD", "Huyện có hơn 500 đảng viên."), encoding="utf-8")
+    result = kg(
+        "source",
+        "add",
+        str(text),
+        "--id",
+        "thu-2022-05-01",
+        "--title",
+        "Thử",
+        "--published",
+        "2022-05-01",
+        "--author",
+        "Văn Trọng",
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
+    assert result.returncode == 0, result.stderr
+    stored = (tmp_path / "data" / "sources" / "thu-2022-05-01.txt").read_text(encoding="utf-8")
+    assert stored == unicodedata.normalize("NFC", "Huyện có hơn 500 đảng viên.") + "\n"
+    facts = (tmp_path / "data" / "thu-2022-05-01" / "facts.trig").read_text(encoding="utf-8")
+    assert '"2022-05-01T00:00:00+07:00"^^xsd:dateTime' in facts
+    assert "schema:sha256" in facts
+    table = (tmp_path / "data" / "thu-2022-05-01" / "evidence.tsv").read_text(encoding="utf-8")
+    assert table.splitlines()[-1].startswith("subject\t")
+    from rdflib import Dataset
+
+    Dataset().parse(data=facts, format="trig")  # the article resource is valid TriG
+
+
+def test_source_add_refuses_an_existing_id_or_text(tmp_path: Path) -> None:
+    text = tmp_path / "in.txt"
+    text.write_text("Có 63 tổ chức cơ sở đảng.", encoding="utf-8")
+    data = str(tmp_path / "data")
+    assert kg("source", "add", str(text), "--id", "a-1", "--data-dir", data).returncode == 0
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    again = kg("source", "add", str(text), "--id", "a-1", "--data-dir", data)
+    assert again.returncode == 2
+    assert again.stderr.strip() == "kg: error: --id a-1: a source with this ID exists already"
+    same_text = kg("source", "add", str(text), "--id", "a-2", "--data-dir", data)
+    assert same_text.returncode == 2
+    assert "the same text is already source 'a-1'" in same_text.stderr
+    assert len(same_text.stderr.strip().splitlines()) == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--id", "Bad ID"], "--id 'Bad ID': a source ID is lower-case ASCII words"),
+        (["--id", "ok-1", "--published", "01/11/2021"], "--published '01/11/2021': not a date"),
+        (["--id", "ok-1", "--published", "2021-11-01T08:10:00"], "needs its offset"),
+    ],
+)
+def test_source_add_bad_parameters(tmp_path: Path, args: list[str], message: str) -> None:
+    text = tmp_path / "in.txt"
+    text.write_text("Có 63 tổ chức.", encoding="utf-8")
+    result = kg("source", "add", str(text), *args, "--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.txt"))
+
+
+def test_draft_of_an_added_source_uses_its_publication_date(tmp_path: Path) -> None:
+    text = tmp_path / "in.txt"
+    text.write_text("Từ năm 2016 đến nay, huyện có hơn 500 đảng viên.", encoding="utf-8")
+    data = tmp_path / "data"
+    added = kg(
+        "source",
+        "add",
+        str(text),
+        "--id",
+        "b-1",
+        "--published",
+        "2022-05-01",
+        "--data-dir",
+        str(data),
+    )
+    assert added.returncode == 0, added.stderr
+    result = kg("draft", "b-1", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    period = next(r for r in rows if r["kind"] == "period")
+    assert period["value"] == "2016/2022-05-01"
+    assert period["iri"] == "https://w3id.org/vn-kg/id/period/2016-to-2022-05-01"
