@@ -78,7 +78,7 @@ NAME_BEFORE_NUMBER = (
 
 #: Words that end the phrase naming what a number counts.
 COUNTED_STOP_WORDS = frozenset(
-    [
+    (
         "và",
         "có",
         "với",
@@ -100,7 +100,7 @@ COUNTED_STOP_WORDS = frozenset(
         "hoặc",
         "nhưng",
         "đạt",
-    ]
+    )
 )
 COUNTED_MAX_WORDS = 6
 
