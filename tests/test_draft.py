@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -23,11 +24,28 @@ CASES = yaml.safe_load((ROOT / "tests" / "draft" / "candidates.yaml").read_text(
 EXPECTED_DRAFT = ROOT / "tests" / "expected" / "draft" / "nam-truc-2021-11-01.csv"
 
 
-def kg(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+def kg(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``kg`` run from the checkout at ``root`` (its own ``src``, so its own ``data/``)."""
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "kg", *args], capture_output=True, text=True, cwd=cwd, env=env
+        [sys.executable, "-m", "kg", *args], capture_output=True, text=True, cwd=root, env=env
     )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the checkout's code, model, data and queries: what an author works in."""
+    root = tmp_path / "checkout"
+    for folder in ("src", "ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -88,7 +106,7 @@ def test_recall_and_precision_on_the_seed_meet_the_goals() -> None:
     assert hit / of >= 0.80
 
 
-def test_source_add_writes_text_article_and_table(tmp_path: Path) -> None:
+def test_source_add_writes_text_article_and_table(checkout: Path, tmp_path: Path) -> None:
     text = tmp_path / "in.txt"
     text.write_text(unicodedata.normalize("NFD", "Huyện có hơn 500 đảng viên."), encoding="utf-8")
     result = kg(
@@ -103,36 +121,38 @@ def test_source_add_writes_text_article_and_table(tmp_path: Path) -> None:
         "2022-05-01",
         "--author",
         "Văn Trọng",
-        "--data-dir",
-        str(tmp_path / "data"),
+        root=checkout,
     )
     assert result.returncode == 0, result.stderr
-    stored = (tmp_path / "data" / "sources" / "thu-2022-05-01.txt").read_text(encoding="utf-8")
-    assert stored == unicodedata.normalize("NFC", "Huyện có hơn 500 đảng viên.") + "\n"
-    facts = (tmp_path / "data" / "thu-2022-05-01" / "facts.trig").read_text(encoding="utf-8")
+    data = checkout / "data"
+    stored = (data / "sources" / "thu-2022-05-01.txt").read_text(encoding="utf-8")
+    assert stored == unicodedata.normalize("NFC", "Huyện có hơn 500 đảng viên.")
+    facts = (data / "thu-2022-05-01" / "facts.trig").read_text(encoding="utf-8")
     assert '"2022-05-01T00:00:00+07:00"^^xsd:dateTime' in facts
     assert "schema:sha256" in facts
-    table = (tmp_path / "data" / "thu-2022-05-01" / "evidence.tsv").read_text(encoding="utf-8")
+    table = (data / "thu-2022-05-01" / "evidence.tsv").read_text(encoding="utf-8")
     assert table.splitlines()[-1].startswith("subject\t")
     from rdflib import Dataset
 
     Dataset().parse(data=facts, format="trig")  # the article resource is valid TriG
 
 
-def test_source_add_refuses_an_existing_id_or_text(tmp_path: Path) -> None:
+def test_source_add_refuses_an_existing_id_or_text(checkout: Path, tmp_path: Path) -> None:
     text = tmp_path / "in.txt"
     text.write_text("Có 63 tổ chức cơ sở đảng.", encoding="utf-8")
-    data = str(tmp_path / "data")
-    assert kg("source", "add", str(text), "--id", "a-1", "--data-dir", data).returncode == 0
-    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    again = kg("source", "add", str(text), "--id", "a-1", "--data-dir", data)
+    assert kg("source", "add", str(text), "--id", "a-1", root=checkout).returncode == 0
+    before = tree(checkout / "data")
+    again = kg("source", "add", str(text), "--id", "a-1", root=checkout)
     assert again.returncode == 2
     assert again.stderr.strip() == "kg: error: --id a-1: a source with this ID exists already"
-    same_text = kg("source", "add", str(text), "--id", "a-2", "--data-dir", data)
+    same_text = kg("source", "add", str(text), "--id", "a-2", root=checkout)
     assert same_text.returncode == 2
     assert "the same text is already source 'a-1'" in same_text.stderr
     assert len(same_text.stderr.strip().splitlines()) == 1
-    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    seed = ROOT / "data" / "sources" / "nam-truc-2021-11-01.txt"
+    seed_again = kg("source", "add", str(seed), "--id", "a-3", root=checkout)
+    assert "the same text is already source 'nam-truc-2021-11-01'" in seed_again.stderr
+    assert tree(checkout / "data") == before
 
 
 @pytest.mark.parametrize(
@@ -143,33 +163,27 @@ def test_source_add_refuses_an_existing_id_or_text(tmp_path: Path) -> None:
         (["--id", "ok-1", "--published", "2021-11-01T08:10:00"], "needs its offset"),
     ],
 )
-def test_source_add_bad_parameters(tmp_path: Path, args: list[str], message: str) -> None:
+def test_source_add_bad_parameters(
+    checkout: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
     text = tmp_path / "in.txt"
     text.write_text("Có 63 tổ chức.", encoding="utf-8")
-    result = kg("source", "add", str(text), *args, "--data-dir", str(tmp_path / "data"))
+    before = tree(checkout / "data")
+    result = kg("source", "add", str(text), *args, root=checkout)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.txt"))
+    assert tree(checkout / "data") == before
 
 
-def test_draft_of_an_added_source_uses_its_publication_date(tmp_path: Path) -> None:
+def test_draft_of_an_added_source_uses_its_publication_date(checkout: Path, tmp_path: Path) -> None:
     text = tmp_path / "in.txt"
     text.write_text("Từ năm 2016 đến nay, huyện có hơn 500 đảng viên.", encoding="utf-8")
-    data = tmp_path / "data"
     added = kg(
-        "source",
-        "add",
-        str(text),
-        "--id",
-        "b-1",
-        "--published",
-        "2022-05-01",
-        "--data-dir",
-        str(data),
+        "source", "add", str(text), "--id", "b-1", "--published", "2022-05-01", root=checkout
     )
     assert added.returncode == 0, added.stderr
-    result = kg("draft", "b-1", "--data-dir", str(data))
+    result = kg("draft", "b-1", root=checkout)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     period = next(r for r in rows if r["kind"] == "period")

@@ -2,7 +2,7 @@
 
 ``add_source`` writes, all together or not at all (``kg.core.files.write_together``):
 
-* ``data/sources/ID.txt``: the text, NFC, with a final newline;
+* ``data/sources/ID.txt``: the text, NFC (evidence offsets count its code points);
 * ``data/ID/facts.trig``: the facts graph with the article resource only (title,
   publication date-time, author, URL, language, the text's SHA-256);
 * ``data/ID/evidence.tsv``: the evidence table, its header only.
@@ -147,23 +147,22 @@ def add_source(text_file: Path, info: SourceInfo, data_dir: Path) -> list[Path]:
         raise InputError(f"{text_file}: not UTF-8 (byte {exc.start})") from None
     if not text.strip():
         raise InputError(f"{text_file}: the text is empty")
-    if not text.endswith("\n"):
-        text += "\n"
     sources = data_dir / "sources"
     target = sources / f"{info.source_id}.txt"
     folder = data_dir / info.source_id
     if target.exists() or folder.exists():
         raise ParameterError(f"--id {info.source_id}: a source with this ID exists already")
-    new_digest = digest(text)
+    # The same text is the same words: NFC, trailing white space aside.
+    same = digest(text.rstrip())
     for existing in sorted(sources.glob("*.txt")) if sources.is_dir() else []:
-        if digest(existing.read_text(encoding="utf-8")) == new_digest:
+        if digest(existing.read_text(encoding="utf-8").rstrip()) == same:
             raise InputError(f"{text_file}: the same text is already source {existing.stem!r}")
     info = SourceInfo(
         info.source_id, info.title, check_published(info.published), info.author, info.url
     )
     planned = [
         (target, text.encode("utf-8")),
-        (folder / "facts.trig", facts_trig(info, new_digest).encode("utf-8")),
+        (folder / "facts.trig", facts_trig(info, digest(text)).encode("utf-8")),
         (folder / "evidence.tsv", _evidence_table(info.source_id)),
     ]
     folder_made = not folder.exists()

@@ -12,19 +12,17 @@ import click
 from kg.cli.options import emit, refuse_output_over_inputs
 
 
-def _data_dir(value: str | None) -> Path:
+def _checkout_data_dir(command: str) -> Path:
+    """The data folder of the source checkout ``command`` writes to."""
     from kg.core import paths
+    from kg.core.errors import InputError
 
-    return Path(value) if value else paths.data_dir()
-
-
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    metavar="DIR",
-    help="The data folder to add to or read from (default: the project's data/).",
-)
+    if paths.project_root() is None:
+        raise InputError(
+            f"{command} writes into the project's data/ folder: run it in a source checkout "
+            "(git clone, pip install -e .), not an installed wheel"
+        )
+    return paths.data_dir()
 
 
 def register(cli: click.Group, group_class: type[click.Group]) -> None:
@@ -48,7 +46,6 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
     )
     @click.option("--author", default="", help="The author's name, as written.")
     @click.option("--url", default="", help="Where the article was published.")
-    @data_dir_option
     def add(
         text_file: Path,
         source_id: str,
@@ -56,7 +53,6 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         published: str,
         author: str,
         url: str,
-        data_dir: str | None,
     ) -> None:
         """Add TEXT_FILE as a source: the text (NFC) under data/sources/, the article
         resource in data/ID/facts.trig and an empty evidence table, all or nothing.
@@ -64,7 +60,9 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         from kg.authoring.sources import SourceInfo, add_source
 
         written = add_source(
-            text_file, SourceInfo(source_id, title, published, author, url), _data_dir(data_dir)
+            text_file,
+            SourceInfo(source_id, title, published, author, url),
+            _checkout_data_dir("kg source add"),
         )
         for path in written:
             click.echo(f"wrote {path}", err=True)
@@ -91,17 +89,15 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         default=None,
         help="Draft this text instead of data/sources/ID.txt (to try a text before adding it).",
     )
-    @data_dir_option
-    def draft(
-        source_id: str, output: str, published: str, text_file: Path | None, data_dir: str | None
-    ) -> None:
+    def draft(source_id: str, output: str, published: str, text_file: Path | None) -> None:
         """Propose the facts of source ID, one CSV row per candidate with the words that
         support it (kind, quote, start, end, value, bound, unit, identifier, iri,
         confidence, triples, decision). Entities the graph holds are matched, never
         duplicated; the author reviews the rows."""
         from kg.authoring.workflow import draft_source
+        from kg.core import paths
 
-        folder = _data_dir(data_dir)
+        folder = paths.data_dir()
         text_path = text_file or folder / "sources" / f"{source_id}.txt"
         refuse_output_over_inputs(output, None, text_path)
         emit(draft_source(source_id, text_path, folder, published or None), output)
