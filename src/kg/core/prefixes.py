@@ -74,6 +74,7 @@ KINDS = {
     "topic": "things talked about that are not bodies, places or documents",
     "period": "time instants and intervals",
     "annotation": "evidence: Web Annotations into a source text",
+    "statement": "evidence: one triple of the facts (rdf:Statement) with its basis",
     "concept": "controlled lists (SKOS concept schemes)",
     "distribution": "the files and the endpoint the dataset is published in (DCAT)",
 }
