@@ -5,6 +5,7 @@ recall and precision on the seed, and adding a source all or nothing."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import shutil
@@ -131,7 +132,7 @@ def test_source_add_writes_text_article_and_table(checkout: Path, tmp_path: Path
     assert '"2022-05-01T00:00:00+07:00"^^xsd:dateTime' in facts
     assert "schema:sha256" in facts
     table = (data / "thu-2022-05-01" / "evidence.tsv").read_text(encoding="utf-8")
-    assert table.splitlines()[-1].startswith("subject\t")
+    assert "subject\tquote\toccurrence\tpredicates\tobject\tbasis\treason" in table.splitlines()
     from rdflib import Dataset
 
     Dataset().parse(data=facts, format="trig")  # the article resource is valid TriG
@@ -189,3 +190,160 @@ def test_draft_of_an_added_source_uses_its_publication_date(checkout: Path, tmp_
     period = next(r for r in rows if r["kind"] == "period")
     assert period["value"] == "2016/2022-05-01"
     assert period["iri"] == "https://w3id.org/vn-kg/id/period/2016-to-2022-05-01"
+
+
+WALK = ROOT / "tests" / "draft" / "walkthrough"
+
+
+def review(draft_csv: str, plan: dict[str, Any]) -> str:
+    """The draft as the author of ``plan`` leaves it: decisions made, triples corrected."""
+    rows = list(csv.DictReader(io.StringIO(draft_csv)))
+    for row in rows:
+        row["decision"] = "accept"
+        for step in plan["rows"]:
+            if step.get("quote", row["quote"]) != row["quote"]:
+                continue
+            if step.get("kind", row["kind"]) != row["kind"]:
+                continue
+            if step.get("decision"):
+                row["decision"] = step["decision"]
+            if step.get("replace"):
+                old, new = step["replace"]
+                assert old in row["triples"], (old, row["triples"])
+                row["triples"] = row["triples"].replace(old, new)
+            if step.get("add"):
+                assert row["triples"].endswith(" .")
+                row["triples"] = row["triples"][:-2] + f" ;\n    {step['add']} ."
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def walkthrough(checkout: Path, tmp_path: Path) -> tuple[dict[str, Any], Path]:
+    """The steps of docs/drafting.md on WALK/text.txt: add, draft, review. The reviewed
+    draft's path."""
+    plan = yaml.safe_load((WALK / "review.yaml").read_text(encoding="utf-8"))
+    added = kg(
+        "source",
+        "add",
+        str(WALK / "text.txt"),
+        "--id",
+        plan["source"],
+        "--title",
+        plan["title"],
+        "--title-en",
+        plan["title_en"],
+        "--published",
+        plan["published"],
+        "--author",
+        plan["author"],
+        root=checkout,
+    )
+    assert added.returncode == 0, added.stderr
+    drafted = kg("draft", plan["source"], "-o", str(tmp_path / "draft.csv"), root=checkout)
+    assert drafted.returncode == 0, drafted.stderr
+    reviewed = tmp_path / "reviewed.csv"
+    draft_text = (tmp_path / "draft.csv").read_text(encoding="utf-8")
+    reviewed.write_text(review(draft_text, plan), encoding="utf-8")
+    return plan, reviewed
+
+
+@pytest.mark.slow
+def test_walkthrough_adds_a_second_source_as_by_hand(checkout: Path, tmp_path: Path) -> None:
+    from rdflib import Dataset, URIRef
+    from rdflib.compare import isomorphic
+
+    plan, reviewed = walkthrough(checkout, tmp_path)
+    applied = kg("draft", "apply", plan["source"], str(reviewed), root=checkout)
+    assert applied.returncode == 0, applied.stderr
+    assert "(1 rejected, 0 undecided)" in applied.stderr
+    validated = kg("validate", root=checkout)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    # The evidence graph on disk is what the generator makes of the table: nothing stale.
+    assert kg("generate", "--check", "evidence", root=checkout).returncode == 0
+
+    data = checkout / "data" / plan["source"]
+    graph_name = URIRef(f"https://w3id.org/vn-kg/graph/facts/{plan['source']}")
+    written = Dataset().parse(data / "facts.trig", format="trig").graph(graph_name)
+    text = (checkout / "data" / "sources" / f"{plan['source']}.txt").read_text(encoding="utf-8")
+    by_hand_text = (WALK / "by-hand.trig").read_text(encoding="utf-8")
+    by_hand_text = by_hand_text.replace(
+        '"SHA256"', f'"{hashlib.sha256(text.encode()).hexdigest()}"'
+    )
+    by_hand = Dataset().parse(data=by_hand_text, format="trig").graph(graph_name)
+    missing = {t for t in by_hand if t not in written}
+    extra = {t for t in written if t not in by_hand}
+    assert not missing and not extra, (missing, extra)
+    assert isomorphic(written, by_hand)
+
+    table = (data / "evidence.tsv").read_text(encoding="utf-8")
+    expected = (WALK / "evidence.tsv").read_text(encoding="utf-8")
+    assert table.replace(reviewed.name, "reviewed.csv") == expected
+
+
+@pytest.mark.parametrize(
+    ("triples", "message"),
+    [
+        ("statistic:x a kgo:Count ;; kgo:unit", "triples are not Turtle"),
+        ("_:x a kgo:Count .", "triples have a blank node"),
+    ],
+)
+def test_an_invalid_row_changes_nothing(
+    checkout: Path, tmp_path: Path, triples: str, message: str
+) -> None:
+    plan, reviewed = walkthrough(checkout, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(reviewed.read_text(encoding="utf-8"))))
+    rows[3]["triples"] = triples
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    reviewed.write_text(out.getvalue(), encoding="utf-8")
+    line = 2 + sum(r["triples"].count("\n") + r["quote"].count("\n") for r in rows[:3]) + 3
+    before = tree(checkout / "data")
+    result = kg("draft", "apply", plan["source"], str(reviewed), root=checkout)
+    assert result.returncode == 2
+    assert f"{reviewed}:" in result.stderr and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    del line
+    assert tree(checkout / "data") == before
+
+
+@pytest.mark.slow
+def test_rows_that_do_not_validate_change_nothing(checkout: Path, tmp_path: Path) -> None:
+    plan, reviewed = walkthrough(checkout, tmp_path)
+    # Without the English labels the shapes ask for, the draft does not validate.
+    draft_only = (tmp_path / "draft.csv").read_text(encoding="utf-8")
+    accept_all = review(draft_only, {"rows": []})
+    reviewed.write_text(accept_all, encoding="utf-8")
+    before = tree(checkout / "data")
+    result = kg("draft", "apply", plan["source"], str(reviewed), root=checkout)
+    assert result.returncode == 2
+    assert "do not validate" in result.stderr and "nothing written" in result.stderr
+    assert "needs exactly one rdfs:label in English" in result.stderr
+    assert tree(checkout / "data") == before
+
+
+def test_rejected_and_undecided_rows_change_nothing(checkout: Path, tmp_path: Path) -> None:
+    plan, reviewed = walkthrough(checkout, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(reviewed.read_text(encoding="utf-8"))))
+    for number, row in enumerate(rows):
+        row["decision"] = "reject" if number % 2 else ""
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    reviewed.write_text(out.getvalue(), encoding="utf-8")
+    facts = (checkout / "data" / plan["source"] / "facts.trig").read_bytes()
+    result = kg("draft", "apply", plan["source"], str(reviewed), root=checkout)
+    assert result.returncode == 0, result.stderr
+    assert "applied 0 rows" in result.stderr
+    from rdflib import Dataset, URIRef
+    from rdflib.compare import isomorphic
+
+    name = URIRef(f"https://w3id.org/vn-kg/graph/facts/{plan['source']}")
+    before = Dataset().parse(data=facts.decode("utf-8"), format="trig").graph(name)
+    after = Dataset().parse(checkout / "data" / plan["source"] / "facts.trig", format="trig")
+    assert isomorphic(before, after.graph(name))

@@ -13,12 +13,19 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from kg.authoring.extract import Candidate, candidates
-from kg.authoring.lexicon import BOUND_PROPERTY
+from kg.authoring.lexicon import (
+    BODY_CLASSES,
+    BOUND_PROPERTY,
+    COUNTED_CLASSES,
+    DOCUMENT_CLASS_EN,
+    PLACE_CLASSES,
+    POST_ROLES,
+)
 from kg.core.namespaces import PREFIXES
-from kg.core.text import match_key, slugify
+from kg.core.text import match_key, nfc, slugify
 from kg.linking.matching import split_unit_name
 from kg.store.base import KgStore
 
@@ -90,6 +97,7 @@ class EntityIndex:
             if valid_from or valid_until:
                 validity[entity] = (valid_from, valid_until)
             names[match_key(name)].add(entity)
+        self._iris = frozenset(types) | frozenset(e for es in names.values() for e in es)
         self._by_key = {
             key: [
                 Known(e, frozenset(types[e]), *validity.get(e, ("", ""))) for e in sorted(entities)
@@ -115,6 +123,12 @@ class EntityIndex:
             )
             for row in result.rows
         )
+
+    def holds(self, iri: str) -> bool:
+        return iri in self._iris
+
+    def curies(self) -> frozenset[str]:
+        return frozenset(_curie(iri) for iri in self._iris)
 
     def find(self, name: str) -> list[Known]:
         return self._by_key.get(match_key(name), [])
@@ -214,65 +228,197 @@ def _literal(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _triples(candidate: Candidate, iri: str, source_id: str, matched: bool) -> str:
+def _lookup(table: Sequence[tuple[str, ...]], words: str) -> tuple[str, ...] | None:
+    """The entry of ``table`` whose words open ``words`` (longest first), keyed alike."""
+    key = match_key(words)
+    for entry in sorted(table, key=lambda e: -len(e[0])):
+        head = match_key(entry[0])
+        if key == head or key.startswith(head + " "):
+            return entry
+    return None
+
+
+def _name_after(words: str, head: str) -> str:
+    """The words after ``head`` in ``words`` ("Huyện ủy Hải Hậu" after "huyện ủy")."""
+    count = len(match_key(head).split())
+    return " ".join(words.split()[count:])
+
+
+_EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _period_en(value: str) -> str:
+    """An English label for a period value, written out mechanically."""
+
+    def day(text: str) -> str:
+        if len(text) == 10:
+            year, month, date = text.split("-")
+            return f"{int(date)} {_EN_MONTHS[int(month) - 1]} {year}"
+        return text
+
+    if value.startswith("P") and "/" in value:
+        years, end = value.split("/")
+        return f"the {years[1:-1]} years to {day(end)}"
+    if "/" in value:
+        start, end = value.split("/")
+        return f"{start}–{end}" if len(end) == 4 else f"{day(start)} to {day(end)}"
+    return day(value)
+
+
+@dataclass
+class _Context:
+    """What the words around a candidate say: the body a figure is about, the period it
+    covers, the person who holds a post or said a quotation."""
+
+    source_id: str
+    published: str | None
+    scope: str = ""
+    period: str = ""
+    person: str = ""
+    body: str = ""
+    #: The IRIs (CURIEs) the graph holds or the draft proposes.
+    known: frozenset[str] = frozenset()
+
+    def holds(self, curie: str) -> bool:
+        return curie in self.known
+
+
+def _labels(vi: str, en: str = "") -> list[str]:
+    labels = [f"rdfs:label {_literal(vi)}@vi"]
+    if en:
+        labels.append(f"rdfs:label {_literal(en)}@en")
+    return labels
+
+
+def _triples(candidate: Candidate, iri: str, matched: bool, context: _Context) -> str:
     """Turtle for what ``candidate`` says, with the project's prefixes; nothing for an
-    entity the graph already describes beyond what this source adds."""
-    article = f"article:{source_id}"
-    subject = iri
+    entity the graph already describes. English labels that cannot be written out
+    mechanically are left to the author (the shapes ask for them)."""
+    if matched or not iri:
+        return ""
     parts: list[str] = []
     if candidate.kind == "figure":
         prop, qualifier = BOUND_PROPERTY[candidate.bound]
-        types = " , ".join(candidate.types)
-        parts.append(f"a {types}")
+        parts.append("a " + " , ".join(candidate.types))
+        parts += _labels(candidate.quote)
+        parts.append(f"qb:dataSet dataset:{context.source_id}")
+        counted = _lookup(COUNTED_CLASSES, candidate.unit) if candidate.unit != "percent" else None
+        if counted:
+            parts.append(f"kgo:countedClass {counted[1]}")
+        if context.scope:
+            parts.append(f"kgo:scope {context.scope}")
+        if context.period:
+            parts.append(f"kgo:period {context.period}")
         if prop:
-            value = (
-                f'"{candidate.value}"^^xsd:decimal'
-                if candidate.unit == "percent"
-                else candidate.value
-            )
+            percent = candidate.unit == "percent"
+            value = f'"{candidate.value}"^^xsd:decimal' if percent else candidate.value
             parts.append(f"{prop} {value}")
             parts.append(f"kgo:valueQualifier {qualifier}")
         parts.append("kgo:unit " + ("unit:PERCENT" if candidate.unit == "percent" else "unit:NUM"))
-        parts.append(f"kgo:reportedIn {article}")
+        parts.append(f"kgo:reportedIn article:{context.source_id}")
     elif candidate.kind == "period":
-        if not iri:
-            return ""
-        if "/" in candidate.value:
-            start, end = candidate.value.split("/")
-            begin = f"period:{start}" if not start.startswith("P") else ""
-            parts.append("a time:ProperInterval")
-            if begin:
-                parts.append(f"time:hasBeginning {begin}")
-            parts.append(f"time:hasEnd period:{end}")
-            if start.startswith("P"):
+        value = candidate.value
+        parts += _labels(candidate.quote, _period_en(value))
+        if "/" in value:
+            start, end = value.split("/")
+            parts.insert(0, "a time:ProperInterval")
+            if not start.startswith("P"):
+                parts.append(f"time:hasBeginning period:{start}")
+            else:
                 parts.append(f'time:hasXSDDuration "{start}"^^xsd:duration')
-        elif len(candidate.value) == 4:
-            parts.append("a time:Instant")
-            parts.append(f'time:inXSDgYear "{candidate.value}"^^xsd:gYear')
+            parts.append(f"time:hasEnd period:{end}")
+        elif len(value) == 4:
+            parts.insert(0, "a time:Instant")
+            parts.append(f'time:inXSDgYear "{value}"^^xsd:gYear')
         else:
-            parts.append("a time:Instant")
-            parts.append(f'time:inXSDDate "{candidate.value}"^^xsd:date')
-    elif matched:
-        return ""
+            parts.insert(0, "a time:Instant")
+            parts.append(f'time:inXSDDate "{value}"^^xsd:date')
     elif candidate.kind == "person":
         parts.append("a foaf:Person , schema:Person")
+        parts += _labels(candidate.label, candidate.label)  # a name reads the same in English
         parts.append(f"foaf:name {_literal(candidate.label)}")
     elif candidate.kind == "document":
         parts.append(f"a {candidate.types[0]}")
+        english = ""
         if candidate.identifier:
             parts.append(f"eli:id_local {_literal(candidate.identifier)}")
-        else:
-            parts.append(f"rdfs:label {_literal(candidate.label)}@vi")
+            english = (
+                f"{DOCUMENT_CLASS_EN.get(candidate.types[0], 'Document')} {candidate.identifier}"
+            )
+        parts += _labels(candidate.label or candidate.quote, english)
     elif candidate.kind == "quotation":
         parts.append("a schema:Quotation")
-        parts.append(f"schema:isPartOf {article}")
-    elif candidate.kind in ("post", "body", "place"):
-        if candidate.kind == "post":
-            parts.append("a org:Post")
-        parts.append(f"rdfs:label {_literal(candidate.label or candidate.quote)}@vi")
+        words = candidate.quote.split()
+        parts += _labels(" ".join(words[:12]) + (" …" if len(words) > 12 else ""))
+        parts.append(f"schema:text {_literal(candidate.quote)}@vi")
+        if context.person:
+            parts.append(f"schema:creator {context.person}")
+        parts.append(f"schema:isPartOf article:{context.source_id}")
+    elif candidate.kind == "post":
+        parts.append("a org:Post")
+        role = _lookup(POST_ROLES, candidate.quote)
+        english = ""
+        if role:
+            body = _lookup(BODY_CLASSES, _name_after(candidate.quote, role[0]))
+            body_name = _name_after(_name_after(candidate.quote, role[0]), body[0]) if body else ""
+            if body and body[2] and body_name:
+                english = f"{role[2]} of the {body[2].format(name=body_name)}"
+        parts += _labels(candidate.label or candidate.quote, english)
+        if role:
+            parts.append(f"org:role {role[1]}")
+        if context.body:
+            parts.append(f"org:postIn {context.body}")
+        if context.person:
+            parts.append(f"org:heldBy {context.person}")
+    elif candidate.kind == "body":
+        body = _lookup(BODY_CLASSES, candidate.quote)
+        if body:
+            head, class_, english, parent, territory = body
+            name = _name_after(candidate.quote, head)
+            slug = slugify(name) if name else ""
+            parts.append(f"a {class_}")
+            parts += _labels(
+                candidate.quote,
+                english.format(name=name) if english and (name or "{name}" not in english) else "",
+            )
+            for pattern in (parent, f"kgo:territory {territory}" if territory else ""):
+                if pattern and (slug or "{slug}" not in pattern):
+                    proposed = pattern.format(slug=slug)
+                    if context.holds(proposed.split()[-1]):
+                        parts.append(proposed)
+        else:
+            parts += _labels(candidate.quote)
+    elif candidate.kind == "place":
+        words = candidate.quote.split()
+        unit = PLACE_CLASSES.get(words[0].lower()) or PLACE_CLASSES.get(" ".join(words[:2]).lower())
+        name = _name_after(
+            candidate.quote, words[0] if words[0].lower() in PLACE_CLASSES else " ".join(words[:2])
+        )
+        if unit:
+            parts.append(f"a {unit[0]}")
+        parts += _labels(candidate.quote, f"{name} {unit[1]}" if unit else "")
     if not parts:
         return ""
-    return f"{subject} " + " ;\n    ".join(parts) + " ."
+    return f"{iri} " + " ;\n    ".join(parts) + " ."
+
+
+def _sentence_of(text: str, position: int) -> tuple[int, int]:
+    start = max(text.rfind(stop, 0, position) for stop in (".", "!", "?", "\n", ";")) + 1
+    ends = [i for i in (text.find(stop, position) for stop in (".", "!", "?", "\n", ";")) if i >= 0]
+    return start, min(ends) if ends else len(text)
 
 
 def draft(
@@ -282,18 +428,20 @@ def draft(
     published: str | None = None,
 ) -> list[dict[str, str]]:
     """The rows of a draft of ``text``: one per candidate, in the order of the words."""
-    rows: list[dict[str, str]] = []
+    found_candidates = candidates(text, published)
+    text = nfc(text)
     # "Nghị quyết Trung ương 4" after "Nghị quyết Trung ương 4 (khóa XII)" is the same
     # resolution: the text names the term once.
-    found_candidates = candidates(text, published)
     resolution_of_plenum: dict[str, str] = {}
     for candidate in found_candidates:
         plenum = next((r for r in candidate.related if r.startswith("plenum:")), "")
         if plenum and any(r.startswith("term:") for r in candidate.related):
-            matched = _match(candidate, index, published)
+            found_iri = _match(candidate, index, published)
             resolution_of_plenum.setdefault(
-                plenum, _curie(matched) if matched else _new_iri(candidate, source_id, published)
+                plenum,
+                _curie(found_iri) if found_iri else _new_iri(candidate, source_id, published),
             )
+    resolved: list[tuple[Candidate, str, bool]] = []
     for candidate in found_candidates:
         plenum = next((r for r in candidate.related if r.startswith("plenum:")), "")
         matched_iri = _match(candidate, index, published)
@@ -301,21 +449,48 @@ def draft(
         if plenum in resolution_of_plenum and not any(
             r.startswith("term:") for r in candidate.related
         ):
-            iri = matched_iri = resolution_of_plenum[plenum]
-        found = replace(candidate, iri=iri)
+            iri, matched_iri = resolution_of_plenum[plenum], "yes"
+        if not matched_iri and candidate.kind == "period" and index.holds(_expand(iri)):
+            matched_iri = iri  # a period another source named already
+        resolved.append((candidate, iri, bool(matched_iri)))
+    publication = f"period:{published}" if published else ""
+    known = (
+        frozenset(iri for _, iri, _ in resolved if iri and not iri.startswith("time:"))
+        | index.curies()
+    )
+    rows: list[dict[str, str]] = []
+    for candidate, iri, matched in resolved:
+        start, end = _sentence_of(text, candidate.start)
+        around = [(c, i) for c, i, _ in resolved if start <= c.start < end and c is not candidate]
+        before = [(c, i) for c, i in around if c.start < candidate.start]
+        bodies = [i for c, i in before if c.kind == "body"]
+        periods = [i for c, i in around if c.kind == "period" and i.startswith("period:")]
+        people = [i for c, i in before if c.kind == "person"]
+        inside = [
+            i for c, i in around if c.kind == "body" and candidate.start <= c.start < candidate.end
+        ]
+        context = _Context(
+            source_id=source_id,
+            published=published,
+            scope=bodies[-1] if bodies else "",
+            period=periods[0] if periods else publication,
+            person=people[-1] if people else "",
+            body=inside[0] if inside else "",
+            known=known,
+        )
         rows.append(
             {
-                "kind": found.kind,
-                "quote": found.quote,
-                "start": str(found.start),
-                "end": str(found.end),
-                "value": found.value,
-                "bound": found.bound,
-                "unit": found.unit,
-                "identifier": found.identifier,
+                "kind": candidate.kind,
+                "quote": candidate.quote,
+                "start": str(candidate.start),
+                "end": str(candidate.end),
+                "value": candidate.value,
+                "bound": candidate.bound,
+                "unit": candidate.unit,
+                "identifier": candidate.identifier,
                 "iri": _expand(iri),
-                "confidence": f"{found.confidence:.2f}",
-                "triples": _triples(found, iri, source_id, bool(matched_iri)),
+                "confidence": f"{candidate.confidence:.2f}",
+                "triples": _triples(candidate, iri, matched, context),
                 "decision": "",
             }
         )

@@ -401,6 +401,10 @@ def bodies(text: str, search: str) -> Iterator[Candidate]:
         # belongs to, a place): "Ban Thường vụ Huyện ủy Nam Trực".
         end = match.end()
         while True:
+            place = _PLACE_HEAD.match(search, end + 1) if search[end : end + 1] == " " else None
+            if place and _capitalised_words(text, place.end(), most=3) > place.end():
+                end = _capitalised_words(text, place.end(), most=3)  # "Đảng bộ huyện Hải Hậu"
+                continue
             following = _BODY_HEAD.match(search, end + 1) if search[end : end + 1] == " " else None
             if following and text[following.start()].isupper():
                 end = following.end()

@@ -192,3 +192,87 @@ PLACE_HEADS = (
     "xã",
     "tp.",
 )
+
+#: What a body's head words make it: its class, its English label with the name that
+#: follows ({name}, e.g. "Nam Trực"), the body it is a unit of and the place it covers
+#: ({slug}: the name's slug). A head with no English pattern leaves the English label to
+#: the author; a parent or territory is proposed only when the graph or the draft has it.
+BODY_CLASSES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "ban thường vụ huyện ủy",
+        "kgo:StandingCommittee",
+        "standing committee of the {name} district party committee",
+        "org:unitOf body:huyen-uy-{slug}",
+        "place:huyen-{slug}",
+    ),
+    (
+        "thường trực huyện ủy",
+        "kgo:StandingOffice",
+        "standing office of the {name} district party committee",
+        "org:unitOf body:huyen-uy-{slug}",
+        "place:huyen-{slug}",
+    ),
+    (
+        "đảng bộ huyện",
+        "kgo:DistrictPartyOrganisation",
+        "{name} district party organisation",
+        "org:transitiveSubOrganizationOf body:dang-cong-san-viet-nam",
+        "place:huyen-{slug}",
+    ),
+    (
+        "huyện ủy",
+        "kgo:DistrictPartyCommittee",
+        "{name} district party committee",
+        "org:unitOf body:dang-bo-huyen-{slug}",
+        "place:huyen-{slug}",
+    ),
+    ("ban chấp hành trung ương", "kgo:CentralCommittee", "", "", ""),
+    ("bộ chính trị", "kgo:Politburo", "Politburo", "", ""),
+    ("mặt trận tổ quốc", "kgo:FatherlandFront", "", "", ""),
+    ("mttq", "kgo:FatherlandFront", "", "", ""),
+    ("chi bộ", "kgo:PartyCell", "", "", ""),
+    ("đảng bộ", "kgo:PartyOrganisation", "", "", ""),
+    ("đảng ủy", "kgo:PartyCommittee", "", "", ""),
+    ("các ban xây dựng đảng", "kgo:PartyBuildingBoard", "", "", ""),
+)
+
+#: The role concept a post's head words name (the role scheme in ontology/vocabularies.ttl).
+#: With the role's English name, for the post's English label ("secretary of the …").
+POST_ROLES: tuple[tuple[str, str, str], ...] = (
+    ("phó bí thư thường trực", "role:pho-bi-thu-thuong-truc", "standing deputy secretary"),
+    ("ủy viên ban thường vụ", "role:uy-vien-ban-thuong-vu", "member of the standing committee"),
+    ("huyện ủy viên", "role:huyen-uy-vien", "member"),
+    ("bí thư", "role:bi-thu", "secretary"),
+)
+
+#: What a count counts, by the words after the number ("63 tổ chức cơ sở đảng").
+COUNTED_CLASSES: tuple[tuple[str, str], ...] = (
+    ("tổ chức cơ sở đảng", "kgo:BasePartyOrganisation"),
+    ("chi bộ cơ sở", "kgo:BasePartyCell"),
+    ("đảng bộ cơ sở", "kgo:BasePartyCommittee"),
+    ("đảng bộ", "kgo:BasePartyCommittee"),
+    ("chi bộ", "kgo:PartyCell"),
+    ("đảng viên", "kgo:PartyMember"),
+)
+
+#: A place's unit word: its class and its English word ("huyện Hải Hậu": "Hải Hậu district").
+PLACE_CLASSES = {
+    "tỉnh": ("kgo:Province", "province"),
+    "thành phố": ("kgo:ProvincialCity", "city"),
+    "tp.": ("kgo:ProvincialCity", "city"),
+    "huyện": ("kgo:District", "district"),
+    "quận": ("kgo:District", "urban district"),
+    "thị xã": ("kgo:District", "town"),
+    "xã": ("kgo:Commune", "commune"),
+    "phường": ("kgo:Ward", "ward"),
+    "thị trấn": ("kgo:Township", "township"),
+}
+
+#: English names of the document classes, for a numbered document's English label.
+DOCUMENT_CLASS_EN = {
+    "kgo:Resolution": "Resolution",
+    "kgo:Directive": "Directive",
+    "kgo:Regulation": "Regulation",
+    "kgo:PartyDocument": "Party document",
+    "eli:LegalResource": "Legal document",
+}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class SourceInfo:
     published: str = ""  # an xsd:dateTime, e.g. 2021-11-01T08:10:00+07:00
     author: str = ""
     url: str = ""
+    title_en: str = ""
 
 
 def digest(text: str) -> str:
@@ -80,7 +81,36 @@ def _literal(text: str) -> str:
     return f'"{escaped}"'
 
 
-def facts_trig(info: SourceInfo, text_digest: str) -> str:
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _english_day(day: str) -> str:
+    year, month, date = day.split("-")
+    return f"{int(date)} {_MONTHS[int(month) - 1]} {year}"
+
+
+def _in_text(words: str, text: str) -> bool:
+    return bool(words) and nfc(words) in text
+
+
+def facts_trig(info: SourceInfo, text: str) -> str:
+    """The facts graph of a new source: the article, its dataset, its publication day and
+    its author. What the text itself says (the title, the author's name) gets evidence
+    from the text (``evidence_table``); the rest names its source with ``dct:source``."""
+    text_digest = digest(text)
     lines = [
         "@prefix article: <https://w3id.org/vn-kg/id/article/> .",
         "@prefix person: <https://w3id.org/vn-kg/id/person/> .",
@@ -90,6 +120,11 @@ def facts_trig(info: SourceInfo, text_digest: str) -> str:
         "@prefix schema: <https://schema.org/> .",
         "@prefix foaf: <http://xmlns.com/foaf/0.1/> .",
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "@prefix qb: <http://purl.org/linked-data/cube#> .",
+        "@prefix kgo: <https://w3id.org/vn-kg/ontology#> .",
+        "@prefix dataset: <https://w3id.org/vn-kg/id/dataset/> .",
+        "@prefix period: <https://w3id.org/vn-kg/id/period/> .",
+        "@prefix time: <http://www.w3.org/2006/time#> .",
         "",
         f"# The facts of the article data/sources/{info.source_id}.txt, added by",
         "# `kg source add`. Add facts by hand or with `kg draft`, each with its evidence.",
@@ -100,8 +135,10 @@ def facts_trig(info: SourceInfo, text_digest: str) -> str:
     ]
     props: list[str] = []
     if info.title:
+        props += [f"rdfs:label {_literal(info.title)}@vi"]
+        if info.title_en:
+            props += [f"rdfs:label {_literal(info.title_en)}@en"]
         props += [
-            f"rdfs:label {_literal(info.title)}@vi",
             f"schema:headline {_literal(info.title)}@vi",
             f"dct:title {_literal(info.title)}@vi",
         ]
@@ -114,23 +151,84 @@ def facts_trig(info: SourceInfo, text_digest: str) -> str:
     if author:
         props.append(f"schema:author person:{author}")
     props.append(f"schema:isBasedOn source:{info.source_id}")
+    if not _in_text(info.title, text):
+        props.append(f"dct:source source:{info.source_id}")
     lines += [f"        {p} ;" for p in props[:-1]] + [f"        {props[-1]} ."]
     lines += ["", f"    source:{info.source_id} schema:sha256 {_literal(text_digest)} ."]
+    # The figures `kg draft` proposes belong to the article's dataset.
+    title = info.title or info.source_id
+    lines += [
+        "",
+        f"    dataset:{info.source_id} a qb:DataSet ;",
+        f"        rdfs:label {_literal('Số liệu của bài ' + title)}@vi ,",
+        f"            {_literal('Figures reported in ' + (info.title_en or info.source_id))}@en ;",
+        "        qb:structure kgo:statisticsStructure ;",
+        f"        dct:source article:{info.source_id} .",
+    ]
+    if info.published:
+        day = info.published[:10]
+        year, month, date = day.split("-")
+        lines += [
+            "",
+            f"    period:{day} a time:Instant ;",
+            f"        rdfs:label {_literal(f'{date}/{month}/{year}')}@vi ,",
+            f"            {_literal(_english_day(day))}@en ;",
+            f'        time:inXSDDate "{day}"^^xsd:date ;',
+            f"        dct:source article:{info.source_id} .",
+        ]
     if author:
         lines += [
             "",
             f"    person:{author} a foaf:Person , schema:Person ;",
-            f"        rdfs:label {_literal(info.author)}@vi ;",
-            f"        foaf:name {_literal(info.author)} .",
+            f"        rdfs:label {_literal(info.author)}@vi , {_literal(info.author)}@en ;",
+            f"        foaf:name {_literal(info.author)}"
+            + (
+                ""
+                if _in_text(info.author, text)
+                else f" ;\n        dct:source article:{info.source_id}"
+            )
+            + " .",
         ]
     lines += ["}", ""]
     return "\n".join(lines)
 
 
-def _evidence_table(source_id: str) -> bytes:
+def _evidence_table(info: SourceInfo, text: str) -> bytes:
+    """The header; the words of the text that give the title and the author; and the
+    marks of what else ``kg source add`` states: the author who added it gave it."""
     from kg.publish.evidence import HEADER
 
-    return (EVIDENCE_HEADER.format(id=source_id) + "\t".join(HEADER) + "\n").encode("utf-8")
+    given = "given to kg source add by the author who added the source"
+    quoted: list[str] = []
+    if _in_text(info.title, text):
+        quoted.append(
+            f"article:{info.source_id}\t{nfc(info.title)}\t{_first(info.title, text)}"
+            "\trdfs:label@vi schema:headline dct:title"
+        )
+    if info.author and _in_text(info.author, text):
+        person = f"person:{slugify(info.author)}"
+        at = _first(info.author, text)
+        quoted.append(f"{person}\t{nfc(info.author)}\t{at}\trdfs:label foaf:name")
+        quoted.append(f"article:{info.source_id}\t{nfc(info.author)}\t{at}\tschema:author")
+    marks = [
+        *quoted,
+        f"article:{info.source_id}\t\t\t*\t\teditorial\t{given}",
+        f"source:{info.source_id}\t\t\t*\t\teditorial\tthe SHA-256 of the stored text",
+        f"dataset:{info.source_id}\t\t\t*\t\teditorial\tthe dataset of the article's figures",
+    ]
+    if info.published:
+        marks.append(
+            f"period:{info.published[:10]}\t\t\t*\t\teditorial\tthe publication date {given}"
+        )
+    if info.author and slugify(info.author):
+        marks.append(f"person:{slugify(info.author)}\t\t\t*\t\teditorial\t{given}")
+    lines = [EVIDENCE_HEADER.format(id=info.source_id) + "\t".join(HEADER), *marks]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _first(words: str, text: str) -> str:
+    """The occurrence column for the first occurrence: empty when the words occur once."""
+    return "1" if text.count(nfc(words)) > 1 else ""
 
 
 def add_source(text_file: Path, info: SourceInfo, data_dir: Path) -> list[Path]:
@@ -157,13 +255,11 @@ def add_source(text_file: Path, info: SourceInfo, data_dir: Path) -> list[Path]:
     for existing in sorted(sources.glob("*.txt")) if sources.is_dir() else []:
         if digest(existing.read_text(encoding="utf-8").rstrip()) == same:
             raise InputError(f"{text_file}: the same text is already source {existing.stem!r}")
-    info = SourceInfo(
-        info.source_id, info.title, check_published(info.published), info.author, info.url
-    )
+    info = replace(info, published=check_published(info.published))
     planned = [
         (target, text.encode("utf-8")),
-        (folder / "facts.trig", facts_trig(info, digest(text)).encode("utf-8")),
-        (folder / "evidence.tsv", _evidence_table(info.source_id)),
+        (folder / "facts.trig", facts_trig(info, text).encode("utf-8")),
+        (folder / "evidence.tsv", _evidence_table(info, text)),
     ]
     folder_made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
