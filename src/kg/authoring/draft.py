@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.authoring.extract import Candidate, candidates
 from kg.authoring.lexicon import (
@@ -228,11 +231,15 @@ def _literal(text: str) -> str:
     return f'"{escaped}"'
 
 
+@lru_cache(maxsize=64)
+def _keyed(table: tuple[tuple[str, ...], ...]) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted(((match_key(e[0]), e) for e in table), key=lambda pair: -len(pair[0]))
+
+
 def _lookup(table: Sequence[tuple[str, ...]], words: str) -> tuple[str, ...] | None:
     """The entry of ``table`` whose words open ``words`` (longest first), keyed alike."""
     key = match_key(words)
-    for entry in sorted(table, key=lambda e: -len(e[0])):
-        head = match_key(entry[0])
+    for head, entry in _keyed(tuple(table)):
         if key == head or key.startswith(head + " "):
             return entry
     return None
@@ -415,10 +422,12 @@ def _triples(candidate: Candidate, iri: str, matched: bool, context: _Context) -
     return f"{iri} " + " ;\n    ".join(parts) + " ."
 
 
-def _sentence_of(text: str, position: int) -> tuple[int, int]:
-    start = max(text.rfind(stop, 0, position) for stop in (".", "!", "?", "\n", ";")) + 1
-    ends = [i for i in (text.find(stop, position) for stop in (".", "!", "?", "\n", ";")) if i >= 0]
-    return start, min(ends) if ends else len(text)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _sentences(text: str) -> list[int]:
+    """Where each sentence starts: found once, so a long text costs linear time."""
+    return [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
 
 
 def draft(
@@ -459,9 +468,13 @@ def draft(
         | index.curies()
     )
     rows: list[dict[str, str]] = []
+    starts = _sentences(text)
+    by_sentence: dict[int, list[tuple[Candidate, str]]] = defaultdict(list)
+    for candidate, iri, _ in resolved:
+        by_sentence[bisect_right(starts, candidate.start)].append((candidate, iri))
     for candidate, iri, matched in resolved:
-        start, end = _sentence_of(text, candidate.start)
-        around = [(c, i) for c, i, _ in resolved if start <= c.start < end and c is not candidate]
+        sentence = by_sentence[bisect_right(starts, candidate.start)]
+        around = [(c, i) for c, i in sentence if c is not candidate]
         before = [(c, i) for c, i in around if c.start < candidate.start]
         bodies = [i for c, i in before if c.kind == "body"]
         periods = [i for c, i in around if c.kind == "period" and i.startswith("period:")]

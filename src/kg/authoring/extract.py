@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from kg.authoring import lexicon
 from kg.core.text import TONE_MARKS, nfc
@@ -52,6 +54,7 @@ class Candidate:
         return self.start < end and start < self.end
 
 
+@lru_cache(maxsize=65536)
 def _canonical_syllable(word: str) -> str:
     """``word`` with its tone mark on its last vowel: one spelling for old and new rules.
     Returns ``word`` unchanged when that would change its length."""
@@ -167,7 +170,8 @@ def _counted_phrase(text: str, search: str, start: int) -> tuple[str, int]:
     """The words after a number that say what it counts, and where they end."""
     words: list[str] = []
     end = start
-    for match in re.finditer(r"[^\s]+", search[start:]):
+    # A window, not the rest of the text: the phrase is a few words.
+    for match in re.finditer(r"[^\s]+", search[start : start + 200]):
         token = match.group(0)
         clean = token.rstrip(',.;:!?…)”"')
         if not clean or not clean[0].isalpha() or clean in _COUNTED_STOP_WORDS:
@@ -197,7 +201,7 @@ def figures(text: str, search: str) -> Iterator[Candidate]:
             end = percent.end()
             unit, unit_end = "percent", end
         else:
-            following = search[end:].split(None, 1)
+            following = search[end : end + 40].split(None, 1)
             if following and following[0].rstrip(",.;") in _NOT_COUNTED:
                 continue
             if not scale and 1900 <= value <= 2100 and value == int(value):
@@ -249,7 +253,7 @@ def documents(text: str, search: str) -> Iterator[Candidate]:
             types=(_document_type(match.group(3), issuer),),
         )
     for match in _PLENUM_RESOLUTION.finditer(search):
-        if any(s <= match.start() < e for s, e in numbered):
+        if _holds_start(numbered, match.start()):
             continue
         term = match.group(2) or match.group(3) or ""
         yield Candidate(
@@ -264,7 +268,7 @@ def documents(text: str, search: str) -> Iterator[Candidate]:
             related=(f"plenum:{match.group(1)}",) + ((f"term:{term.upper()}",) if term else ()),
         )
     for match in _DOCUMENT_WORD.finditer(search):
-        if any(s <= match.start() < e for s, e in numbered):
+        if _holds_start(numbered, match.start()):
             continue
         if _PLENUM_RESOLUTION.match(search, match.start()):
             continue
@@ -447,12 +451,15 @@ def places(text: str, search: str) -> Iterator[Candidate]:
 
 
 def periods(text: str, search: str, published: str | None) -> Iterator[Candidate]:
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted by start; periods never overlap
 
     def fresh(start: int, end: int) -> bool:
-        if any(s < end and start < e for s, e in taken):
+        index = bisect_left(taken, (start, end))
+        if index and taken[index - 1][1] > start:
             return False
-        taken.append((start, end))
+        if index < len(taken) and taken[index][0] < end:
+            return False
+        insort(taken, (start, end))
         return True
 
     for match in _PERIOD_SINCE.finditer(search):
@@ -528,17 +535,28 @@ def candidates(text: str, published: str | None = None) -> list[Candidate]:
     return sorted(_without_overlapping_kinds(found), key=lambda c: (c.start, KINDS.index(c.kind)))
 
 
+def _covers(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether one of ``spans`` (sorted by start) holds ``start``-``end`` whole."""
+    index = bisect_right(spans, (start, len(spans) and 1 << 62))
+    return any(s <= start and end <= e for s, e in spans[max(0, index - 8) : index])
+
+
+def _holds_start(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` lies in one of ``spans`` (sorted by start)."""
+    index = bisect_left(spans, (position + 1, 0))
+    return any(s <= position < e for s, e in spans[max(0, index - 8) : index])
+
+
 def _without_overlapping_kinds(found: list[Candidate]) -> list[Candidate]:
-    """Drop a body that only repeats a post's or a document's words, and a figure inside a
-    document number or a period."""
-    posts_ = [c for c in found if c.kind == "post"]
-    documents_ = [c for c in found if c.kind == "document"]
-    periods_ = [c for c in found if c.kind == "period"]
+    """Lower a body that only repeats a post's words, and drop a figure inside a document
+    number or a period. Spans are looked up by bisection: a long text stays linear."""
+    posts_ = sorted((c.start, c.end) for c in found if c.kind == "post")
+    others = sorted((c.start, c.end) for c in found if c.kind in ("document", "period"))
     kept: list[Candidate] = []
     for c in found:
-        if c.kind == "body" and any(p.start <= c.start and c.end <= p.end for p in posts_):
+        if c.kind == "body" and _covers(posts_, c.start, c.end):
             c = replace(c, confidence=min(c.confidence, 0.5))
-        if c.kind == "figure" and any(d.start <= c.start < d.end for d in documents_ + periods_):
+        if c.kind == "figure" and _holds_start(others, c.start):
             continue
         kept.append(c)
     return kept
