@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def read_draft(draft: Path, text: str) -> tuple[list[Accepted], int, int]:
     accepted: list[Accepted] = []
     rejected = undecided = 0
     line = 2
-    for row in reader:
+    for row in _rows(reader, draft):
         here, line = line, reader.line_num + 1
         decision = (row.get("decision") or "").strip().lower()
         if decision in REJECT:
@@ -114,6 +115,21 @@ def read_draft(draft: Path, text: str) -> tuple[list[Accepted], int, int]:
             )
         accepted.append(_accepted(row, here, draft, text))
     return accepted, rejected, undecided
+
+
+def _rows(reader: csv.DictReader[str], draft: Path) -> Iterator[dict[str, str]]:
+    """The rows of ``reader``; a cell over csv's field limit (128 Ki characters, far
+    beyond any quote or triples an author writes) is an InputError at its line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(
+                f"not a well-formed CSV draft ({exc})", path=str(draft), line=reader.line_num
+            ) from None
+        yield row
 
 
 def _accepted(row: dict[str, str], line: int, draft: Path, text: str) -> Accepted:
