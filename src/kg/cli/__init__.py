@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from kg.cli.describe import register as register_describe_command
+from kg.cli.draft import register as register_draft_commands
 from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
     emit,
@@ -483,6 +484,7 @@ register_link_commands(cli, KgGroup)
 register_push_command(cli)
 register_serve_command(cli)
 register_describe_command(cli)
+register_draft_commands(cli, KgGroup)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,9 @@ installed, whatever happens to sit two levels above the package in site-packages
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 #: the ``kg`` package folder (this file is ``kg/core/paths.py``)
@@ -50,8 +53,24 @@ def ontology_dir() -> Path:
     return resource_root() / "ontology"
 
 
+#: A data folder that stands in for ``data/`` while a change is checked before it is
+#: written (``using_data_dir``); per context, so a server thread never sees another's.
+_DATA_DIR: ContextVar[Path | None] = ContextVar("kg_data_dir", default=None)
+
+
 def data_dir() -> Path:
-    return resource_root() / "data"
+    return _DATA_DIR.get() or resource_root() / "data"
+
+
+@contextmanager
+def using_data_dir(folder: Path) -> Iterator[Path]:
+    """``data_dir()`` is ``folder`` inside the block: a staged copy of ``data/`` with a
+    change in it is rendered and validated by the same code as the real one."""
+    token = _DATA_DIR.set(folder)
+    try:
+        yield folder
+    finally:
+        _DATA_DIR.reset(token)
 
 
 def queries_dir() -> Path:

@@ -1,0 +1,1 @@
+"""Adding sources: drafting candidate facts from a text, reviewing and applying them."""
