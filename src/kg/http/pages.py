@@ -389,7 +389,6 @@ tied to the exact words of its source.</p>
 <li>For programs: <a href="{esc(root)}/api/queries">the stored queries as JSON</a>, described by
 <a href="{esc(root)}/api/openapi.json">an OpenAPI document</a>; JSON-LD with short keys,
 named in <a href="{esc(root)}/context.jsonld">the JSON-LD context</a></li>
-<a href="{esc(root)}/api/openapi.json">an OpenAPI document</a></li>
 <li>For harvesters: the dataset described in <a href="{esc(root)}/.well-known/void">VoID</a>
 and as a <a href="{esc(root)}/catalog">DCAT-AP catalogue</a></li>
 </ul>
