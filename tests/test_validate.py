@@ -180,3 +180,26 @@ def test_shipped_data_conforms(shipped_dataset) -> None:  # type: ignore[no-unty
 def test_every_shipped_check_has_a_description() -> None:
     for path in sorted(paths.checks_dir().glob("*-violation.rq")):
         assert not read_check(path).message.startswith("check "), path
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "turbo"])
+def test_a_check_that_reads_named_graphs_sees_them_on_either_engine(
+    tmp_path: Path, engine: str
+) -> None:
+    # The union the other checks read has lost which graph a triple came from.
+    from kg.validation.shacl import read_check, validate
+
+    check = tmp_path / "facts-graph-violation.rq"
+    check.write_text(
+        "# A triple is in a facts graph.\n# graphs: named\n"
+        "SELECT ?focus WHERE { GRAPH ?g { ?focus ?p ?o } "
+        'FILTER (STRSTARTS(STR(?g), "https://w3id.org/vn-kg/graph/facts/")) } LIMIT 1\n',
+        encoding="utf-8",
+    )
+    assert read_check(check).named_graphs
+    assert read_check(check).message == "A triple is in a facts graph."
+    result = validate(
+        load([FIXTURE_ONTOLOGY, CONFORMING]), shapes=Graph(), checks_dir=tmp_path, engine=engine
+    )
+    assert [r.source_shape for r in result.results] == ["facts-graph-violation.rq"]
+    assert not read_check(paths.checks_dir() / "blank-node-violation.rq").named_graphs
