@@ -348,7 +348,7 @@ def _generated(target: str, render_svg: bool) -> list[Any]:
     if target == "cli-reference":
         from kg.cli import help_page
 
-        return help_page.outputs()
+        return help_page.outputs(cli)
     if target == "http-api":
         from kg.http import reference as http_reference
 

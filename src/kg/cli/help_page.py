@@ -70,10 +70,9 @@ def markdown(root: click.Command) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def outputs() -> list[Output]:
-    from kg.cli import cli
-
+def outputs(command: click.Command) -> list[Output]:
+    """docs/cli-reference.md for ``command`` (the ``kg`` group, passed in by kg.cli)."""
     root = paths.project_root()
     if root is None:
         raise InputError("kg generate rewrites files of a source checkout; none was found")
-    return [Output(root.joinpath(*PAGE), markdown(cli).encode("utf-8"))]
+    return [Output(root.joinpath(*PAGE), markdown(command).encode("utf-8"))]
