@@ -1,7 +1,10 @@
 """The ``kg`` command: a thin layer over the library.
 
-Importing this module must stay cheap (it runs on every ``kg`` invocation, even
-``kg --help``): rdflib and pyshacl are imported inside the commands that need them.
+``main`` is the console script. The common forms of ``kg query run`` are answered by
+``kg.cli.dispatch`` without importing click (a cold query starts in about the time
+pyoxigraph alone takes, bench/results.md); everything else goes to the click command
+tree in ``kg.cli.commands``. Its names (``cli``, ``EXPORT_FORMATS``, ...) are also
+reachable here, imported on first use, so ``from kg.cli import cli`` still works.
 
 Exit codes are those of ``kg.core.errors``: 0 success, 1 does not conform (or, for
 ``kg generate --check``, out of date), 2 error, 128 + N stopped by signal N (129 SIGHUP,
@@ -10,421 +13,18 @@ Exit codes are those of ``kg.core.errors``: 0 success, 1 does not conform (or, f
 
 from __future__ import annotations
 
-import logging
+import errno
 import os
-import re
 import sys
 from typing import Any
 
-import click
-
-from kg.cli.link import register as register_link_commands
-from kg.cli.options import (
-    emit,
-    exit_with,
-    input_files,
-    load_dataset,
-    loaded_store,
-    output_option,
-    refuse_output_over_inputs,
-    sources_of,
-    store_option,
-    write_or_check,
-)
-from kg.cli.push import register as register_push_command
-from kg.cli.query import register as register_query_commands
-from kg.cli.serve import register as register_serve_command
+from kg.cli.dispatch import StoredRun, answer, recognise
 from kg.core import signals
-from kg.core.errors import (
-    EXIT_ERROR,
-    EXIT_NONCONFORMING,
-    INTERNAL_LOG,
-    Interrupted,
-    KgError,
-    internal_error,
-)
+from kg.core.errors import EXIT_ERROR, Interrupted, KgError, internal_error
 from kg.core.text import printable
-from kg.core.version import __version__
-from kg.io import formats
 
-EXPORT_FORMATS = formats.names(formats.export_formats())
-
-
-class KgFailure(click.ClickException):
-    """A KgError on its way out: one line on stderr, exit code 2, no traceback."""
-
-    exit_code = EXIT_ERROR
-
-    def __init__(self, error: KgError) -> None:
-        super().__init__(str(error))
-        self.exit_code = error.exit_code
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"kg: error: {printable(self.message)}", err=True)
-
-
-class KgGroup(click.Group):
-    """A group that turns KgError from any of its commands into a KgFailure."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KgError as error:
-            raise KgFailure(error) from None
-
-
-_CONVERTER = re.compile(r",? Converter=<[^>]*>")
-
-
-class _NoTracebackFormatter(logging.Formatter):
-    # rdflib logs ill-typed literals with exc_info; a user wants the message only.
-    def formatException(self, ei: Any) -> str:
-        return ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        record.exc_info = None
-        record.exc_text = None
-        # rdflib names the Python function that failed to read a literal's value:
-        # "Converter=<function parse_xsd_date at 0x7f...>" says nothing to a user.
-        return _CONVERTER.sub("", super().format(record)).rstrip()
-
-
-def _setup_logging() -> None:
-    root = logging.getLogger()
-    if any(getattr(h, "_kg", False) for h in root.handlers):
-        return
-    handler = logging.StreamHandler()
-    handler._kg = True  # type: ignore[attr-defined]
-    handler.setFormatter(_NoTracebackFormatter("kg: %(levelname)s: %(message)s"))
-    # An internal error's one line is the `kg: error:` line already; its traceback is
-    # for the server's log (kg serve), or for KG_DEBUG=1.
-    internal_log = logging.getLogger(INTERNAL_LOG)
-    handler.addFilter(lambda record: record.name != INTERNAL_LOG)
-    if os.environ.get("KG_DEBUG") and not internal_log.handlers:
-        internal_log.addHandler(logging.StreamHandler())
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-
-
-paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-shapes_option = click.option(
-    "--shapes",
-    type=click.Path(dir_okay=False, path_type=str),
-    default=None,
-    help="SHACL shapes file (default: the shipped ontology/shapes.ttl).",
-)
-checks_option = click.option(
-    "--checks",
-    "checks_dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Folder of *-violation.rq SPARQL checks (default: the shipped queries/checks).",
-)
-
-engine_option = click.option(
-    "--engine",
-    type=click.Choice(["auto", "pyshacl", "turbo"]),
-    default="auto",
-    show_default=True,
-    help="pyshacl: the reference (pyshacl, rdflib SPARQL); turbo: the same results, faster "
-    "(pyshacl-turbo, pyoxigraph; installed where pyshacl-turbo has wheels); auto: turbo "
-    "when installed. The report's first line names the engine that ran.",
-)
-
-
-@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="kg")
-def cli() -> None:
-    """kg: a linked-data knowledge graph of Vietnamese public administration.
-
-    Commands that take PATH arguments read the shipped ontology and data when none
-    is given; a directory stands for the RDF files under it.
-
-    Exit codes: 0 success, 1 the data does not conform (or generated files are out of
-    date), 2 error, 128 + the signal's number when stopped by a signal (129 SIGHUP, 130
-    SIGINT, 143 SIGTERM; no temporary or half-written file is left).
-    """
-    _setup_logging()
-
-
-@cli.command()
-@paths_argument
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "turtle"]),
-    default="text",
-    show_default=True,
-    help="text: a readable report; turtle: the SHACL validation report graph.",
-)
-@output_option
-@shapes_option
-@checks_option
-@engine_option
-@store_option
-@click.option(
-    "--graph",
-    "graphs",
-    multiple=True,
-    metavar="IRI",
-    help="Validate only this named graph (repeatable): its subjects are the focus nodes, "
-    "checked against it, the ontology and the data its nodes lead to (see README, Stores).",
-)
-def validate(
-    paths: tuple[str, ...],
-    fmt: str,
-    output: str,
-    shapes: str | None,
-    checks_dir: str | None,
-    engine: str,
-    store: str | None,
-    graphs: tuple[str, ...],
-) -> None:
-    """Validate data against the SHACL shapes and the SPARQL checks.
-
-    Both engines give the same results; turbo is several times faster. The report
-    starts with the engine that ran (engine: turbo (pyshacl-turbo X.Y.Z)).
-    Exits 0 if the data conforms, 1 if it does not, 2 on error.
-    """
-    from kg.validation.shacl import validate as run
-
-    refuse_output_over_inputs(output, sources_of(paths), shapes, checks_dir)
-    with loaded_store(store, sources_of(paths)) as held:
-        if graphs:
-            from kg.sparql.catalogue import expand_iri
-            from kg.validation.subset import graph_subset, restrict
-
-            names = [expand_iri(g) for g in graphs]
-            subset, focus = graph_subset(held.dataset(), names)
-            checked = run(subset, shapes=shapes, checks_dir=checks_dir, engine=engine)
-            result = restrict(checked, focus)
-        else:
-            # The store itself: on Oxigraph, turbo validates without an rdflib copy.
-            result = run(held, shapes=shapes, checks_dir=checks_dir, engine=engine)
-    report = result.text() if fmt == "text" else result.to_turtle()
-    emit(report.encode("utf-8"), output)
-    if not result.conforms:
-        exit_with(EXIT_NONCONFORMING)
-
-
-@cli.command()
-@paths_argument
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS),
-    default="turtle",
-    show_default=True,
-    help="Triple formats ("
-    + ", ".join(f.name for f in formats.export_formats() if not f.keeps_graphs)
-    + ") merge the named graphs; quad formats ("
-    + ", ".join(f.name for f in formats.export_formats() if f.keeps_graphs)
-    + ") keep them.",
-)
-@output_option
-@store_option
-def export(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> None:
-    """Serialise the data in one RDF format, byte for byte reproducibly."""
-    from kg.store import export as run
-
-    refuse_output_over_inputs(output, sources_of(paths))
-    with loaded_store(store, sources_of(paths)) as held:
-        data = run(held, fmt)  # N-Quads and N-Triples of Oxigraph: without an rdflib copy
-    emit(data, output)
-
-
-@cli.command()
-@paths_argument
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@output_option
-@store_option
-def stats(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> None:
-    """Count triples per named graph and instances per class."""
-    from kg.publish.stats import stats as run
-
-    refuse_output_over_inputs(output, sources_of(paths))
-    with loaded_store(store, sources_of(paths)) as held:
-        result = run(held)
-    emit((result.text() if fmt == "text" else result.to_json()).encode("utf-8"), output)
-
-
-@cli.command()
-@paths_argument
-@click.option(
-    "-d",
-    "--dir",
-    "out_dir",
-    default="dist",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="Folder to write the release files to.",
-)
-@shapes_option
-@checks_option
-@store_option
-def build(
-    paths: tuple[str, ...],
-    out_dir: str,
-    shapes: str | None,
-    checks_dir: str | None,
-    store: str | None,
-) -> None:
-    """Validate the data (default: the shipped data), then write it in every format.
-
-    Files are named after the ontology's owl:versionInfo (kg-0.1.0.ttl, .jsonld, .nt,
-    .nq, .trig, .rdf). The first line names the validation engine that ran. If the data
-    does not conform, nothing is written, the report is printed and the exit code is 1.
-    The files are replaced as a set: a failure or a stop leaves the previous ones.
-    """
-    from kg.publish.build import build as run
-
-    inputs = input_files(sources_of(paths), shapes, checks_dir)
-    data = load_dataset(store, sources_of(paths))
-    result = run(out_dir, data, shapes=shapes, checks_dir=checks_dir, inputs=inputs)
-    if not result.ok or result.validation.results:
-        click.echo(result.validation.text(), nl=False)
-    else:
-        click.echo(f"engine: {result.validation.engine}")
-    if not result.ok:
-        exit_with(EXIT_NONCONFORMING)
-    for path in result.files:
-        click.echo(f"wrote {path}")
-    if result.stats is not None:
-        click.echo(result.stats.text(), nl=False)
-
-
-# -- generate --------------------------------------------------------------------------
-
-check_option = click.option(
-    "--check",
-    is_flag=True,
-    default=False,
-    help="Write nothing; exit 1 and name the files that are out of date.",
-)
-
-
-@cli.group(cls=KgGroup)
-@check_option
-@click.pass_context
-def generate(ctx: click.Context, check: bool) -> None:
-    """Regenerate the files derived from the model and the data.
-
-    With --check (before or after the target), nothing is written: the command exits
-    1 and names the files that are out of date.
-    """
-    ctx.ensure_object(dict)
-    ctx.obj["check"] = check
-
-
-def _run_generate(ctx: click.Context, target: str, check: bool) -> None:
-    from kg.publish import generate as gen
-
-    check = check or bool((ctx.obj or {}).get("check"))
-    write_or_check(gen.outputs(target, render_svg=not check), check, "kg generate all")
-
-
-@generate.command()
-@check_option
-@click.pass_context
-def context(ctx: click.Context, check: bool) -> None:
-    """The JSON-LD context ontology/context.jsonld, from the prefix map."""
-    _run_generate(ctx, "context", check)
-
-
-@generate.command()
-@check_option
-@click.pass_context
-def reference(ctx: click.Context, check: bool) -> None:
-    """docs/ontology.md, the reference page of the ontology and its vocabularies."""
-    _run_generate(ctx, "reference", check)
-
-
-@generate.command()
-@check_option
-@click.pass_context
-def evidence(ctx: click.Context, check: bool) -> None:
-    """data/<slug>/evidence.trig from each data/<slug>/evidence.tsv."""
-    _run_generate(ctx, "evidence", check)
-
-
-@generate.command()
-@check_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["mermaid", "dot"]),
-    default="mermaid",
-    show_default=True,
-    help="Diagram language, for -o.",
-)
-@click.option(
-    "-o",
-    "--output",
-    default=None,
-    metavar="FILE",
-    help="Write only the diagram, in --format, to FILE (- is stdout).",
-)
-@click.pass_context
-def diagram(ctx: click.Context, check: bool, fmt: str, output: str | None) -> None:
-    """The model diagram, from ontology/kg.ttl.
-
-    Without -o: docs/model.mmd, the Mermaid block of README.md, and docs/model.svg
-    when Graphviz is installed.
-    """
-    if output is None:
-        _run_generate(ctx, "diagram", check)
-        return
-    from kg.core import paths
-    from kg.io.parse import parse_graph
-    from kg.publish import diagram as dia
-
-    refuse_output_over_inputs(output, [], paths.ontology_path())
-
-    emit(dia.render(parse_graph(paths.ontology_path()), fmt).encode("utf-8"), output)
-
-
-@generate.command()
-@check_option
-@click.pass_context
-def catalogue(ctx: click.Context, check: bool) -> None:
-    """The query catalogue in README.md, from the headers of queries/*.rq."""
-    _run_generate(ctx, "catalogue", check)
-
-
-@generate.command()
-@check_option
-@click.pass_context
-def expected(ctx: click.Context, check: bool) -> None:
-    """tests/queries/*.expected.*: every stored query's answer (not part of all).
-
-    Run it deliberately, after checking that a changed answer is right.
-    """
-    _run_generate(ctx, "expected", check)
-
-
-@generate.command(name="all")
-@check_option
-@click.pass_context
-def all_(ctx: click.Context, check: bool) -> None:
-    """Everything but the expected query answers: context, evidence, diagram, catalogue."""
-    _run_generate(ctx, "all", check)
-
-
-# The command groups of their own modules (kg query and kg sparql, kg link, kg push,
-# kg serve), added once the group exists; like this one, those modules import only
-# click at load time.
-register_query_commands(cli)
-register_link_commands(cli, KgGroup)
-register_push_command(cli)
-register_serve_command(cli)
+#: The exit code click gives when the reader of stdout went away (``kg ... | head``).
+EXIT_BROKEN_PIPE = 1
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -433,9 +33,15 @@ def main(argv: list[str] | None = None) -> None:
     number, after the cleanups on the way out have run (no temporary file is left)."""
     try:
         signals.install()
-        cli.main(args=argv, prog_name="kg")
+        plan = recognise(sys.argv[1:] if argv is None else argv)
+        if plan is None:
+            from kg.cli.commands import cli
+
+            cli.main(args=argv, prog_name="kg")
+        else:
+            _answer_as_click_would(plan)
     except KgError as error:  # raised outside a KgGroup, e.g. while parsing options
-        click.echo(f"kg: error: {printable(str(error))}", err=True)
+        _say(f"kg: error: {printable(str(error))}")
         sys.exit(error.exit_code)
     except Interrupted as stop:
         signals.announce(stop)
@@ -443,17 +49,49 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         # `kg export | head`: the reader left; say nothing, and keep Python from
         # complaining again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(EXIT_ERROR)
     except Exception as error:
         # A bug, in kg or a library: one line, not Python's traceback and wording
         # (KG_DEBUG=1 shows them).
         if os.environ.get("KG_DEBUG"):
             raise
-        click.echo(f"kg: error: {internal_error(error)}; KG_DEBUG=1 shows where", err=True)
+        from kg.cli.logs import setup_logging
+
+        setup_logging()  # the traceback goes to the internal log, not to the terminal
+        _say(f"kg: error: {internal_error(error)}; KG_DEBUG=1 shows where")
         sys.exit(EXIT_ERROR)
 
 
-if __name__ == "__main__":
-    main()
+def _answer_as_click_would(plan: StoredRun) -> None:
+    """``plan`` answered, ending as click's standalone mode ends a command: SystemExit
+    0, and exit 1 without a word when the reader of stdout went away (a KgError goes on
+    to ``main``, which words it as click would)."""
+    try:
+        answer(plan)
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            raise
+        _silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    sys.exit(0)
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def __getattr__(name: str) -> Any:
+    # The click command tree's names, imported when first asked for: ``kg.cli.cli``,
+    # ``kg.cli.EXPORT_FORMATS``, ... (a submodule, kg.cli.query, is found as usual).
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from kg.cli import commands
+
+    return getattr(commands, name)
