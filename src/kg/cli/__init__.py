@@ -14,6 +14,7 @@ Exit codes are those of ``kg.core.errors``: 0 success, 1 does not conform (or, f
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from typing import Any
@@ -90,8 +91,9 @@ def _silence_stdout() -> None:
 def __getattr__(name: str) -> Any:
     # The click command tree's names, imported when first asked for: ``kg.cli.cli``,
     # ``kg.cli.EXPORT_FORMATS``, ... (a submodule, kg.cli.query, is found as usual).
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from kg.cli import commands
-
-    return getattr(commands, name)
+    if name.startswith("__") or name == "commands":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        return getattr(importlib.import_module("kg.cli.commands"), name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
