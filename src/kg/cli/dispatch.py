@@ -4,17 +4,18 @@ Importing click and kg's command tree costs a cold ``kg query run`` about as muc
 loading the shipped data and answering the query (bench/results.md, issue 12 item 5).
 ``recognise`` reads exactly these forms of the arguments:
 
-    kg query run NAME [-p|--param NAME=VALUE ...] [-f|--format F] [--store SPEC]
-                      [-o|--output FILE]
+    kg query run NAME [-p|--param NAME=VALUE ...] [-f|--format F] [--lang vi|en]
+                      [--store SPEC] [-o|--output FILE]
 
 each option given as ``--option VALUE`` or ``--option=VALUE`` (long names) or
 ``-x VALUE`` (short ones), in any order around NAME, and gives ``None`` for anything
-else: help, another command or option, a value that starts with ``-``, a --format that
-is not one of ``kg.cli.stored.FORMATS``, a missing value or NAME, a second NAME, click's
-completion variable. ``kg.cli.main`` then hands the arguments to click, which parses
-them, reports their errors and runs the same ``kg.cli.stored.run_stored`` for the forms
-above. What reaches the user is the same either way, byte for byte
-(tests/test_dispatch.py runs a matrix of valid and invalid forms through both).
+else: help, another command or option, a value that starts with ``-``, a --format or a
+--lang that click's choices refuse (``kg.cli.stored.FORMATS``, ``LANGUAGES``), a missing
+value or NAME, a second NAME, click's completion variable. ``kg.cli.main`` then hands
+the arguments to click, which parses them, reports their errors and runs the same
+``kg.cli.stored.run_stored`` for the forms above. What reaches the user is the same
+either way, byte for byte (tests/test_dispatch.py runs a matrix of valid and invalid
+forms through both).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from kg.cli.stored import FORMATS, run_stored
+from kg.cli.stored import FORMATS, LANGUAGES, run_stored
 
 #: The environment variable that makes click complete the command line instead of
 #: running it (``_{PROG}_COMPLETE``).
@@ -31,7 +32,13 @@ COMPLETION_VARIABLE = "_KG_COMPLETE"
 #: What the store option falls back to, as click's ``envvar`` reads it.
 STORE_VARIABLE = "KG_STORE"
 
-_LONG = {"--param": "params", "--format": "fmt", "--store": "store", "--output": "output"}
+_LONG = {
+    "--param": "params",
+    "--format": "fmt",
+    "--lang": "lang",
+    "--store": "store",
+    "--output": "output",
+}
 _SHORT = {"-p": "params", "-f": "fmt", "-o": "output"}
 
 
@@ -43,6 +50,7 @@ class StoredRun(NamedTuple):
     fmt: str | None = None
     store: str | None = None
     output: str = "-"
+    lang: str | None = None
 
 
 def recognise(argv: Sequence[str]) -> StoredRun | None:
@@ -85,8 +93,11 @@ def recognise(argv: Sequence[str]) -> StoredRun | None:
     fmt = single.get("fmt")
     if fmt is not None and fmt not in FORMATS:
         return None
+    lang = single.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        return None
     store = single.get("store", os.environ.get(STORE_VARIABLE) or None)
-    return StoredRun(name, tuple(params), fmt, store, single.get("output", "-"))
+    return StoredRun(name, tuple(params), fmt, store, single.get("output", "-"), lang)
 
 
 def answer(run: StoredRun) -> None:
@@ -96,6 +107,7 @@ def answer(run: StoredRun) -> None:
         run.params,
         run.fmt,
         run.output,
+        lang=run.lang,
         store=run.store,
         before_graph_answer=_setup_logging,
     )

@@ -20,7 +20,7 @@ from kg.cli.options import (
     store_option,
     timeout_option,
 )
-from kg.cli.stored import FORMATS, check_format, offered, run_stored, write_answer
+from kg.cli.stored import FORMATS, LANGUAGES, check_format, offered, run_stored, write_answer
 from kg.core.errors import InputError, ParameterError, QueryError
 from kg.sparql.catalogue import parse_params
 
@@ -117,7 +117,7 @@ def show(name: str) -> None:
 @format_option
 @click.option(
     "--lang",
-    type=click.Choice(["vi", "en"]),
+    type=click.Choice(LANGUAGES),
     default=None,
     help="Language of the labels: sets the query's lang parameter (ignored if it has none).",
 )

@@ -23,6 +23,8 @@ def offered(form: str) -> tuple[str, ...]:
     return formats.names(formats.formats_for(form, formats.Audience.TERMINAL))
 
 
+#: The values of --lang.
+LANGUAGES = ("vi", "en")
 #: Every --format name of ``kg query run`` and ``kg sparql``.
 FORMATS = tuple(dict.fromkeys(name for form in _FORMS for name in offered(form)))
 
