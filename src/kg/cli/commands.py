@@ -8,7 +8,7 @@ are imported inside the commands that need them.
 
 Exit codes are those of ``kg.core.errors``: 0 success, 1 does not conform (or, for
 ``kg generate --check``, out of date), 2 error, 128 + N stopped by signal N (129 SIGHUP,
-130 SIGINT, 143 SIGTERM; ``kg.cli.main`` installs the handlers, ``kg.core.signals``).
+130 SIGINT, 143 SIGTERM; ``kg.cli.outcome.finish`` installs the handlers).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from kg.cli.link import register as register_link_commands
-from kg.cli.logs import setup_logging
 from kg.cli.options import (
     emit,
     exit_with,
@@ -31,6 +30,7 @@ from kg.cli.options import (
     store_option,
     write_or_check,
 )
+from kg.cli.outcome import finish, setup_logging
 from kg.cli.push import register as register_push_command
 from kg.cli.query import register as register_query_commands
 from kg.cli.serve import register as register_serve_command
@@ -388,3 +388,9 @@ register_query_commands(cli)
 register_link_commands(cli, KgGroup)
 register_push_command(cli)
 register_serve_command(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script for every command but those ``kg.cli.dispatch`` answers: click
+    reads the arguments and runs the command; ``kg.cli.outcome.finish`` ends it."""
+    finish(lambda: cli.main(args=argv, prog_name="kg"))

@@ -24,6 +24,7 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from kg.cli.outcome import setup_logging
 from kg.cli.stored import FORMATS, LANGUAGES, run_stored
 
 #: The environment variable that makes click complete the command line instead of
@@ -109,13 +110,7 @@ def answer(run: StoredRun) -> None:
         run.output,
         lang=run.lang,
         store=run.store,
-        before_graph_answer=_setup_logging,
+        # The click group sets logging up before every command; here only before
+        # rdflib, the one thing on this path that logs, writes a graph.
+        before_graph_answer=setup_logging,
     )
-
-
-def _setup_logging() -> None:
-    # The click group sets logging up before every command; here only before rdflib,
-    # the one thing on this path that logs, is used to write a graph.
-    from kg.cli.logs import setup_logging
-
-    setup_logging()

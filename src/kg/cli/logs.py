@@ -1,8 +1,8 @@
 """Where log records go when the ``kg`` command runs: one line each on stderr.
 
-Its own module, imported by whatever is about to log, so that a command that logs
-nothing (a stored query answered by Oxigraph, ``kg.cli.dispatch``) does not import
-``logging``.
+Its own module, imported only when logging is set up (``kg.cli.outcome.setup_logging``),
+so that a command that logs nothing (a stored query answered by Oxigraph,
+``kg.cli.dispatch``) does not import ``logging``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class _NoTracebackFormatter(logging.Formatter):
         return _CONVERTER.sub("", super().format(record)).rstrip()
 
 
-def setup_logging() -> None:
+def install() -> None:
     """Warnings and errors as ``kg: LEVEL: message`` on stderr, once per process."""
     root = logging.getLogger()
     if any(getattr(h, "_kg", False) for h in root.handlers):

@@ -6,9 +6,9 @@ both end here, so that the two ways in do the same thing.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
+from kg.cli.outcome import say
 from kg.cli.output import emit, refuse_output_over_inputs
 from kg.core.errors import InputError
 from kg.io import formats
@@ -98,9 +98,3 @@ def run_stored(
         )
         # stderr: the answer on stdout stays a well-formed document.
         say(f"kg: {stored.name}: page {int(shown)}, {stored.pagination} rows a page; {follows}")
-
-
-def say(line: str) -> None:
-    """``line`` on stderr, as ``click.echo(line, err=True)`` writes it."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
