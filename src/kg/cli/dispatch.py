@@ -26,12 +26,11 @@ from typing import NamedTuple
 
 from kg.cli.outcome import setup_logging
 from kg.cli.stored import FORMATS, LANGUAGES, run_stored
+from kg.store.base import STORE_VARIABLE
 
 #: The environment variable that makes click complete the command line instead of
 #: running it (``_{PROG}_COMPLETE``).
 COMPLETION_VARIABLE = "_KG_COMPLETE"
-#: What the store option falls back to, as click's ``envvar`` reads it.
-STORE_VARIABLE = "KG_STORE"
 
 _LONG = {
     "--param": "params",
@@ -97,6 +96,7 @@ def recognise(argv: Sequence[str]) -> StoredRun | None:
     lang = single.get("lang")
     if lang is not None and lang not in LANGUAGES:
         return None
+    # --store, else $KG_STORE unless empty, as click's envvar reads it.
     store = single.get("store", os.environ.get(STORE_VARIABLE) or None)
     return StoredRun(name, tuple(params), fmt, store, single.get("output", "-"), lang)
 

@@ -64,9 +64,9 @@ def run_stored(
 ) -> None:
     """Run the stored query ``name`` and write its answer (``kg query run``).
 
-    ``before_graph_answer`` is called once the query is known to answer
-    with a graph (its writers are rdflib's, which logs): the dispatcher sets up logging
-    there, as the click group does before every command."""
+    ``before_graph_answer`` is called once the query is known to answer with a graph
+    (written by rdflib, which logs): the dispatcher sets up logging there, where the
+    click group sets it up before every command."""
     import kg.store
     from kg.core import paths
     from kg.sparql import catalogue as queries
