@@ -30,10 +30,16 @@ FORMS: list[dict[str, Any]] = json.loads(
 
 # argv[1] "fast" or "click"; the rest the arguments after `kg`. With "click", kg.cli.main
 # runs with the dispatcher recognising nothing. The modules imported are written to the
-# file named by $KG_TEST_MODULES, out of the way of stdout and stderr.
+# file named by $KG_TEST_MODULES, out of the way of stdout and stderr. $KG_TEST_QUERIES,
+# when set, is the stored queries' folder instead of the shipped one (graph answers:
+# no shipped query has one).
 _RUN = """\
 import atexit, os, sys
+from pathlib import Path
 import kg.cli
+from kg.core import paths
+if os.environ.get("KG_TEST_QUERIES"):
+    paths.queries_dir = lambda: Path(os.environ["KG_TEST_QUERIES"])
 def modules():
     with open(os.environ["KG_TEST_MODULES"], "w") as out:
         out.write("\\n".join(sorted(sys.modules)))
@@ -45,8 +51,15 @@ kg.cli.main()
 """
 
 
+QUERIES = Path(__file__).parent / "dispatch" / "queries"
+
+
 def _expand(text: str, tmp: Path) -> str:
-    return text.replace("{tmp}", str(tmp)).replace("{data}", str(paths.data_dir()))
+    return (
+        text.replace("{tmp}", str(tmp))
+        .replace("{data}", str(paths.data_dir()))
+        .replace("{queries}", str(QUERIES))
+    )
 
 
 def _run(way: str, argv: list[str], env: dict[str, str], tmp: Path) -> dict[str, Any]:
@@ -99,6 +112,8 @@ def test_the_forms_cover_answers_errors_and_files() -> None:
     assert any("-o" in form["argv"] for form in fast)
     assert any(arg.startswith("--store") for form in fast for arg in form["argv"])
     assert any("env" in form for form in fast)
+    graphs = [form for form in fast if "KG_TEST_QUERIES" in form.get("env", {})]
+    assert {form["argv"][2] for form in graphs} == {p.stem for p in QUERIES.glob("*.rq")}
 
 
 @pytest.mark.parametrize(
