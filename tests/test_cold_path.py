@@ -25,7 +25,7 @@ from kg.sparql.terms import Term, lexical, sparql, to_rdflib
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Runs kg's console entry point with argv[1:] and prints, on stderr's last line, which
-# modules of rdflib and PyYAML were imported by then.
+# modules of rdflib and PyYAML were imported by then, and whether click and logging were.
 _RUN_KG = """\
 import json, sys
 import kg.cli
@@ -36,7 +36,8 @@ except SystemExit as exc:
 else:
     code = 0
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("rdflib", "yaml"))
-sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": loaded}) + "\\n")
+front = sorted(m for m in ("click", "logging") if m in sys.modules)
+sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": loaded, "front": front}) + "\\n")
 """
 
 
@@ -55,7 +56,7 @@ def _imports_of(*argv: str) -> tuple[str, dict[str, object]]:
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "xml"])
 def test_a_stored_query_on_the_default_engine_imports_no_rdflib_and_no_yaml(fmt: str) -> None:
     out, report = _imports_of("query", "run", "party-members-count", "-f", fmt)
-    assert report == {"code": 0, "loaded": []}
+    assert report == {"code": 0, "loaded": [], "front": []}
     assert "kgo" in out or "ontology#" in out or "https://w3id.org/vn-kg/" in out
 
 
@@ -63,18 +64,38 @@ def test_a_stored_query_on_an_oxigraph_folder_imports_no_rdflib(tmp_path: Path) 
     store = f"oxigraph:{tmp_path / 'store'}"
     for _ in range(2):  # loading the folder, then opening it loaded
         out, report = _imports_of("query", "run", "party-members-count", "--store", store)
-        assert report == {"code": 0, "loaded": []}
+        assert report == {"code": 0, "loaded": [], "front": []}
         assert "(1 row)" in out
+
+
+@pytest.mark.parametrize("where", ["memory", "folder"])
+def test_the_release_n_quads_are_loaded_by_oxigraph_without_rdflib(
+    where: str, tmp_path: Path
+) -> None:
+    # What `kg build` publishes, read back with --data: Oxigraph's N-Quads parser
+    # (Store.load in memory, bulk_load into a folder), no rdflib on the way.
+    import kg.store
+
+    held = kg.store.open_store("memory")
+    held.load()
+    release = tmp_path / "kg.nq"
+    release.write_bytes(held.export("nquads"))
+    argv = ["query", "run", "party-members-count", "--data", str(release), "-f", "csv"]
+    if where == "folder":
+        argv += ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    out, report = _imports_of(*argv)
+    assert report["code"] == 0 and report["loaded"] == []
+    assert out.splitlines()[0].startswith("statistic,") and len(out.splitlines()) == 2
 
 
 def test_ad_hoc_sparql_and_ask_import_no_rdflib() -> None:
     out, report = _imports_of(
         "sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s a kgo:Count } }", "-f", "csv"
     )
-    assert report == {"code": 0, "loaded": []}
+    assert report == {"code": 0, "loaded": [], "front": ["click", "logging"]}
     assert out.split()[0] == "n" and int(out.split()[1]) > 0
     out, report = _imports_of("sparql", "ASK { GRAPH ?g { ?s ?p ?o } }", "-f", "json")
-    assert report == {"code": 0, "loaded": []}
+    assert report["code"] == 0 and report["loaded"] == []
     assert json.loads(out)["boolean"] is True
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+# Re-exported: the command modules take every shared piece from here.
+from kg.cli.output import emit as emit
+from kg.cli.output import input_files as input_files
+from kg.cli.output import refuse_output_over_inputs as refuse_output_over_inputs
 
 if TYPE_CHECKING:
     from kg.store import KgStore
@@ -87,44 +91,6 @@ data_option = click.option(
     metavar="PATH",
     help="Query these RDF files or folders (repeatable) instead of the shipped data.",
 )
-
-
-def emit(data: bytes, output: str) -> None:
-    """Write ``data`` to ``output``: ``-`` is stdout, anything else a file, atomically."""
-    if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-        return
-    from kg.core.files import write_atomic
-
-    write_atomic(Path(output), data)
-
-
-def input_files(sources: list[str] | None, *others: str | Path | None) -> list[Path]:
-    """The files a command reads: the data files of ``sources`` (None: the shipped data)
-    and ``others`` (a shapes file, a query file, a checks folder: the files under it)."""
-    from kg.store.base import source_files
-
-    files = list(source_files(sources))
-    for other in others:
-        if other is None:
-            continue
-        path = Path(other)
-        files.extend(path.rglob("*") if path.is_dir() else [path])
-    return files
-
-
-def refuse_output_over_inputs(
-    output: str | None, sources: list[str] | None, *others: str | Path | None
-) -> None:
-    """OutputError, before anything is read, if ``output`` (None or ``-``: stdout) is one
-    of the files the command reads (``input_files``)."""
-    if output is None or output == "-":
-        return
-    from kg.core.files import refuse_overwriting
-
-    refuse_overwriting(output, input_files(sources, *others))
 
 
 def exit_with(code: int) -> NoReturn:

@@ -15,25 +15,14 @@ import click
 
 from kg.cli.options import (
     data_option,
-    emit,
     output_option,
     refuse_output_over_inputs,
     store_option,
     timeout_option,
 )
+from kg.cli.stored import FORMATS, LANGUAGES, check_format, offered, run_stored, write_answer
 from kg.core.errors import InputError, ParameterError, QueryError
-from kg.io import formats
 from kg.sparql.catalogue import parse_params
-
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-
-
-def offered(form: str) -> tuple[str, ...]:
-    """The --format names for the answer of a ``form`` query; the first is the default."""
-    return formats.names(formats.formats_for(form, formats.Audience.TERMINAL))
-
-
-FORMATS = tuple(dict.fromkeys(name for form in _FORMS for name in offered(form)))
 
 format_option = click.option(
     "-f",
@@ -64,23 +53,6 @@ endpoint_option = click.option(
     default=None,
     help="Run on this SPARQL 1.1 endpoint instead of the embedded store.",
 )
-
-
-def _write(result: object, fmt: str | None, output: str) -> None:
-    from kg.sparql.results import Result, serialise
-
-    assert isinstance(result, Result)
-    emit(serialise(result, fmt or offered(result.form)[0]), output)
-
-
-def check_format(fmt: str, form: str) -> None:
-    """InputError if ``fmt`` cannot hold the answer of a ``form`` query."""
-    allowed = offered(form)
-    if fmt not in allowed:
-        kind = "a graph" if form in ("CONSTRUCT", "DESCRIBE") else f"{form} results"
-        raise InputError(
-            f"--format {fmt} cannot hold {kind}: this is a {form} query (use {', '.join(allowed)})"
-        )
 
 
 @click.group()
@@ -145,7 +117,7 @@ def show(name: str) -> None:
 @format_option
 @click.option(
     "--lang",
-    type=click.Choice(["vi", "en"]),
+    type=click.Choice(LANGUAGES),
     default=None,
     help="Language of the labels: sets the query's lang parameter (ignored if it has none).",
 )
@@ -181,38 +153,18 @@ def run(
     A query with #+ pagination prints one page (page 1 unless --page is given), and
     says on stderr which page it printed and the --page of the next one, if any.
     """
-    import kg.store
-    from kg.core import paths
-    from kg.sparql import catalogue as queries
-    from kg.store import store_spec
-
-    query_file = paths.queries_dir() / f"{name}.rq"
-    refuse_output_over_inputs(output, [] if endpoint else list(sources) or None, query_file)
-    stored = queries.get(name)
-    if fmt is not None:
-        check_format(fmt, stored.form)
-    values = parse_params(params)
-    result = kg.store.run(
-        stored,
-        values,
+    run_stored(
+        name,
+        params,
+        fmt,
+        output,
         lang=lang,
+        page=page,
         endpoint=endpoint,
         timeout=timeout,
-        sources=list(sources) or None,
-        store=store_spec(store),
-        page=page,
+        sources=sources,
+        store=store,
     )
-    _write(result, fmt, output)
-    if stored.pagination is not None:
-        shown = page or "1"
-        follows = (
-            f"next: --page {result.next_page}" if result.next_page is not None else "last page"
-        )
-        # stderr: the answer on stdout stays a well-formed document.
-        click.echo(
-            f"kg: {stored.name}: page {int(shown)}, {stored.pagination} rows a page; {follows}",
-            err=True,
-        )
 
 
 @click.command()
@@ -293,7 +245,7 @@ def sparql(
         ):
             exc.path = path
         raise
-    _write(result, fmt, output)
+    write_answer(result, fmt, output)
 
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql")

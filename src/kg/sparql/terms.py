@@ -23,7 +23,6 @@ sent to endpoints stay byte for byte the same:
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -122,6 +121,9 @@ def lexical(value: str, datatype: str | None) -> str:
 def rdflib_literal(value: str, datatype: str) -> Any:
     """rdflib's Literal of ``datatype`` written ``value``, without the traceback rdflib
     logs for an ill-typed one (its ``ill_typed`` says so)."""
+    # With rdflib, whose import costs far more: a cold query's path needs neither.
+    import logging
+
     from rdflib import Literal, URIRef
 
     term_logger = logging.getLogger("rdflib.term")
