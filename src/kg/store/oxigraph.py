@@ -636,9 +636,24 @@ def to_ox(term: Node) -> Any:
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
+        try:
+            return ox.NamedNode(str(term))
+        except ValueError:
+            from kg.core.text import printable
+
+            shown = printable(str(term))[:120]
+            raise InputError(f"not an IRI Oxigraph accepts: <{shown}>") from None
     if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
+        try:
+            return ox.BlankNode(str(term))
+        except ValueError:
+            # rdflib keeps labels no RDF syntax allows ("{b1", from a JSON-LD "_:{b1"); a
+            # label means nothing outside its document, so the same label gives the same
+            # node and no other.
+            import hashlib
+
+            digest = hashlib.sha256(str(term).encode("utf-8")).hexdigest()[:32]
+            return ox.BlankNode(f"kg{digest}")
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
