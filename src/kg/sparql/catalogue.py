@@ -596,7 +596,7 @@ def with_prefixes(text: str) -> str:
 PAGE = "page"
 #: The largest ``#+ pagination`` a query may set: a page is meant to be cheap to send.
 MAX_PAGE_SIZE = 10_000
-#: The deepest row a page key reaches (``run_page``); a page past it runs grlc's text.
+#: The most key values ``run_page`` asks for and sends back; past it, grlc's text runs.
 MAX_PAGE_KEYS = 10_000
 #: The header naming the property that gives the first ORDER BY key its values.
 PAGE_KEY_PROPERTY = "page_key_property"
@@ -635,17 +635,16 @@ def page_text(query: StoredQuery, page: int) -> str:
     return f"{query.text.rstrip()}\nLIMIT {size + 1} OFFSET {(page - 1) * size}\n"
 
 
-def page_key_text(query: StoredQuery, page: int) -> str:
-    """The query for the smallest values of the page key up to page ``page`` (see
-    ``run_page``): the objects of ``#+ page_key_property`` in every named graph, in the
-    engine's order, as many as the rows up to the end of the page plus one."""
-    size, key = query.pagination, _first_order_key(query.text)
-    if size is None or query.page_key_property is None or key is None:
+def page_key_text(query: StoredQuery, count: int) -> str:
+    """The query for the ``count`` smallest values of the page key (see ``run_page``):
+    the objects of ``#+ page_key_property`` in every named graph, in the engine's order."""
+    key = _first_order_key(query.text)
+    if query.page_key_property is None or key is None:
         raise QueryError(f"query {query.name!r} has no #+ {PAGE_KEY_PROPERTY}")
     return (
         f"SELECT ?{key} WHERE {{ GRAPH ?page_key_graph {{ "
         f"?page_key_subject <{query.page_key_property}> ?{key} }} }}\n"
-        f"ORDER BY ?{key}\nLIMIT {page * size + 1}\n"
+        f"ORDER BY ?{key}\nLIMIT {count}\n"
     )
 
 
@@ -669,31 +668,35 @@ def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Res
     without ordering the whole answer where that can be shown to give them.
 
     Engines evaluate and sort the whole answer before ``LIMIT`` (no top-k), so a page costs
-    what the answer costs. With a page key: (1) the first ``page * size + 1`` values of the
-    property, sorted (one index scan and a sort of plain values), their last value being
-    the bound; (2) the page of the query restricted to rows whose first ORDER BY key is one
-    of those values (``keyed_page_text``). The restricted rows are every row whose key sorts
-    at or before the bound, provided every row takes its key from that property in a named
-    graph (what the header declares): they are a leading part of the whole ordered answer.
-    So if they reach past the end of the page (one row more than the page), the page is
-    exactly grlc's page; if not (the last page, or rows without a key value of their own),
-    grlc's text runs as it is, unless the values found were all the property has (then the
-    restricted rows are the whole answer). A key that is a blank node cannot be sent back,
-    and a page deeper than ``MAX_PAGE_KEYS`` rows would send that many values: grlc's text
-    for those too."""
+    what the answer costs. With a page key: (1) the smallest values of the property, twice
+    as many as the rows up to the end of the page, sorted (one index scan and a sort of
+    plain values); (2) the page of the query restricted to rows whose first ORDER BY key is
+    one of those values (``keyed_page_text``). If every row takes its key from that
+    property in a named graph (what the header declares), the restricted rows are the rows
+    whose key sorts at or before the last value found: a leading part of the whole ordered
+    answer. So when they reach past the end of the page (one row more than the page), the
+    page is exactly grlc's; when the values found were all the property has, the restricted
+    rows are the whole answer, so the page is exact too. Else (rows share key values more
+    than twice over) four times as many values are tried, up to ``MAX_PAGE_KEYS``; then
+    grlc's text runs as it is, as it does for a key that is a blank node (it cannot be
+    sent back)."""
     size = query.pagination or 0
-    if query.page_key_property is not None and page * size < MAX_PAGE_KEYS:
+    # Twice the rows up to the page's end: rows may share a key value, or have none.
+    wanted = 2 * (page * size + 1)
+    while query.page_key_property is not None and wanted <= MAX_PAGE_KEYS:
         from kg.sparql.terms import BNODE, parts
 
         key = _first_order_key(query.text) or ""
-        found = run(page_key_text(query, page)).solutions
+        found = run(page_key_text(query, wanted)).solutions
         values = list({row[key]: None for row in found if key in row})
-        if values and all(parts(v).kind != BNODE for v in values):
-            result = run(keyed_page_text(query, page, values))
-            # Fewer values than asked for: they are all there are, so the restricted rows
-            # are the whole answer.
-            if len(result.solutions) > size or len(found) <= page * size:
-                return cut_page(query, page, result)
+        if not values or any(parts(v).kind == BNODE for v in values):
+            break
+        result = run(keyed_page_text(query, page, values))
+        # Fewer values than asked for: they are all there are, so the restricted rows
+        # are the whole answer.
+        if len(result.solutions) > size or len(found) < wanted:
+            return cut_page(query, page, result)
+        wanted *= 4
     return cut_page(query, page, run(page_text(query, page)))
 
 
