@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     store = open_store(args.store)
     started = time.perf_counter()
-    if not len(store):
+    if not (args.store.startswith("oxigraph:") and len(store)):
         store.load([str(paths.ontology_path()), str(paths.vocabulary_path()), args.data])
     print(f"{args.store}: {len(store):,} quads, ready in {time.perf_counter() - started:.1f} s")
     names = args.queries.split(",") if args.queries else None
