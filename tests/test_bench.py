@@ -147,7 +147,9 @@ def test_paging_bench_compares_both_forms_of_every_page(
         bench_script("generate").main(["--triples", "1e4", "-o", str(data)], out=io.StringIO()) == 0
     )
     assert bench_script("paging").main(["--data", str(data), "--pages", "1,2", "--runs", "1"]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `")]
+    out = capsys.readouterr().out.splitlines()
+    assert int(out[0].split()[1].replace(",", "")) > 10_000, out[0]  # the generated data
+    rows = [line for line in out if line.startswith("| `")]
     paged = [q.name for q in queries.discover() if q.pagination]
     assert [row.split("`")[1] for row in rows] == [name for name in paged for _ in (1, 2)]
     assert all(row.endswith("× |") for row in rows)
