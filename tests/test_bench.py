@@ -133,3 +133,23 @@ def test_growth_flags_a_scan_and_worse_than_linear_but_not_a_lookup_or_a_growing
     text = run.render_growth(out, table, ["1e4", "1e5", "1e6"])
     assert out["scanning"] == ["query scan (oxigraph)"], text
     assert out["flagged"] == ["query quadratic (oxigraph)"], text
+
+
+def test_paging_bench_compares_both_forms_of_every_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/paging.py: grlc's text and run_page side by side (same rows, checked by the
+    script itself), a table row for every paged query and page asked for."""
+    import io
+
+    data = tmp_path / "small.nq"
+    assert (
+        bench_script("generate").main(["--triples", "1e4", "-o", str(data)], out=io.StringIO()) == 0
+    )
+    assert bench_script("paging").main(["--data", str(data), "--pages", "1,2", "--runs", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert int(out[0].split()[1].replace(",", "")) > 10_000, out[0]  # the generated data
+    rows = [line for line in out if line.startswith("| `")]
+    paged = [q.name for q in queries.discover() if q.pagination]
+    assert [row.split("`")[1] for row in rows] == [name for name in paged for _ in (1, 2)]
+    assert all(row.endswith("× |") for row in rows)

@@ -6,8 +6,10 @@ beside ``NAME.expected.json``)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -21,7 +23,7 @@ from kg.http.context import ServerConfig
 from kg.publish.generate import EXPECTED_DIR
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
-from kg.sparql.results import parse_json, to_json
+from kg.sparql.results import Result, parse_json, to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT.joinpath(*EXPECTED_DIR)
@@ -300,3 +302,92 @@ def test_the_query_page_shows_a_page_and_links_the_next(client: Client) -> None:
     refused = client.get("/queries/places?page=2")
     assert refused.status_code == 400
     assert "is not paged" in refused.get_data(as_text=True)
+
+
+# -- pages by key (#+ page_key_property) -----------------------------------------------------
+
+KEYED = [q for q in PAGED if q.page_key_property is not None]
+
+
+def test_facts_with_evidence_pages_by_its_start_offsets() -> None:
+    stored = queries.get("facts-with-evidence")
+    assert stored.page_key_property == "http://www.w3.org/ns/oa#start"
+    assert "ORDER BY ?start\nLIMIT 301\n" in queries.page_key_text(stored, 301)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated graph with many pages, start offsets shared by many sources (ties at
+    every page boundary) and planted errors (facts without a label in a language)."""
+    from bench_scripts import bench_script
+
+    out = tmp_path_factory.mktemp("paging") / "generated.nq"
+    args = ["--triples", "1e4", "--seed", "5", "--error-rate", "0.05", "-o", str(out)]
+    assert bench_script("generate").main(args, out=io.StringIO()) == 0
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["memory", "rdflib"])
+@pytest.mark.parametrize("stored", KEYED, ids=lambda q: q.name)
+def test_pages_by_key_are_grlcs_pages_on_generated_data(
+    stored: queries.StoredQuery, engine: str, generated: Path
+) -> None:
+    """Every page found by key is grlc's page (the query with LIMIT and OFFSET), on data
+    where keys tie across page boundaries and some rows have no label, without falling
+    back to grlc's text."""
+    from kg.core import paths
+
+    store = kg.store.open_store(engine)
+    store.load([str(paths.ontology_path()), str(paths.vocabulary_path()), str(generated)])
+    try:
+        for lang in ("en", "vi") if engine == "memory" else ("en",):
+            terms = queries.bindings(stored, {"lang": lang})
+            page, fell_back = 1, []
+            while True:
+                sent: list[str] = []
+
+                def run(text: str, sent: list[str] = sent, terms: Any = terms) -> Result:
+                    sent.append(text)
+                    return store.query(text, terms)
+
+                keyed = queries.run_page(stored, page, run)
+                plain = queries.cut_page(
+                    stored, page, store.query(queries.page_text(stored, page), terms)
+                )
+                assert keyed.rows == plain.rows, (lang, page)
+                assert keyed.next_page == plain.next_page, (lang, page)
+                if len(sent) > 2:
+                    fell_back.append(page)
+                if keyed.next_page is None:
+                    break
+                page += 1
+            assert page >= 4, "the generated data should have several pages"
+            assert fell_back == [], fell_back
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("#+ page_key_property: rdfs:label\n", "page_key_property needs"),
+        ("#+ pagination: 2\n#+ page_key_property: ex:start\n", "prefixed name the query"),
+        ("#+ pagination: 2\n#+ page_key_property: <a b>\n", "is not an <IRI>"),
+    ],
+    ids=["not-paged", "undeclared-prefix", "bad-iri"],
+)
+def test_a_bad_page_key_property_is_refused(header: str, message: str) -> None:
+    text = ORDERED.replace("#+ pagination: 2\n", header) + "ORDER BY ?label ?s\n"
+    with pytest.raises(QueryError, match=message):
+        queries.parse(text)
+
+
+def test_a_page_key_needs_an_ascending_first_order_key() -> None:
+    text = ORDERED.replace("2\n", "2\n#+ page_key_property: rdfs:label\n", 1)
+    assert queries.parse(text + "ORDER BY ASC(?label) ?s\n").page_key_property == (
+        "http://www.w3.org/2000/01/rdf-schema#label"
+    )
+    for order in ("ORDER BY DESC(?label) ?s\n", "ORDER BY STR(?label) ?s\n"):
+        with pytest.raises(QueryError, match="ascending variable"):
+            queries.parse(text + order)

@@ -262,7 +262,7 @@ def answer(
 ) -> tuple[Result, int | None]:
     """The answer to ``request`` (its values bound, under the server's limits), and the
     page it is (None for a query that is not paged)."""
-    from kg.sparql.catalogue import PAGE, cut_page, page_number, page_text
+    from kg.sparql.catalogue import PAGE, page_number, run_page
 
     page = page_number(stored, dict(_fields(request)).get(PAGE))
     if page is not None:
@@ -270,7 +270,7 @@ def answer(
     terms = bind(stored, request_values(request, reserved))
     if page is None:
         return run(ctx, stored.text, terms), None
-    return cut_page(stored, page, run(ctx, page_text(stored, page), terms)), page
+    return run_page(stored, page, lambda text: run(ctx, text, terms)), page
 
 
 def handle_query(ctx: AppContext, request: Request, name: str) -> Response:

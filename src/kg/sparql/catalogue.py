@@ -43,8 +43,8 @@ such a query.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ from kg.sparql import header as sparql_header
 from kg.sparql import text as sparql_text
 
 if TYPE_CHECKING:
-    from rdflib.term import Identifier
+    from rdflib.term import Identifier, Node
 
     from kg.sparql.results import Result
     from kg.sparql.terms import Term
@@ -122,6 +122,9 @@ class StoredQuery:
     form: str = "SELECT"
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
     pagination: int | None = None  # rows a page, from ``#+ pagination``; None: one answer
+    # ``#+ page_key_property``: the IRI of the property whose objects are the values of
+    # the first ORDER BY variable (see ``run_page``); None: pages are grlc's text only.
+    page_key_property: str | None = None
 
     @property
     def sparql(self) -> str:
@@ -198,6 +201,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
             except InputError as exc:
                 raise QueryError(f"bad default or enumerated value: {exc.message}", path) from None
     pagination = _pagination(text, metadata, shape, parameters, where)
+    page_key_property = _page_key_property(text, metadata, shape, pagination, where)
     tags = metadata.get("tags") or []
     return StoredQuery(
         name=name,
@@ -210,6 +214,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
         form=shape.form,
         metadata=metadata,
         pagination=pagination,
+        page_key_property=page_key_property,
     )
 
 
@@ -241,6 +246,55 @@ def _pagination(
     if any(p.name == PAGE for p in parameters):
         raise QueryError(f"#+ pagination uses the parameter name {PAGE!r}: rename ?_{PAGE}", where)
     return int(size)
+
+
+def _page_key_property(
+    text: str,
+    metadata: Mapping[str, Any],
+    shape: sparql_text.Shape,
+    pagination: int | None,
+    where: str | Path,
+) -> str | None:
+    """The IRI named by ``#+ page_key_property`` (a prefixed name of the query's prologue
+    or an ``<IRI>``), checked against what ``run_page`` needs."""
+    declared = metadata.get(PAGE_KEY_PROPERTY)
+    if declared is None:
+        return None
+    if pagination is None:
+        raise QueryError(f"#+ {PAGE_KEY_PROPERTY} needs #+ pagination", where)
+    if _first_order_key(text) is None:
+        raise QueryError(
+            f"#+ {PAGE_KEY_PROPERTY} needs an ORDER BY whose first condition is an "
+            "ascending variable (?x or ASC(?x))",
+            where,
+        )
+    name = str(declared).strip()
+    if name.startswith("<") and name.endswith(">") and _PLAIN_IRI.match(name[1:-1]):
+        return name[1:-1]
+    prefix, colon, local = name.partition(":")
+    if colon and prefix in shape.prefixes and _LOCAL_NAME.match(local):
+        return shape.prefixes[prefix] + local
+    raise QueryError(
+        f"#+ {PAGE_KEY_PROPERTY} {_short(name)} is not an <IRI> or a prefixed name the "
+        "query declares",
+        where,
+    )
+
+
+def _first_order_key(text: str) -> str | None:
+    """The variable of the first condition of the outermost ORDER BY if it is ascending
+    (``?x`` or ``ASC(?x)``), else None."""
+    toks = list(sparql_text.tokens(text))
+    for i, tok in enumerate(toks[:-2]):
+        if tok.depth == 0 and tok.keyword == "ORDER" and toks[i + 1].keyword == "BY":
+            first = toks[i + 2]
+            if first.kind == "var":
+                return first.text[1:]
+            rest = toks[i + 3 : i + 6]
+            if first.keyword == "ASC" and [t.text for t in rest[::2]] == ["(", ")"]:
+                return rest[1].text[1:] if rest[1].kind == "var" else None
+            return None
+    return None
 
 
 def _text(value: Any) -> str:
@@ -542,6 +596,12 @@ def with_prefixes(text: str) -> str:
 PAGE = "page"
 #: The largest ``#+ pagination`` a query may set: a page is meant to be cheap to send.
 MAX_PAGE_SIZE = 10_000
+#: The most key values ``run_page`` asks for and sends back; past it, grlc's text runs.
+MAX_PAGE_KEYS = 10_000
+#: The header naming the property that gives the first ORDER BY key its values.
+PAGE_KEY_PROPERTY = "page_key_property"
+_PLAIN_IRI = re.compile(r"[^\s<>\"{}|^`\\]+\Z")
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 # A page past this is a typo (OFFSET over 10^12 rows at the smallest page size).
 _MAX_PAGE = 1_000_000_000_000
 
@@ -573,6 +633,71 @@ def page_text(query: StoredQuery, page: int) -> str:
         raise QueryError(f"query {query.name!r} has no #+ pagination")
     # On a line of its own: the query may end with a comment.
     return f"{query.text.rstrip()}\nLIMIT {size + 1} OFFSET {(page - 1) * size}\n"
+
+
+def page_key_text(query: StoredQuery, count: int) -> str:
+    """The query for the ``count`` smallest values of the page key (see ``run_page``):
+    the objects of ``#+ page_key_property`` in every named graph, in the engine's order."""
+    key = _first_order_key(query.text)
+    if query.page_key_property is None or key is None:
+        raise QueryError(f"query {query.name!r} has no #+ {PAGE_KEY_PROPERTY}")
+    return (
+        f"SELECT ?{key} WHERE {{ GRAPH ?page_key_graph {{ "
+        f"?page_key_subject <{query.page_key_property}> ?{key} }} }}\n"
+        f"ORDER BY ?{key}\nLIMIT {count}\n"
+    )
+
+
+def keyed_page_text(query: StoredQuery, page: int, keys: Sequence[Term | Node]) -> str:
+    """``page_text`` with the first ORDER BY variable bound to ``keys`` (a ``VALUES``
+    block first in the outermost WHERE group, which the engines join first)."""
+    from kg.sparql.terms import sparql
+
+    key = _first_order_key(query.text)
+    shape = sparql_text.shape(query.text)
+    if key is None or shape.where_open is None:
+        raise QueryError(f"query {query.name!r} has no #+ {PAGE_KEY_PROPERTY}")
+    block = f" VALUES ?{key} {{ {' '.join(sparql(term) for term in keys)} }}\n"
+    text = query.text[: shape.where_open] + block + query.text[shape.where_open :]
+    return page_text(replace(query, text=text), page)
+
+
+def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Result:
+    """Page ``page`` of a paged query, each text sent through ``run``: grlc's page
+    (``page_text``), or, for a query with ``#+ page_key_property``, the same rows found
+    without ordering the whole answer where that can be shown to give them.
+
+    Engines evaluate and sort the whole answer before ``LIMIT`` (no top-k), so a page costs
+    what the answer costs. With a page key: (1) the smallest values of the property, twice
+    as many as the rows up to the end of the page, sorted (one index scan and a sort of
+    plain values); (2) the page of the query restricted to rows whose first ORDER BY key is
+    one of those values (``keyed_page_text``). If every row takes its key from that
+    property in a named graph (what the header declares), the restricted rows are the rows
+    whose key sorts at or before the last value found: a leading part of the whole ordered
+    answer. So when they reach past the end of the page (one row more than the page), the
+    page is exactly grlc's; when the values found were all the property has, the restricted
+    rows are the whole answer, so the page is exact too. Else (rows share key values more
+    than twice over) four times as many values are tried, up to ``MAX_PAGE_KEYS``; then
+    grlc's text runs as it is, as it does for a key that is a blank node (it cannot be
+    sent back)."""
+    size = query.pagination or 0
+    # Twice the rows up to the page's end: rows may share a key value, or have none.
+    wanted = 2 * (page * size + 1)
+    while query.page_key_property is not None and wanted <= MAX_PAGE_KEYS:
+        from kg.sparql.terms import BNODE, parts
+
+        key = _first_order_key(query.text) or ""
+        found = run(page_key_text(query, wanted)).solutions
+        values = list({row[key]: None for row in found if key in row})
+        if not values or any(parts(v).kind == BNODE for v in values):
+            break
+        result = run(keyed_page_text(query, page, values))
+        # Fewer values than asked for: they are all there are, so the restricted rows
+        # are the whole answer.
+        if len(result.solutions) > size or len(found) < wanted:
+            return cut_page(query, page, result)
+        wanted *= 4
+    return cut_page(query, page, run(page_text(query, page)))
 
 
 def cut_page(query: StoredQuery, page: int, result: Result) -> Result:

@@ -24,10 +24,9 @@ from kg.sparql.catalogue import (
     ExpectedCase,
     StoredQuery,
     bindings,
-    cut_page,
     page_number,
-    page_text,
     parse,
+    run_page,
     with_prefixes,
 )
 from kg.sparql.policy import LOCAL, Policy
@@ -142,9 +141,11 @@ def run(
     limits = Limits(timeout=timeout) if timeout is not None else NO_LIMITS
     if number is None:
         return _on(query.text, terms, limits, endpoint, timeout, sources, data, store)
-    text = page_text(query, number)
-    result = _on(text, terms, limits, endpoint, timeout, sources, data, store)
-    return cut_page(query, number, result)
+    return run_page(
+        query,
+        number,
+        lambda text: _on(text, terms, limits, endpoint, timeout, sources, data, store),
+    )
 
 
 def run_text(
