@@ -181,17 +181,16 @@ _SHIPPED_LOCK = threading.Lock()
 
 
 def shared_dataset(sources: Sequence[str | Path] | None = None) -> Dataset:
-    """The Dataset of ``sources`` (default: the shipped data, the gazetteer included:
-    ``source_files``), parsed once per process
+    """The Dataset of ``sources`` (default: the article's data, as ``kg.io.parse.load``
+    gives it: rdflib takes seconds to parse the gazetteer and minutes to query it, so it
+    is held by the Oxigraph engines alone), parsed once per process
     and shared by every read-only user (never updated in place: updates copy)."""
     from kg.io.parse import load
 
     key = tuple(str(Path(s).resolve()) for s in sources) if sources else None
     with _SHIPPED_LOCK:
         if key not in _SHIPPED:
-            _SHIPPED[key] = load(
-                list(sources) if sources else source_files(None), into=new_dataset()
-            )
+            _SHIPPED[key] = load(list(sources) if sources else None, into=new_dataset())
         return _SHIPPED[key]
 
 
