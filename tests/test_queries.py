@@ -350,6 +350,8 @@ def test_expected_answer(
     values keep their order; rows within a run, and all rows of an unordered query,
     compare as a multiset (both sides are normalised)."""
     assert ROOT is not None
+    if store == "rdflib" and "gazetteer" in case.query.tags:
+        pytest.skip("the rdflib engine does not hold the gazetteer (docs/gazetteer.md)")
     path = ROOT.joinpath(*EXPECTED_DIR) / case.filename
     assert path.is_file(), f"no {path}: run `kg generate expected` and check the answer"
     where = request.getfixturevalue("oxigraph_store") if store == "oxigraph" else store

@@ -50,6 +50,7 @@ SEMAPV = Namespace(prefixes.SEMAPV)
 SSSOM = Namespace(prefixes.SSSOM)
 VCARD = Namespace(prefixes.VCARD)
 SPDX = Namespace(prefixes.SPDX)
+GEO = Namespace(prefixes.GEO)
 
 KIND_NS = {kind: Namespace(iri) for kind, iri in prefixes.KIND_IRIS.items()}
 SCHEME_NS = {prefix: Namespace(iri) for prefix, iri in prefixes.SCHEME_IRIS.items()}

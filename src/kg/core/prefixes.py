@@ -54,6 +54,8 @@ SSSOM = "https://w3id.org/sssom/"
 # point, the release files' checksums.
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 SPDX = "http://spdx.org/rdf/terms#"
+# Coordinates of administrative units (the gazetteer, data/gazetteer/).
+GEO = "http://www.opengis.net/ont/geosparql#"
 
 # Resource namespaces: one per kind of thing (see docs/iris.md).
 KINDS = {
@@ -130,6 +132,7 @@ PREFIXES: dict[str, str] = {
     "sssom": SSSOM,
     "vcard": VCARD,
     "spdx": SPDX,
+    "geo": GEO,
     "sh": SH,
     "kgo": KGO,
     "kgsh": KGSH,

@@ -1383,5 +1383,9 @@ def _entity_response(
     if fmt is not HTML:
         return Response(entity_bytes(description, fmt), content_type=fmt.content_type)
     title, body = entity_html(request, description)
+    if iri.startswith(BASE + "id/place/"):
+        from kg.http.places import place_html
+
+        body += "\n" + place_html(ctx, request, iri)
     alternates = [(f.media_type, f"?format={f.name}") for f in GRAPH_FORMATS]
     return page(request, title, body, alternates=alternates)

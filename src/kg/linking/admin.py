@@ -122,6 +122,10 @@ class LegacyUnit:
     ward_code: str
     ward_key: str
     ward_alias: tuple[str, ...]
+    #: (latitude, longitude) as the dataset gives them, or None where it has none
+    province_point: tuple[float, float] | None = None
+    district_point: tuple[float, float] | None = None
+    ward_point: tuple[float, float] | None = None
 
     @property
     def converter_key(self) -> str:
@@ -139,6 +143,8 @@ class NewUnit:
     ward_type: str
     ward_code: str
     ward_key: str
+    province_point: tuple[float, float] | None = None
+    ward_point: tuple[float, float] | None = None
 
 
 @dataclass
@@ -149,6 +155,10 @@ class AdminData:
     provinces: dict[str, list[str]]
     #: (new province key, new ward key) -> legacy converter keys
     successors: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: every (legacy converter key, (new province key, new ward key)) pair of the
+    #: conversion table, and whether the new unit took all of the legacy one (False: the
+    #: legacy unit was divided and this is one of the units that took a part of it)
+    conversion: dict[tuple[str, tuple[str, str]], bool] = field(default_factory=dict)
 
 
 def read_admin_data(directory: Path | None = None) -> AdminData:
@@ -161,12 +171,14 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
             legacy_rows = conn.execute(
                 "SELECT province, provinceShort, provinceCode, provinceKey, district, "
                 "districtShort, districtType, districtCode, districtKey, ward, wardShort, "
-                "wardType, wardCode, wardKey, wardAlias FROM admin_units_legacy "
+                "wardType, wardCode, wardKey, wardAlias, provinceLat, provinceLon, districtLat, "
+                "districtLon, wardLat, wardLon FROM admin_units_legacy "
                 "ORDER BY provinceCode, districtCode, wardCode"
             ).fetchall()
             new_rows = conn.execute(
                 "SELECT province, provinceShort, provinceCode, provinceKey, ward, wardShort, "
-                "wardType, wardCode, wardKey FROM admin_units ORDER BY provinceCode, wardCode"
+                "wardType, wardCode, wardKey, provinceLat, provinceLon, wardLat, wardLon "
+                "FROM admin_units ORDER BY provinceCode, wardCode"
             ).fetchall()
         converter = json.loads((base / "converter_2025.json").read_text(encoding="utf-8"))
     except (sqlite3.Error, OSError, ValueError) as exc:
@@ -175,17 +187,31 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
         LegacyUnit(
             **{k: r[c] or "" for k, c in _LEGACY_COLUMNS.items()},
             ward_alias=tuple(json.loads(r["wardAlias"])) if r["wardAlias"] else (),
+            province_point=_point(r["provinceLat"], r["provinceLon"]),
+            district_point=_point(r["districtLat"], r["districtLon"]),
+            ward_point=_point(r["wardLat"], r["wardLon"]),
         )
         for r in legacy_rows
     ]
-    new = [NewUnit(**{k: r[c] or "" for k, c in _NEW_COLUMNS.items()}) for r in new_rows]
+    new = [
+        NewUnit(
+            **{k: r[c] or "" for k, c in _NEW_COLUMNS.items()},
+            province_point=_point(r["provinceLat"], r["provinceLon"]),
+            ward_point=_point(r["wardLat"], r["wardLon"]),
+        )
+        for r in new_rows
+    ]
     successors: dict[tuple[str, str], list[str]] = {}
+    conversion: dict[tuple[str, tuple[str, str]], bool] = {}
     for province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for ward, olds in wards.items():
             successors.setdefault((province, ward), []).extend(olds)
+            for old in olds:
+                conversion[(old, (province, ward))] = True
     for province, olds in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old, news in olds.items():
             for candidate in news:
+                conversion[(old, (province, candidate["newWardKey"]))] = False
                 if candidate.get("isDefaultNewWard"):
                     successors.setdefault((province, candidate["newWardKey"]), []).append(old)
     return AdminData(
@@ -193,7 +219,12 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
         new=new,
         provinces={k: list(v) for k, v in converter["DICT_PROVINCE"].items()},
         successors=successors,
+        conversion=conversion,
     )
+
+
+def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    return None if lat is None or lon is None else (float(lat), float(lon))
 
 
 _LEGACY_COLUMNS = {
@@ -381,9 +412,12 @@ class _Builder:
         self.graph.add((iri, SDO.validFrom, Literal(start, datatype=XSD.date)))
         self.graph.add((iri, PROV.wasGeneratedBy, REFORM_2025))
 
-    def replaces(self, new: URIRef, old: URIRef) -> None:
+    def replaces(self, new: URIRef, old: URIRef, whole: bool) -> None:
         self.graph.add((new, DCTERMS.replaces, old))
         self.graph.add((old, DCTERMS.isReplacedBy, new))
+        # As in the gazetteer (kg.linking.gazetteer): how much of the former unit it took.
+        self.graph.add((new, KGO.replacesWhole if whole else KGO.replacesPart, old))
+        self.graph.add((old, KGO.isWhollyReplacedBy if whole else KGO.isPartlyReplacedBy, new))
 
 
 @dataclass
@@ -510,7 +544,8 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
         b.started(nw_iri)
         for old in data.successors[(province_key, ward_key)]:
             if old in scope:
-                b.replaces(nw_iri, ward_iri(scope[old]))
+                whole = data.conversion.get((old, (province_key, ward_key)), True)
+                b.replaces(nw_iri, ward_iri(scope[old]), whole)
         for old_province in data.provinces.get(province_key, []):
             row = next((u for u in data.legacy if u.province_key == old_province), None)
             if row is None:
@@ -530,7 +565,7 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
                 describe=op_iri not in resolution.provinces,
             )
             b.ended(op_iri)
-            b.replaces(np_iri, op_iri)
+            b.replaces(np_iri, op_iri, True)
 
     for place in resolution.absent:
         notes.append(

@@ -181,7 +181,9 @@ _SHIPPED_LOCK = threading.Lock()
 
 
 def shared_dataset(sources: Sequence[str | Path] | None = None) -> Dataset:
-    """The Dataset of ``sources`` (default: the shipped data), parsed once per process
+    """The Dataset of ``sources`` (default: the article's data, as ``kg.io.parse.load``
+    gives it: rdflib takes seconds to parse the gazetteer and minutes to query it, so it
+    is held by the Oxigraph engines alone), parsed once per process
     and shared by every read-only user (never updated in place: updates copy)."""
     from kg.io.parse import load
 

@@ -1,0 +1,178 @@
+"""The country-wide gazetteer (data/gazetteer/admin-units.trig, docs/gazetteer.md): both
+snapshots whole, succession qualified, its stored queries Vietnamese-aware, and a unit's
+page in a real ``kg serve``.
+
+The gazetteer is read with pyoxigraph here (half a second; rdflib takes about ten), and
+the stored queries run on the shared in-memory Oxigraph store of ``kg.store.shipped``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import urllib.request
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+import pytest
+
+import kg.store
+from kg.core import paths
+from kg.core.prefixes import ID
+from kg.sparql import catalogue as queries
+from serve_helper import kg_server, kg_server_factory  # noqa: F401 (fixtures)
+
+pytest.importorskip("vietnamadminunits")
+
+PLACE = ID + "place/"
+PREFIXES = """PREFIX kgo: <https://w3id.org/vn-kg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+"""
+REFORM = "<https://w3id.org/vn-kg/id/event/sap-xep-don-vi-hanh-chinh-2025>"
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Iterator[ox.Store]:
+    store = ox.Store()
+    for path in paths.gazetteer_sources():
+        store.load(path=str(path), format=ox.RdfFormat.TRIG)
+    yield store
+
+
+def count(store: ox.Store, where: str) -> int:
+    rows = list(store.query(PREFIXES + f"SELECT (COUNT(DISTINCT ?u) AS ?n) WHERE {{ {where} }}"))
+    return int(rows[0]["n"].value)
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (f"GRAPH ?g {{ ?u a kgo:Province ; prov:wasInvalidatedBy {REFORM} }}", 63),
+        (f"GRAPH ?g {{ ?u a kgo:Province ; prov:wasGeneratedBy {REFORM} }}", 34),
+        # 10,040 rows of the legacy table, 5 of them island districts without communes
+        (
+            f"GRAPH ?g {{ ?u a ?c ; prov:wasInvalidatedBy {REFORM} . "
+            "FILTER (?c IN (kgo:Commune, kgo:Ward, kgo:Township)) }",
+            10035,
+        ),
+        (
+            f"GRAPH ?g {{ ?u a ?c ; prov:wasInvalidatedBy {REFORM} . "
+            "FILTER (?c IN (kgo:District, kgo:UrbanDistrict, kgo:DistrictTown, "
+            "kgo:ProvincialCity)) }",
+            696,
+        ),
+        (
+            f"GRAPH ?g {{ ?u a ?c ; prov:wasGeneratedBy {REFORM} . "
+            "FILTER (?c IN (kgo:Commune, kgo:Ward, kgo:SpecialZone)) }",
+            3321,
+        ),
+        # every unit of both tables has a point
+        ("GRAPH ?g { ?u geo:hasCentroid ?c . ?c geo:asWKT ?w }", 14149),
+    ],
+)
+def test_both_snapshots_whole(gazetteer: ox.Store, where: str, expected: int) -> None:
+    assert count(gazetteer, where) == expected
+
+
+def test_every_legacy_unit_is_replaced_and_divided_ones_in_part(gazetteer: ox.Store) -> None:
+    unreplaced = f"""GRAPH ?g {{ ?u prov:wasInvalidatedBy {REFORM} .
+        FILTER NOT EXISTS {{ ?u dct:isReplacedBy ?x }} }}"""
+    assert count(gazetteer, unreplaced) == 0
+    # a commune divided among several 2025 units: An Khánh, Hoài Đức (Hà Nội)
+    rows = gazetteer.query(
+        PREFIXES + f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ <{PLACE}xa-an-khanh-hoai-duc> ?p ?s . "
+        "FILTER (?p IN (kgo:isWhollyReplacedBy, kgo:isPartlyReplacedBy)) } }"
+    )
+    found = {(r["s"].value.rsplit("/", 1)[1], r["p"].value.rsplit("#", 1)[1]) for r in rows}
+    assert found == {
+        ("phuong-tay-mo-ha-noi-2025", "isPartlyReplacedBy"),
+        ("xa-son-dong-ha-noi-2025", "isPartlyReplacedBy"),
+        ("xa-an-khanh-ha-noi-2025", "isPartlyReplacedBy"),
+    }
+
+
+def test_the_slice_keeps_its_iris_inside_the_gazetteer(gazetteer: ox.Store) -> None:
+    import re
+
+    slice_text = (paths.data_dir() / "links" / "admin-units.trig").read_text(encoding="utf-8")
+    for local in sorted(set(re.findall(r"place:([a-z0-9-]+)", slice_text))):
+        assert count(gazetteer, f"GRAPH ?g {{ BIND (<{PLACE}{local}> AS ?u) ?u a ?c }}") == 1, local
+
+
+def test_generation_is_deterministic_and_up_to_date() -> None:
+    from kg.linking.admin import read_admin_data
+    from kg.linking.gazetteer import gazetteer_output
+
+    data = read_admin_data()
+    first, second = gazetteer_output(data=data), gazetteer_output(data=data)
+    assert first.data == second.data
+    assert first.path.read_bytes() == first.data, "stale: kg link admin"
+
+
+def run(query: str, **values: str) -> list[dict[str, str]]:
+    result = kg.store.run(queries.get(query), values)
+    return [{k: str(v) for k, v in row.items()} for row in result.rows]  # type: ignore[union-attr]
+
+
+def test_a_code_names_a_unit_only_with_a_day() -> None:
+    before = run("unit-with-code-on-day", code="13972", day="2025-06-30")
+    after = run("unit-with-code-on-day", code="13972", day="2025-07-01")
+    assert [r["unit"] for r in before] == [PLACE + "xa-nam-dien-nam-truc"]
+    assert [r["unit"] for r in after] == [PLACE + "phuong-vi-khe-ninh-binh-2025"]
+
+
+NFD = unicodedata.normalize("NFD", "Xã Nam Điền")
+
+
+@pytest.mark.parametrize(
+    "name", ["Nam Điền", "nam dien", "Xã Nam Điền", "xa nam dien", "X. Nam Điền", NFD, "NAM ĐIỀN"]
+)
+def test_units_by_name_fold_as_vietnamese_is_written(name: str) -> None:
+    units = {r["unit"] for r in run("units-by-name", name=name)}
+    assert units == {
+        PLACE + "xa-nam-dien-nam-truc",
+        PLACE + "xa-nam-dien-nghia-hung",
+        PLACE + "xa-nam-dien-thach-ha",
+    }
+
+
+def test_units_by_name_with_old_and_new_tone_placement() -> None:
+    old, new = run("units-by-name", name="Hoà Bình"), run("units-by-name", name="Hòa Bình")
+    assert old and {r["unit"] for r in old} == {r["unit"] for r in new}
+    assert PLACE + "tinh-hoa-binh" in {r["unit"] for r in old}
+
+
+def test_what_covers_a_divided_commune_today_says_part() -> None:
+    rows = run("what-covers-former-unit", unit=PLACE + "xa-an-khanh-hoai-duc")
+    assert {r["today"].rsplit("/", 1)[1]: r["coverage"] for r in rows} == {
+        "phuong-tay-mo-ha-noi-2025": "part",
+        "xa-son-dong-ha-noi-2025": "part",
+        "xa-an-khanh-ha-noi-2025": "part",
+    }
+
+
+def test_units_of_a_province_on_a_day() -> None:
+    legacy = run("units-of-province-on-day", province="36", day="2025-06-30")
+    after = run("units-of-province-on-day", province="37", day="2025-07-01")
+    assert PLACE + "huyen-nam-truc" in {r["unit"] for r in legacy}
+    assert PLACE + "phuong-vi-khe-ninh-binh-2025" in {r["unit"] for r in after}
+    assert all(r["unit"].endswith("-2025") for r in after)
+    assert not any(r["unit"].endswith("-2025") for r in legacy)
+
+
+@pytest.mark.external
+def test_a_unit_page_shows_where_it_lies_what_it_became_and_a_map(
+    kg_server: str,  # noqa: F811
+) -> None:
+    with urllib.request.urlopen(kg_server + "/id/place/xa-an-khanh-hoai-duc", timeout=30) as r:
+        html = r.read().decode("utf-8")
+    section = html[html.index('<section id="place">') :]
+    section = section[: section.index("</section>")]
+    assert "Lies in:" in section and "huyện Hoài Đức" in section
+    assert section.count("took part of it") == 3
+    svg = section[section.index("<svg") : section.index("</svg>")]
+    assert 'class="self"' in svg and svg.count('class="successor"') == 3
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
