@@ -242,7 +242,8 @@ _TYPE_SPELLING = {
 }
 _LONGEST_TYPE = max(len(words) for words in _TYPE_WORDS)
 
-_SEPARATORS = re.compile(r"[,;/|()\[\]{}\n\r\t]+|\s[-–—]\s")
+# Not " - ": names hold it ("Phường Lâm Viên - Đà Lạt"), and words alone read well.
+_SEPARATORS = re.compile(r"[,;/|()\[\]{}\n\r\t]+")
 _GLUED_NUMBER = re.compile(r"^(tp|tx|tt|q|p|h|x|f)(\d+)$")
 _LONGEST_NAME = 7
 
@@ -252,6 +253,8 @@ OTHER_DIACRITICS = 0.7
 TYPO = 0.8
 HINT_AGREES = 0.5
 HINT_DISAGREES = -0.3
+#: Readings this much lighter than the best are still searched for typing errors.
+_MARGIN = 2 * TYPO
 
 
 @dataclass(frozen=True)
@@ -265,11 +268,19 @@ def _number(word: str) -> str:
     return str(int(word)) if word.isdigit() else word
 
 
+#: ASCII forms of the words seen: addresses repeat their words.
+_PLAIN: dict[str, str] = {}
+
+
 def words_of(address: str) -> list[_Word]:
     words: list[_Word] = []
     for number, segment in enumerate(_SEPARATORS.split(nfc(address))):
         for key in match_key(segment).split():
-            plain = ascii_fold(key).lower()
+            plain = _PLAIN.get(key)
+            if plain is None:
+                plain = ascii_fold(key).lower()
+                if len(_PLAIN) < 100_000:
+                    _PLAIN[key] = plain
             glued = _GLUED_NUMBER.match(plain)
             if glued:
                 words.append(_Word(glued.group(1), glued.group(1), number))
@@ -283,8 +294,10 @@ def _has_diacritics(word: _Word) -> bool:
     return word.key != word.plain and not word.plain.isdigit()
 
 
-def _hint_before(words: list[_Word], start: int) -> tuple[str | None, int]:
-    """The unit type written just before ``words[start]`` and where it begins."""
+def _hints_before(words: list[_Word], start: int) -> list[tuple[str, int]]:
+    """The unit types written just before ``words[start]``, each with where it begins
+    ("thị xã" and "xã" both end before a name)."""
+    found = []
     for length in range(_LONGEST_TYPE, 0, -1):
         begin = start - length
         if begin < 0 or words[begin].segment != words[start].segment:
@@ -298,8 +311,27 @@ def _hint_before(words: list[_Word], start: int) -> tuple[str | None, int]:
             _has_diacritics(w) and w.key != s for w, s in zip(run, spelt, strict=True)
         ):
             continue
-        return kind, begin
-    return None, start
+        found.append((kind, begin))
+    return found
+
+
+def _mentions_at(
+    unit: Unit,
+    hints: list[tuple[str, int]],
+    start: int,
+    end: int,
+    name_weight: float,
+    quality: float,
+) -> Iterator[_Mention]:
+    """``unit`` named by words ``start:end``, with each type written before it, and
+    without: a type word may belong to the name before ("Thị" of "An Thi", then "Xã")."""
+    worst = 0.0
+    for hint, begin in hints:
+        extra = _hint_weight(hint, unit)
+        worst = min(worst, extra)
+        yield _Mention(unit, begin, end, name_weight + extra, quality)
+    # Left out, a type that disagrees still counts against the unit.
+    yield _Mention(unit, start, end, name_weight + worst, quality)
 
 
 @dataclass(frozen=True)
@@ -390,22 +422,27 @@ class _DateView:
         self.by_plain: dict[str, list[tuple[Unit, str]]] = {}
         self.children: dict[str, list[Unit]] = {}
         self.units: dict[str, Unit] = {}
+        self._chains: dict[str, list[Unit]] = {}
         for unit in index.units:
             if not unit.valid_on(day):
                 continue
             self.units[unit.iri] = unit
             key = index.name_key[unit.iri]
-            self.by_plain.setdefault(ascii_fold(key).lower(), []).append((unit, key))
+            self.by_plain.setdefault(index.plain_name[unit.iri], []).append((unit, key))
             if unit.parent:
                 self.children.setdefault(unit.parent, []).append(unit)
 
     def chain(self, unit: Unit) -> list[Unit]:
         """``unit`` and its ancestors valid at the date, most specific first."""
+        cached = self._chains.get(unit.iri)
+        if cached is not None:
+            return cached
         found = [unit]
         while (parent := found[-1].parent) is not None and parent in self.units:
             if len(found) == 4:
                 break  # a cycle in the data
             found.append(self.units[parent])
+        self._chains[unit.iri] = found
         return found
 
 
@@ -416,9 +453,11 @@ class AddressIndex:
         self.units = list(units)
         self.by_iri = {u.iri: u for u in self.units}
         self.name_key: dict[str, str] = {}
+        self.plain_name: dict[str, str] = {}
         for unit in self.units:
             key = " ".join(_number(w) for w in split_unit_name(unit.name)[1].split())
             self.name_key[unit.iri] = key
+            self.plain_name[unit.iri] = ascii_fold(key).lower()
         self._views: dict[date, _DateView] = {}
         self._current: dict[str, tuple[str, ...]] = {}
 
@@ -497,42 +536,45 @@ class AddressIndex:
         mentions: list[_Mention] = []
         for start in range(len(words)):
             segment = words[start].segment
+            text = ""
             for end in range(start + 1, min(len(words), start + _LONGEST_NAME) + 1):
                 if words[end - 1].segment != segment:
                     break
-                run = words[start:end]
-                found = view.by_plain.get(" ".join(w.plain for w in run))
+                text = f"{text} {words[end - 1].plain}" if text else words[end - 1].plain
+                found = view.by_plain.get(text)
                 if not found:
                     continue
-                hint, begin = _hint_before(words, start)
+                run = words[start:end]
+                hints = _hints_before(words, start)
                 for unit, key in found:
-                    if hint is None and key.isdigit():
+                    if not hints and key.isdigit():
                         continue  # "12" is a house number unless a type says otherwise
                     quality = _quality(run, key)
-                    weight = (end - start) * quality + _hint_weight(hint, unit)
-                    mentions.append(_Mention(unit, begin, end, weight, quality))
+                    weight = (end - start) * quality
+                    mentions.extend(_mentions_at(unit, hints, start, end, weight, quality))
         return mentions
 
-    def _fuzzy_mentions(
-        self, view: _DateView, words: list[_Word], targets: Iterable[Unit], used: set[int]
-    ) -> list[_Mention]:
+    def _fuzzy_mentions(self, words: list[_Word], targets: Iterable[Unit]) -> list[_Mention]:
         mentions: list[_Mention] = []
+        runs: dict[int, list[tuple[int, str]]] = {}
         for unit in targets:
             key = self.name_key[unit.iri]
-            plain = ascii_fold(key).lower()
-            size = key.count(" ") + 1
+            plain = self.plain_name[unit.iri]
             if len(plain) < 4 or key.isdigit():
                 continue  # one letter off a short name is another name
-            for start in range(len(words) - size + 1):
-                run = words[start : start + size]
-                if run[0].segment != run[-1].segment or any(
-                    i in used for i in range(start, start + size)
-                ):
-                    continue
-                if _one_edit_apart(" ".join(w.plain for w in run), plain):
-                    hint, begin = _hint_before(words, start)
-                    weight = size * TYPO + _hint_weight(hint, unit)
-                    mentions.append(_Mention(unit, begin, start + size, weight, TYPO))
+            size = key.count(" ") + 1
+            spans = runs.get(size)
+            if spans is None:
+                spans = runs[size] = [
+                    (start, " ".join(w.plain for w in words[start : start + size]))
+                    for start in range(len(words) - size + 1)
+                    if words[start].segment == words[start + size - 1].segment
+                ]
+            for start, text in spans:
+                if abs(len(text) - len(plain)) <= 1 and _one_edit_apart(text, plain):
+                    hints = _hints_before(words, start)
+                    end = start + size
+                    mentions.extend(_mentions_at(unit, hints, start, end, size * TYPO, TYPO))
         return mentions
 
     def _readings(
@@ -541,62 +583,104 @@ class AddressIndex:
         by_unit: dict[str, list[_Mention]] = {}
         for mention in mentions:
             by_unit.setdefault(mention.unit.iri, []).append(mention)
-        readings = [self._best_reading(view, view.units[iri], by_unit) for iri in by_unit]
-        # Typing errors: looked for among the ancestors of what was found and the
-        # children of the most specific, and only where no exact reading is complete.
-        complete = [r for r in readings if r[0] > 0 and r[3] == len(view.chain(r[1]))]
-        deepest = max((_DEPTH[r[1].level] for r in complete), default=-1)
-        if deepest < _DEPTH[COMMUNE]:
-            anchors = [r for r in readings if r[0] > 0] or []
+        readings = self._leading_readings(view, by_unit)
+        searched: set[str] = set()
+        # Typing errors are looked for among the ancestors of the best readings and the
+        # children of their units, and only while the best reading stops above a
+        # commune or leaves a word beside its names unexplained ("Hội An Đônng": not
+        # Hội An but Hội An Đông); twice, so a typo in the district still leads to the
+        # commune.
+        for _ in range(2):
+            live = [r for r in readings if r.weight > 0]
+            top = max((r.weight for r in live), default=0.0)
+            leading = [r for r in live if r.weight >= top - _MARGIN]
+            if leading and not any(
+                r.leaf.level != COMMUNE or _loose_words(words, r.spans) for r in leading
+            ):
+                break
             targets: dict[str, Unit] = {}
-            if anchors:
-                top = max(r[0] for r in anchors)
-                for reading in anchors:
-                    if reading[0] < top - 2:
-                        continue
-                    for unit in view.chain(reading[1]):
-                        targets[unit.iri] = unit
-                    for child in view.children.get(reading[1].iri, ()):
+            for reading in leading:
+                for unit in view.chain(reading.leaf):
+                    targets[unit.iri] = unit
+                    for child in view.children.get(unit.iri, ()):
                         targets[child.iri] = child
-            else:
-                for unit in view.units.values():
-                    if unit.level == PROVINCE:
-                        targets[unit.iri] = unit
-            extra = self._fuzzy_mentions(view, words, targets.values(), set())
-            if extra:
-                for mention in extra:
-                    by_unit.setdefault(mention.unit.iri, []).append(mention)
-                # A province found only by its typo can lead to its districts, once.
-                if not anchors:
-                    below: dict[str, Unit] = {}
-                    for mention in extra:
-                        for child in view.children.get(mention.unit.iri, ()):
-                            below[child.iri] = child
-                    for mention in self._fuzzy_mentions(view, words, below.values(), set()):
-                        by_unit.setdefault(mention.unit.iri, []).append(mention)
-                readings = [self._best_reading(view, view.units[iri], by_unit) for iri in by_unit]
-        return [(weight, leaf, quality) for weight, leaf, quality, _ in readings if weight > 0]
+            if not leading:
+                targets = {u.iri: u for u in view.units.values() if u.level == PROVINCE}
+            fresh = [u for iri, u in targets.items() if iri not in searched]
+            searched.update(targets)
+            extra = self._fuzzy_mentions(words, fresh)
+            if not extra:
+                break
+            for mention in extra:
+                by_unit.setdefault(mention.unit.iri, []).append(mention)
+            readings = self._leading_readings(view, by_unit)
+        return [(r.weight, r.leaf, r.quality) for r in readings if r.weight > 0]
+
+    def _leading_readings(
+        self, view: _DateView, by_unit: dict[str, list[_Mention]]
+    ) -> list[_Reading]:
+        """The readings that weigh at most ``_MARGIN`` less than the heaviest: a unit is
+        read only if the best mentions of it and its ancestors could reach that."""
+        best_of = {iri: max(m.weight for m in found) for iri, found in by_unit.items()}
+        bounds = sorted(
+            (
+                (sum(max(best_of.get(u.iri, 0.0), 0.0) for u in view.chain(view.units[iri])), iri)
+                for iri in by_unit
+            ),
+            reverse=True,
+        )
+        readings: list[_Reading] = []
+        top = 0.0
+        for bound, iri in bounds:
+            if bound < top - _MARGIN:
+                break
+            reading = self._best_reading(view, view.units[iri], by_unit)
+            readings.append(reading)
+            top = max(top, reading.weight)
+        return readings
 
     def _best_reading(
         self, view: _DateView, leaf: Unit, by_unit: dict[str, list[_Mention]]
-    ) -> tuple[float, Unit, float, int]:
-        """(weight, leaf, mean quality, levels given) of the best way the address
-        names ``leaf`` and its ancestors, the leaf itself named."""
+    ) -> _Reading:
+        """The best way the address names ``leaf`` (itself named) and its ancestors."""
         chain = view.chain(leaf)
         options = [by_unit.get(chain[0].iri, [])] + [
             [None, *by_unit.get(u.iri, [])] for u in chain[1:]
         ]
-        best: tuple[float, Unit, float, int] = (0.0, leaf, 0.0, 0)
+        best = _Reading(0.0, leaf, 0.0, ())
         for choice in product(*options):
             picked = [m for m in choice if m is not None]
             spans = sorted((m.start, m.end) for m in picked)
             if any(a[1] > b[0] for a, b in pairwise(spans)):
                 continue
             weight = sum(m.weight for m in picked)
-            if weight > best[0]:
+            if weight > best.weight:
                 quality = sum(m.quality for m in picked) / len(picked)
-                best = (weight, leaf, quality, len(picked))
+                best = _Reading(weight, leaf, quality, tuple(spans))
         return best
+
+
+@dataclass(frozen=True)
+class _Reading:
+    weight: float
+    leaf: Unit
+    quality: float
+    spans: tuple[tuple[int, int], ...]
+
+
+def _loose_words(words: list[_Word], spans: tuple[tuple[int, int], ...]) -> bool:
+    """Whether a word next to one of ``spans``, in its segment, is explained by none."""
+    covered = {i for start, end in spans for i in range(start, end)}
+    for start, end in spans:
+        for i in (start - 1, end):
+            if (
+                0 <= i < len(words)
+                and i not in covered
+                and words[i].segment == words[start].segment
+                and not words[i].plain.isdigit()
+            ):
+                return True
+    return False
 
 
 def resolve(

@@ -1,0 +1,360 @@
+"""Address resolution against the baseline: precision, recall and speed (issue 16, item 5).
+
+    python bench/addresses.py                       # 2,000 legacy + 1,000 2025 addresses
+    python bench/addresses.py --count 3000 --seed 16 --runs 5 --report /tmp/addresses.md
+    python bench/addresses.py --sample 40 --provinces 36,79 --write-sample DIR
+
+The addresses are generated from the vietnamadminunits 1.0.4 tables (the same release
+the gazetteer is generated from), seeded: a commune-level unit drawn at random, written
+with its district (legacy table only) and province, then spoilt by one to three of the
+noise kinds of ``NOISE`` (diacritics removed, NFD, old tone placement, abbreviated or
+missing unit types, levels in reverse order, a typing error, case, separators). The truth
+is the unit's code in its table. Legacy addresses are resolved at 2024-06-01, 2025 ones
+at 2025-09-01; the baseline, ``vietnamadminunits.parse_address``, in mode LEGACY (level 3)
+or FROM_2025 (level 2).
+
+An answer is a commune-level unit: kg's ``matched`` rows at that level, the baseline's
+rows with a ward. Precision is the share of answers that are the truth's unit, recall
+the share of addresses answered with it. kg's ambiguous rows and coarser matches are
+counted apart: they are not answers, so they cost recall, not precision.
+
+Speed is addresses per second over the whole list, median of ``--runs`` runs after a
+warm-up, each tool with its data already loaded (kg's index read from the graph once:
+its time is shown apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sqlite3
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from kg.core.text import ascii_fold
+from kg.linking.addresses import COMMUNE, MATCHED, AddressIndex
+
+LEGACY_DAY = date(2024, 6, 1)
+NEW_DAY = date(2025, 9, 1)
+
+ABBREVIATIONS = {
+    "Thành phố": ("TP.", "TP ", "Tp."),
+    "Tỉnh": ("T.", "tỉnh "),
+    "Quận": ("Q.", "Q"),
+    "Huyện": ("H.", "h. "),
+    "Thị xã": ("TX.", "Tx "),
+    "Phường": ("P.", "P"),
+    "Xã": ("X.", "x. "),
+    "Thị trấn": ("TT.", "tt "),
+    "Đặc khu": ("Đặc khu ",),
+}
+TYPES = tuple(sorted(ABBREVIATIONS, key=len, reverse=True))
+
+# New tone placement (on the second vowel of oa, oe, uy) back to the old one.
+_NEW_TO_OLD = {}
+for _base, _second in (("o", "a"), ("o", "e"), ("u", "y")):
+    for _mark in "\u0300\u0301\u0303\u0309\u0323":
+        for _upper in (False, True):
+            first = _base.upper() if _upper else _base
+            new = first + unicodedata.normalize("NFC", _second + _mark)
+            old = unicodedata.normalize("NFC", first + _mark) + _second
+            _NEW_TO_OLD[new] = old
+
+
+@dataclass
+class Case:
+    parts: list[str]  # commune, [district,] province, as written
+    truth: str  # the commune's code
+    legacy: bool
+    noise: list[str]
+    address: str = ""
+
+
+def read_cases(
+    count: int, seed: int, provinces: set[str] | None, vau_db: Path | None = None
+) -> list[Case]:
+    from kg.linking.admin import _vau_dir
+
+    db = vau_db or _vau_dir() / "dataset.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        legacy = conn.execute(
+            "SELECT ward, district, province, wardCode, provinceCode FROM admin_units_legacy "
+            "WHERE ward IS NOT NULL AND ward != '' ORDER BY wardCode"
+        ).fetchall()
+        new = conn.execute(
+            "SELECT ward, province, wardCode, provinceCode FROM admin_units ORDER BY wardCode"
+        ).fetchall()
+    if provinces:
+        legacy = [r for r in legacy if r[4] in provinces]
+        new = [r for r in new if r[3] in provinces]
+    rng = random.Random(seed)
+    n_new = count // 3
+    cases = [
+        Case([r[0], r[1], r[2]], r[3], True, []) for r in rng.sample(legacy, count - n_new)
+    ]
+    cases += [Case([r[0], r[1]], r[2], False, []) for r in rng.sample(new, n_new)]
+    rng.shuffle(cases)
+    for case in cases:
+        spoil(case, rng)
+    return cases
+
+
+def _split_type(part: str) -> tuple[str, str]:
+    for kind in TYPES:
+        if part.startswith(kind + " "):
+            return kind, part[len(kind) + 1 :]
+    return "", part
+
+
+def _abbreviate(parts: list[str], rng: random.Random) -> list[str]:
+    out = []
+    for part in parts:
+        kind, name = _split_type(part)
+        if kind and rng.random() < 0.7:
+            short = rng.choice(ABBREVIATIONS[kind])
+            # Glued only to a number ("Q1"): "PKim Liên" is no one's spelling.
+            glue = short.endswith((" ", ".")) or name.isdigit()
+            out.append(short + name if glue else f"{short} {name}")
+            if short.endswith(".") and rng.random() < 0.5:
+                out[-1] = f"{short} {name}"
+        else:
+            out.append(part)
+    return out
+
+
+def _drop_types(parts: list[str], rng: random.Random) -> list[str]:
+    out = []
+    for part in parts:
+        kind, name = _split_type(part)
+        # A number alone is a house number: a ward named by its number keeps its type.
+        keep = name.isdigit() or rng.random() < 0.2
+        out.append(part if keep or not kind else name)
+    return out
+
+
+def _typo(parts: list[str], rng: random.Random) -> list[str]:
+    # One error in the commune's or the district's name, in a word of 4 letters or more.
+    index = rng.randrange(len(parts) - 1)
+    kind, name = _split_type(parts[index])
+    words = name.split(" ")
+    long_words = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long_words:
+        return parts
+    i = rng.choice(long_words)
+    word = words[i]
+    at = rng.randrange(1, len(word) - 1)
+    how = rng.choice(("drop", "swap", "double", "change"))
+    if how == "drop":
+        word = word[:at] + word[at + 1 :]
+    elif how == "swap":
+        word = word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
+    elif how == "double":
+        word = word[:at] + word[at] + word[at:]
+    else:
+        word = word[:at] + rng.choice("aeinhtg") + word[at + 1 :]
+    words[i] = word
+    out = list(parts)
+    out[index] = (kind + " " if kind else "") + " ".join(words)
+    return out
+
+
+NOISE: dict[str, Callable[[list[str], random.Random], list[str]]] = {
+    "no diacritics": lambda parts, rng: [ascii_fold(p) for p in parts],
+    "NFD": lambda parts, rng: [unicodedata.normalize("NFD", p) for p in parts],
+    "old tone placement": lambda parts, rng: [_old_tones(p) for p in parts],
+    "abbreviated types": _abbreviate,
+    "missing types": _drop_types,
+    "reversed levels": lambda parts, rng: list(reversed(parts)),
+    "typo": _typo,
+    "lower case": lambda parts, rng: [p.lower() for p in parts],
+    "spaces, no commas": lambda parts, rng: parts,
+}
+
+
+def _old_tones(text: str) -> str:
+    for new, old in _NEW_TO_OLD.items():
+        text = text.replace(new, old)
+    return text
+
+
+def spoil(case: Case, rng: random.Random) -> None:
+    kinds = rng.sample(sorted(NOISE), rng.randint(1, 3))
+    # The typo goes before the types are changed, so that it lands in a name.
+    kinds.sort(key=lambda k: (k != "typo", k == "reversed levels"))
+    parts = list(case.parts)
+    for kind in kinds:
+        parts = NOISE[kind](parts, rng)
+    separator = " " if "spaces, no commas" in kinds else rng.choice((", ", ",", " - ", "; "))
+    case.noise = sorted(kinds)
+    case.address = separator.join(parts)
+
+
+# -- running both -----------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    answered: int = 0
+    correct: int = 0
+    ambiguous: int = 0
+    coarser: int = 0
+
+    def precision(self) -> float:
+        return self.correct / self.answered if self.answered else 1.0
+
+    def recall(self, total: int) -> float:
+        return self.correct / total if total else 1.0
+
+
+def run_kg(index: AddressIndex, cases: list[Case]) -> tuple[list[str | None], Scores]:
+    scores = Scores()
+    answers: list[str | None] = []
+    for case in cases:
+        found = index.resolve(case.address, LEGACY_DAY if case.legacy else NEW_DAY)
+        unit = found.unit
+        if unit is not None and unit.level == COMMUNE:
+            answers.append(unit.code)
+            scores.answered += 1
+            scores.correct += unit.code == case.truth
+        else:
+            answers.append(None)
+            scores.ambiguous += found.status != MATCHED and bool(found.units)
+            scores.coarser += found.status == MATCHED
+    return answers, scores
+
+
+def run_baseline(cases: list[Case]) -> tuple[list[str | None], Scores]:
+    from vietnamadminunits import parse_address
+
+    scores = Scores()
+    answers: list[str | None] = []
+    for case in cases:
+        mode, level = ("LEGACY", 3) if case.legacy else ("FROM_2025", 2)
+        try:
+            unit = parse_address(case.address, mode=mode, level=level)
+            code = unit.ward_code if unit.ward else None
+        except Exception:
+            code = None
+        answers.append(code)
+        if code is not None:
+            scores.answered += 1
+            scores.correct += code == case.truth
+    return answers, scores
+
+
+def rate(job: Callable[[], object], count: int, runs: int) -> tuple[float, float, float]:
+    job()  # warm-up: caches, lazy loading
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        job()
+        rates.append(count / (time.perf_counter() - start))
+    return statistics.median(rates), min(rates), max(rates)
+
+
+def report(args: argparse.Namespace, cases: list[Case]) -> str:
+    t0 = time.perf_counter()
+    index = AddressIndex.from_graph(sources=args.data or None)
+    load_seconds = time.perf_counter() - t0
+    ours, kg_scores = run_kg(index, cases)
+    theirs, base_scores = run_baseline(cases)
+    total = len(cases)
+    kg_rate = rate(lambda: run_kg(index, cases), total, args.runs)
+    base_rate = rate(lambda: run_baseline(cases), total, args.runs)
+    legacy = sum(c.legacy for c in cases)
+    lines = [
+        "## Address resolution against vietnamadminunits (issue 16, item 5)",
+        "",
+        f"`{' '.join(['python', 'bench/addresses.py', *sys.argv[1:]])}` on "
+        f"{date.today().isoformat()}: {total} noisy addresses (seed {args.seed}; {legacy} "
+        f"legacy, resolved at {LEGACY_DAY}, and {total - legacy} of 2025, at {NEW_DAY}); "
+        f"kg read {len(index.units)} units from the graph in {load_seconds:.2f} s.",
+        "",
+        "| | precision | recall | answers | right | ambiguous | coarser | addresses/s "
+        "(median, min–max) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s, (median, low, high) in (
+        ("kg link addresses", kg_scores, kg_rate),
+        ("vietnamadminunits.parse_address", base_scores, base_rate),
+    ):
+        ambiguous = str(s.ambiguous) if name.startswith("kg") else "–"
+        coarser = str(s.coarser) if name.startswith("kg") else "–"
+        lines.append(
+            f"| {name} | {s.precision():.2%} | {s.recall(total):.2%} | {s.answered} | "
+            f"{s.correct} | {ambiguous} | {coarser} | {median:,.0f} ({low:,.0f}–{high:,.0f}) |"
+        )
+    lines += ["", "Per noise kind (an address has one to three): recall, kg / baseline.", ""]
+    lines += ["| noise | addresses | kg recall | baseline recall | kg wrong | baseline wrong |"]
+    lines += ["|---|---:|---:|---:|---:|---:|"]
+    per: Counter[str] = Counter()
+    right: dict[str, Counter[str]] = {"kg": Counter(), "base": Counter()}
+    wrong: dict[str, Counter[str]] = {"kg": Counter(), "base": Counter()}
+    for case, mine, base in zip(cases, ours, theirs, strict=True):
+        for kind in case.noise:
+            per[kind] += 1
+            for who, answer in (("kg", mine), ("base", base)):
+                right[who][kind] += answer == case.truth
+                wrong[who][kind] += answer is not None and answer != case.truth
+    for kind in sorted(per):
+        n = per[kind]
+        lines.append(
+            f"| {kind} | {n} | {right['kg'][kind] / n:.1%} | {right['base'][kind] / n:.1%} | "
+            f"{wrong['kg'][kind]} | {wrong['base'][kind]} |"
+        )
+    if args.show_misses:
+        lines += ["", "kg's misses:", ""]
+        for case, mine in zip(cases, ours, strict=True):
+            if mine != case.truth:
+                found = index.resolve(case.address, LEGACY_DAY if case.legacy else NEW_DAY)
+                lines.append(
+                    f"- `{case.address}` ({', '.join(case.noise)}): truth {case.truth}, "
+                    f"{found.status} {[(u.code, u.name, u.level) for u in found.units]}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def write_sample(cases: list[Case], directory: Path) -> None:
+    """The cases as a CSV to resolve (``address``, ``date``, ``truth``, ``noise``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "sample.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "address", "truth", "snapshot", "noise"])
+        for number, case in enumerate(cases, 1):
+            snapshot = "legacy" if case.legacy else "2025"
+            writer.writerow([number, case.address, case.truth, snapshot, "; ".join(case.noise)])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=3000, help="addresses (default 3000)")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs (default 5)")
+    parser.add_argument("--provinces", default="", help="only these province codes (a,b)")
+    parser.add_argument("--data", action="append", help="read the units from these files")
+    parser.add_argument("--report", type=Path, help="also write the report to this file")
+    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--write-sample", type=Path, metavar="DIR")
+    args = parser.parse_args()
+    provinces = set(args.provinces.split(",")) if args.provinces else None
+    cases = read_cases(args.count, args.seed, provinces)
+    if args.write_sample:
+        write_sample(cases, args.write_sample)
+        return 0
+    text = report(args, cases)
+    print(text, end="")
+    if args.report:
+        args.report.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
