@@ -79,8 +79,13 @@ class Case:
 
 
 def read_cases(
-    count: int, seed: int, provinces: set[str] | None, vau_db: Path | None = None
+    count: int,
+    seed: int,
+    provinces: set[str] | None,
+    only: tuple[set[str], set[str]] | None = None,
+    vau_db: Path | None = None,
 ) -> list[Case]:
+    """``count`` cases, a third of them 2025 units; ``only``: (legacy codes, 2025 codes)."""
     from kg.linking.admin import _vau_dir
 
     db = vau_db or _vau_dir() / "dataset.db"
@@ -95,8 +100,11 @@ def read_cases(
     if provinces:
         legacy = [r for r in legacy if r[4] in provinces]
         new = [r for r in new if r[3] in provinces]
+    if only:
+        legacy = [r for r in legacy if r[3] in only[0]]
+        new = [r for r in new if r[2] in only[1]]
     rng = random.Random(seed)
-    n_new = count // 3
+    n_new = min(count // 3, len(new))
     cases = [
         Case([r[0], r[1], r[2]], r[3], True, []) for r in rng.sample(legacy, count - n_new)
     ]
@@ -323,14 +331,18 @@ def report(args: argparse.Namespace, cases: list[Case]) -> str:
 
 
 def write_sample(cases: list[Case], directory: Path) -> None:
-    """The cases as a CSV to resolve (``address``, ``date``, ``truth``, ``noise``)."""
+    """The cases as CSV files to resolve, one per snapshot: ``sample-legacy.csv`` (to
+    resolve at LEGACY_DAY) and ``sample-2025.csv`` (at NEW_DAY), with the columns
+    ``id``, ``address``, ``truth`` (the unit's code) and ``noise``."""
     directory.mkdir(parents=True, exist_ok=True)
-    with (directory / "sample.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["id", "address", "truth", "snapshot", "noise"])
-        for number, case in enumerate(cases, 1):
-            snapshot = "legacy" if case.legacy else "2025"
-            writer.writerow([number, case.address, case.truth, snapshot, "; ".join(case.noise)])
+    for snapshot, legacy in (("legacy", True), ("2025", False)):
+        path = directory / f"sample-{snapshot}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["id", "address", "truth", "noise"])
+            for number, case in enumerate(cases, 1):
+                if case.legacy == legacy:
+                    writer.writerow([number, case.address, case.truth, "; ".join(case.noise)])
 
 
 def main() -> int:
@@ -343,9 +355,20 @@ def main() -> int:
     parser.add_argument("--report", type=Path, help="also write the report to this file")
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--write-sample", type=Path, metavar="DIR")
+    parser.add_argument(
+        "--only-units", metavar="FILE", help="only communes this graph holds (for a sample)"
+    )
     args = parser.parse_args()
     provinces = set(args.provinces.split(",")) if args.provinces else None
-    cases = read_cases(args.count, args.seed, provinces)
+    only = None
+    if args.only_units:
+        units = AddressIndex.from_graph(sources=[args.only_units]).units
+        communes = [u for u in units if u.level == COMMUNE]
+        only = (
+            {u.code for u in communes if u.valid_through is not None},
+            {u.code for u in communes if u.valid_from is not None},
+        )
+    cases = read_cases(args.count, args.seed, provinces, only)
     if args.write_sample:
         write_sample(cases, args.write_sample)
         return 0

@@ -252,7 +252,8 @@ NO_DIACRITICS = 0.95
 OTHER_DIACRITICS = 0.7
 TYPO = 0.8
 HINT_AGREES = 0.5
-HINT_DISAGREES = -0.3
+HINT_DISAGREES = -0.5
+UNEXPLAINED_UNIT = 1.5
 #: Readings this much lighter than the best are still searched for typing errors.
 _MARGIN = 2 * TYPO
 
@@ -614,7 +615,18 @@ class AddressIndex:
             for mention in extra:
                 by_unit.setdefault(mention.unit.iri, []).append(mention)
             readings = self._leading_readings(view, by_unit)
-        return [(r.weight, r.leaf, r.quality) for r in readings if r.weight > 0]
+        # A segment that says it names a unit ("xã Nam Điền") and that the reading leaves
+        # out counts against it: the reading missed a unit the address names (one
+        # before the date, or misspelt beyond repair), and may be reading a
+        # namesake elsewhere.
+        typed = _typed_segments(words)
+        found = []
+        for r in readings:
+            told = {words[i].segment for start, end in r.spans for i in range(start, end)}
+            weight = round(r.weight - UNEXPLAINED_UNIT * len(typed - told), 6)
+            if weight > 0:
+                found.append((weight, r.leaf, r.quality))
+        return found
 
     def _leading_readings(
         self, view: _DateView, by_unit: dict[str, list[_Mention]]
@@ -666,6 +678,24 @@ class _Reading:
     leaf: Unit
     quality: float
     spans: tuple[tuple[int, int], ...]
+
+
+def _typed_segments(words: list[_Word]) -> set[int]:
+    """The segments that begin with a unit type and go on with a name."""
+    typed = set()
+    for i, word in enumerate(words):
+        if i and words[i - 1].segment == word.segment:
+            continue
+        for length in range(1, _LONGEST_TYPE + 1):
+            after = i + length
+            if (
+                after < len(words)
+                and words[after].segment == word.segment
+                and any(begin == i for _, begin in _hints_before(words, after))
+            ):
+                typed.add(word.segment)
+                break
+    return typed
 
 
 def _loose_words(words: list[_Word], spans: tuple[tuple[int, int], ...]) -> bool:
