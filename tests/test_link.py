@@ -33,9 +33,11 @@ def test_every_link_file_is_up_to_date_and_regenerates_to_the_same_bytes(
     shipped_dataset: Dataset, admin_data: object
 ) -> None:
     from kg.linking.admin import admin_outputs, curated_outputs
+    from kg.linking.gazetteer import gazetteer_output
     from kg.linking.linksets import reviewed_outputs, sssom_outputs, void_outputs
 
     for make in (
+        lambda: [gazetteer_output(shipped_dataset, admin_data)],  # type: ignore[arg-type]
         lambda: admin_outputs(shipped_dataset, admin_data),  # type: ignore[arg-type]
         curated_outputs,
         reviewed_outputs,

@@ -46,13 +46,16 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
     def admin(check: bool) -> None:
         """Administrative units across time, from the vietnamadminunits dataset.
 
-        Writes data/links/admin-units.trig (codes, validity periods, replaces /
-        isReplacedBy, from the package's legacy, 2025 and conversion tables) and
-        renders each hand-curated data/links/*-curated.tsv into TriG.
+        Writes data/gazetteer/admin-units.trig (every unit of the country before and
+        after the 2025 reform: codes, names, types, containment, validity, points,
+        whole or partial succession; docs/gazetteer.md), data/links/admin-units.trig
+        (the units around the article's places) and renders each hand-curated
+        data/links/*-curated.tsv into TriG.
         """
         from kg.linking.admin import admin_outputs, curated_outputs
+        from kg.linking.gazetteer import gazetteer_output
 
-        _finish(admin_outputs() + curated_outputs(), check)
+        _finish([gazetteer_output(), *admin_outputs(), *curated_outputs()], check)
 
     @link.command()
     @check_option
@@ -83,9 +86,10 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
     def all_(check: bool) -> None:
         """admin, reviewed, sssom and void, in that order (each reads what the last wrote)."""
         from kg.linking.admin import admin_outputs, curated_outputs
+        from kg.linking.gazetteer import gazetteer_output
         from kg.linking.linksets import reviewed_outputs, sssom_outputs, void_outputs
 
-        _finish(admin_outputs() + curated_outputs(), check)
+        _finish([gazetteer_output(), *admin_outputs(), *curated_outputs()], check)
         _finish(reviewed_outputs(), check)
         _finish(sssom_outputs(), check)
         _finish(void_outputs(), check)

@@ -48,6 +48,7 @@ VOID = Namespace(prefixes.VOID)
 DCAT = Namespace(prefixes.DCAT)
 SEMAPV = Namespace(prefixes.SEMAPV)
 SSSOM = Namespace(prefixes.SSSOM)
+GEO = Namespace(prefixes.GEO)
 
 KIND_NS = {kind: Namespace(iri) for kind, iri in prefixes.KIND_IRIS.items()}
 SCHEME_NS = {prefix: Namespace(iri) for prefix, iri in prefixes.SCHEME_IRIS.items()}

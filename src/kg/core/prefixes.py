@@ -50,6 +50,8 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM = "https://w3id.org/sssom/"
+# Coordinates of administrative units (the gazetteer, data/gazetteer/).
+GEO = "http://www.opengis.net/ont/geosparql#"
 
 # Resource namespaces: one per kind of thing (see README, "IRI patterns").
 KINDS = {
@@ -123,6 +125,7 @@ PREFIXES: dict[str, str] = {
     "dcat": DCAT,
     "semapv": SEMAPV,
     "sssom": SSSOM,
+    "geo": GEO,
     "sh": SH,
     "kgo": KGO,
     "kgsh": KGSH,

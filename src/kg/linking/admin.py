@@ -122,6 +122,10 @@ class LegacyUnit:
     ward_code: str
     ward_key: str
     ward_alias: tuple[str, ...]
+    #: (latitude, longitude) as the dataset gives them, or None where it has none
+    province_point: tuple[float, float] | None = None
+    district_point: tuple[float, float] | None = None
+    ward_point: tuple[float, float] | None = None
 
     @property
     def converter_key(self) -> str:
@@ -139,6 +143,8 @@ class NewUnit:
     ward_type: str
     ward_code: str
     ward_key: str
+    province_point: tuple[float, float] | None = None
+    ward_point: tuple[float, float] | None = None
 
 
 @dataclass
@@ -149,6 +155,10 @@ class AdminData:
     provinces: dict[str, list[str]]
     #: (new province key, new ward key) -> legacy converter keys
     successors: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: every (legacy converter key, (new province key, new ward key)) pair of the
+    #: conversion table, and whether the new unit took all of the legacy one (False: the
+    #: legacy unit was divided and this is one of the units that took a part of it)
+    conversion: dict[tuple[str, tuple[str, str]], bool] = field(default_factory=dict)
 
 
 def read_admin_data(directory: Path | None = None) -> AdminData:
@@ -161,12 +171,14 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
             legacy_rows = conn.execute(
                 "SELECT province, provinceShort, provinceCode, provinceKey, district, "
                 "districtShort, districtType, districtCode, districtKey, ward, wardShort, "
-                "wardType, wardCode, wardKey, wardAlias FROM admin_units_legacy "
+                "wardType, wardCode, wardKey, wardAlias, provinceLat, provinceLon, districtLat, "
+                "districtLon, wardLat, wardLon FROM admin_units_legacy "
                 "ORDER BY provinceCode, districtCode, wardCode"
             ).fetchall()
             new_rows = conn.execute(
                 "SELECT province, provinceShort, provinceCode, provinceKey, ward, wardShort, "
-                "wardType, wardCode, wardKey FROM admin_units ORDER BY provinceCode, wardCode"
+                "wardType, wardCode, wardKey, provinceLat, provinceLon, wardLat, wardLon "
+                "FROM admin_units ORDER BY provinceCode, wardCode"
             ).fetchall()
         converter = json.loads((base / "converter_2025.json").read_text(encoding="utf-8"))
     except (sqlite3.Error, OSError, ValueError) as exc:
@@ -175,17 +187,31 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
         LegacyUnit(
             **{k: r[c] or "" for k, c in _LEGACY_COLUMNS.items()},
             ward_alias=tuple(json.loads(r["wardAlias"])) if r["wardAlias"] else (),
+            province_point=_point(r["provinceLat"], r["provinceLon"]),
+            district_point=_point(r["districtLat"], r["districtLon"]),
+            ward_point=_point(r["wardLat"], r["wardLon"]),
         )
         for r in legacy_rows
     ]
-    new = [NewUnit(**{k: r[c] or "" for k, c in _NEW_COLUMNS.items()}) for r in new_rows]
+    new = [
+        NewUnit(
+            **{k: r[c] or "" for k, c in _NEW_COLUMNS.items()},
+            province_point=_point(r["provinceLat"], r["provinceLon"]),
+            ward_point=_point(r["wardLat"], r["wardLon"]),
+        )
+        for r in new_rows
+    ]
     successors: dict[tuple[str, str], list[str]] = {}
+    conversion: dict[tuple[str, tuple[str, str]], bool] = {}
     for province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for ward, olds in wards.items():
             successors.setdefault((province, ward), []).extend(olds)
+            for old in olds:
+                conversion[(old, (province, ward))] = True
     for province, olds in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old, news in olds.items():
             for candidate in news:
+                conversion[(old, (province, candidate["newWardKey"]))] = False
                 if candidate.get("isDefaultNewWard"):
                     successors.setdefault((province, candidate["newWardKey"]), []).append(old)
     return AdminData(
@@ -193,7 +219,12 @@ def read_admin_data(directory: Path | None = None) -> AdminData:
         new=new,
         provinces={k: list(v) for k, v in converter["DICT_PROVINCE"].items()},
         successors=successors,
+        conversion=conversion,
     )
+
+
+def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    return None if lat is None or lon is None else (float(lat), float(lon))
 
 
 _LEGACY_COLUMNS = {
@@ -602,8 +633,9 @@ def _used_prefixes_only(trig: str) -> str:
 
 def admin_outputs(dataset: Dataset | None = None, data: AdminData | None = None) -> list[Output]:
     from kg.io.parse import load
+    from kg.linking.gazetteer import sources_without_gazetteer
 
-    ds = load() if dataset is None else dataset
+    ds = load(sources_without_gazetteer()) if dataset is None else dataset
     links = admin_links(ds, read_admin_data() if data is None else data)
     g = links.graph
     g.add((G_ADMIN, DCTERMS.source, VAU_SOURCE))
