@@ -279,3 +279,12 @@ def test_the_sssom_set_validates(tmp_path: Path) -> None:
     for kind, report in reports.items():
         assert not report.results, (kind, [r.message for r in report.results][:3])
     assert len(msdf.df) == 18  # the matched rows
+
+
+def test_every_engine_gives_the_same_units() -> None:
+    from kg.linking.addresses import read_units
+
+    on_oxigraph = read_units(store="memory", sources=[UNITS])
+    on_rdflib = read_units(store="rdflib", sources=[UNITS])
+    assert len(on_oxigraph) == 115
+    assert on_oxigraph == on_rdflib
