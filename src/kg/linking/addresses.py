@@ -428,9 +428,11 @@ class _DateView:
     def __init__(self, index: AddressIndex, day: date) -> None:
         self.day = day
         self.by_plain: dict[str, list[tuple[Unit, str]]] = {}
-        self.children: dict[str, list[Unit]] = {}
+        self.children: dict[str, dict[str, Unit]] = {}
+        self.provinces: dict[str, Unit] = {}
         self.units: dict[str, Unit] = {}
         self._chains: dict[str, list[Unit]] = {}
+        self._chain_iris: dict[str, tuple[str, ...]] = {}
         for unit in index.units:
             if not unit.valid_on(day):
                 continue
@@ -438,7 +440,15 @@ class _DateView:
             key = index.name_key[unit.iri]
             self.by_plain.setdefault(index.plain_name[unit.iri], []).append((unit, key))
             if unit.parent:
-                self.children.setdefault(unit.parent, []).append(unit)
+                self.children.setdefault(unit.parent, {})[unit.iri] = unit
+            if unit.level == PROVINCE:
+                self.provinces[unit.iri] = unit
+
+    def chain_iris(self, iri: str) -> tuple[str, ...]:
+        found = self._chain_iris.get(iri)
+        if found is None:
+            found = self._chain_iris[iri] = tuple(u.iri for u in self.chain(self.units[iri]))
+        return found
 
     def chain(self, unit: Unit) -> list[Unit]:
         """``unit`` and its ancestors valid at the date, most specific first."""
@@ -462,10 +472,15 @@ class AddressIndex:
         self.by_iri = {u.iri: u for u in self.units}
         self.name_key: dict[str, str] = {}
         self.plain_name: dict[str, str] = {}
+        #: name in ASCII, its number of words, its letters: for names a typo may hide
+        self.fuzzy_key: dict[str, tuple[str, int, frozenset[str]]] = {}
         for unit in self.units:
             key = " ".join(_number(w) for w in split_unit_name(unit.name)[1].split())
             self.name_key[unit.iri] = key
-            self.plain_name[unit.iri] = ascii_fold(key).lower()
+            plain = self.plain_name[unit.iri] = ascii_fold(key).lower()
+            # One letter off a short name, or a number, is another name.
+            if len(plain) >= 4 and not key.isdigit():
+                self.fuzzy_key[unit.iri] = (plain, key.count(" ") + 1, frozenset(plain))
         self._views: dict[date, _DateView] = {}
         self._current: dict[str, tuple[str, ...]] = {}
 
@@ -564,22 +579,27 @@ class AddressIndex:
 
     def _fuzzy_mentions(self, words: list[_Word], targets: Iterable[Unit]) -> list[_Mention]:
         mentions: list[_Mention] = []
-        runs: dict[int, list[tuple[int, str]]] = {}
+        runs: dict[int, list[tuple[int, str, frozenset[str]]]] = {}
         for unit in targets:
-            key = self.name_key[unit.iri]
-            plain = self.plain_name[unit.iri]
-            if len(plain) < 4 or key.isdigit():
-                continue  # one letter off a short name is another name
-            size = key.count(" ") + 1
+            fuzzy = self.fuzzy_key.get(unit.iri)
+            if fuzzy is None:
+                continue
+            plain, size, letters = fuzzy
             spans = runs.get(size)
             if spans is None:
-                spans = runs[size] = [
-                    (start, " ".join(w.plain for w in words[start : start + size]))
-                    for start in range(len(words) - size + 1)
-                    if words[start].segment == words[start + size - 1].segment
-                ]
-            for start, text in spans:
-                if abs(len(text) - len(plain)) <= 1 and _one_edit_apart(text, plain):
+                spans = runs[size] = []
+                for start in range(len(words) - size + 1):
+                    if words[start].segment == words[start + size - 1].segment:
+                        text = " ".join(w.plain for w in words[start : start + size])
+                        spans.append((start, text, frozenset(text)))
+            for start, text, seen in spans:
+                # One edit changes at most two of the letters used: most names are
+                # told apart by their sets of letters, in C, before letter by letter.
+                if (
+                    len(seen ^ letters) <= 2
+                    and -1 <= len(text) - len(plain) <= 1
+                    and _one_edit_apart(text, plain)
+                ):
                     hints = _hints_before(words, start)
                     end = start + size
                     mentions.extend(_mentions_at(unit, hints, start, end, size * TYPO, TYPO))
@@ -610,11 +630,10 @@ class AddressIndex:
             for reading in leading:
                 for unit in view.chain(reading.leaf):
                     targets[unit.iri] = unit
-                    for child in view.children.get(unit.iri, ()):
-                        targets[child.iri] = child
+                    targets.update(view.children.get(unit.iri, {}))
             if not leading:
-                targets = {u.iri: u for u in view.units.values() if u.level == PROVINCE}
-            fresh = [u for iri, u in targets.items() if iri not in searched]
+                targets = view.provinces
+            fresh = [targets[iri] for iri in targets.keys() - searched]
             searched.update(targets)
             extra = self._fuzzy_mentions(words, fresh)
             if not extra:
@@ -643,7 +662,7 @@ class AddressIndex:
         best_of = {iri: max(m.weight for m in found) for iri, found in by_unit.items()}
         bounds = sorted(
             (
-                (sum(max(best_of.get(u.iri, 0.0), 0.0) for u in view.chain(view.units[iri])), iri)
+                (sum(max(best_of.get(up, 0.0), 0.0) for up in view.chain_iris(iri)), iri)
                 for iri in by_unit
             ),
             reverse=True,
