@@ -215,6 +215,7 @@ def read_units(
 #: Unit types as written before a name, full or abbreviated, as ASCII words.
 _TYPE_WORDS: dict[tuple[str, ...], str] = {
     ("tinh",): "tinh",
+    ("t",): "tinh",
     ("thanh", "pho"): "thanh-pho",
     ("tp",): "thanh-pho",
     ("huyen",): "huyen",
