@@ -288,3 +288,17 @@ def test_every_engine_gives_the_same_units() -> None:
     on_rdflib = read_units(store="rdflib", sources=[UNITS])
     assert len(on_oxigraph) == 115
     assert on_oxigraph == on_rdflib
+
+
+def test_the_sample_is_the_benchmark_s_seeded_one(index: AddressIndex, tmp_path: Path) -> None:
+    from bench_scripts import bench_script
+
+    bench = bench_script("addresses")
+    communes = [u for u in index.units if u.level == "commune"]
+    only = (
+        {u.code for u in communes if u.valid_through is not None},
+        {u.code for u in communes if u.valid_from is not None},
+    )
+    bench.write_sample(bench.read_cases(75, 16, None, only), tmp_path)
+    for name in ("sample-legacy.csv", "sample-2025.csv"):
+        assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes()
