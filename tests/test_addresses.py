@@ -302,3 +302,14 @@ def test_the_sample_is_the_benchmark_s_seeded_one(index: AddressIndex, tmp_path:
     bench.write_sample(bench.read_cases(75, 16, None, only), tmp_path)
     for name in ("sample-legacy.csv", "sample-2025.csv"):
         assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes()
+
+
+def test_a_long_or_repetitive_address_is_read_in_bounded_time(index: AddressIndex) -> None:
+    import time
+
+    start = time.process_time()
+    repeated = index.resolve(", ".join(["Nam Điền Nam Trực Nam Định"] * 1000), date(2024, 6, 1))
+    endless = index.resolve(" ".join(["nam"] * 100_000), date(2024, 6, 1))
+    assert time.process_time() - start < 2.0  # unbounded, these take minutes
+    assert repeated.unit is not None and repeated.unit.code == "13972"
+    assert endless.status == UNMATCHED

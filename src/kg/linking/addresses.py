@@ -262,6 +262,11 @@ TYPO = 0.8
 HINT_AGREES = 0.5
 HINT_DISAGREES = -0.5
 UNEXPLAINED_UNIT = 1.5
+#: An address is read up to this many characters and words; a unit by its heaviest
+#: few mentions.
+MAX_CHARACTERS = 1000
+MAX_WORDS = 64
+MENTIONS_PER_UNIT = 4
 #: Readings this much lighter than the best are still searched for typing errors.
 _MARGIN = 2 * TYPO
 
@@ -283,7 +288,7 @@ _PLAIN: dict[str, str] = {}
 
 def words_of(address: str) -> list[_Word]:
     words: list[_Word] = []
-    for number, segment in enumerate(_SEPARATORS.split(nfc(address))):
+    for number, segment in enumerate(_SEPARATORS.split(nfc(address[:MAX_CHARACTERS]))):
         for key in match_key(segment).split():
             plain = _PLAIN.get(key)
             if plain is None:
@@ -296,7 +301,7 @@ def words_of(address: str) -> list[_Word]:
                 words.append(_Word(glued.group(2), _number(glued.group(2)), number))
             elif plain:
                 words.append(_Word(key, _number(plain), number))
-    return words
+    return words[:MAX_WORDS]
 
 
 def _has_diacritics(word: _Word) -> bool:
@@ -683,8 +688,8 @@ class AddressIndex:
     ) -> _Reading:
         """The best way the address names ``leaf`` (itself named) and its ancestors."""
         chain = view.chain(leaf)
-        options = [by_unit.get(chain[0].iri, [])] + [
-            [None, *by_unit.get(u.iri, [])] for u in chain[1:]
+        options = [_strongest(by_unit.get(chain[0].iri, []))] + [
+            [None, *_strongest(by_unit.get(u.iri, []))] for u in chain[1:]
         ]
         best = _Reading(0.0, leaf, 0.0, ())
         for choice in product(*options):
@@ -705,6 +710,14 @@ class _Reading:
     leaf: Unit
     quality: float
     spans: tuple[tuple[int, int], ...]
+
+
+def _strongest(mentions: list[_Mention]) -> list[_Mention]:
+    """The few heaviest mentions of a unit: an address that names it a hundred times
+    must not make a hundred³ readings."""
+    if len(mentions) <= MENTIONS_PER_UNIT:
+        return mentions
+    return sorted(mentions, key=lambda m: -m.weight)[:MENTIONS_PER_UNIT]
 
 
 def _typed_segments(words: list[_Word]) -> set[int]:
