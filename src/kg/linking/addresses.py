@@ -282,25 +282,37 @@ def _number(word: str) -> str:
     return str(int(word)) if word.isdigit() else word
 
 
-#: ASCII forms of the words seen: addresses repeat their words.
-_PLAIN: dict[str, str] = {}
+#: The words of the segments seen, as (key, plain) pairs: the segments of a file's
+#: addresses repeat ("Tỉnh Nam Định"), and keying them costs more than finding units.
+_SEGMENT_WORDS: dict[str, tuple[tuple[str, str], ...]] = {}
+_SEGMENTS_KEPT = 50_000
+
+
+def _segment_words(segment: str) -> tuple[tuple[str, str], ...]:
+    found = _SEGMENT_WORDS.get(segment)
+    if found is not None:
+        return found
+    pairs: list[tuple[str, str]] = []
+    for key in match_key(segment).split():
+        plain = ascii_fold(key).lower()
+        glued = _GLUED_NUMBER.match(plain)
+        if glued:
+            pairs.append((glued.group(1), glued.group(1)))
+            pairs.append((glued.group(2), _number(glued.group(2))))
+        elif plain:
+            pairs.append((key, _number(plain)))
+    found = tuple(pairs)
+    if len(_SEGMENT_WORDS) < _SEGMENTS_KEPT:
+        _SEGMENT_WORDS[segment] = found
+    return found
 
 
 def words_of(address: str) -> list[_Word]:
     words: list[_Word] = []
     for number, segment in enumerate(_SEPARATORS.split(nfc(address[:MAX_CHARACTERS]))):
-        for key in match_key(segment).split():
-            plain = _PLAIN.get(key)
-            if plain is None:
-                plain = ascii_fold(key).lower()
-                if len(_PLAIN) < 100_000:
-                    _PLAIN[key] = plain
-            glued = _GLUED_NUMBER.match(plain)
-            if glued:
-                words.append(_Word(glued.group(1), glued.group(1), number))
-                words.append(_Word(glued.group(2), _number(glued.group(2)), number))
-            elif plain:
-                words.append(_Word(key, _number(plain), number))
+        words.extend(_Word(key, plain, number) for key, plain in _segment_words(segment))
+        if len(words) >= MAX_WORDS:
+            break
     return words[:MAX_WORDS]
 
 
@@ -566,6 +578,7 @@ class AddressIndex:
         for start in range(len(words)):
             segment = words[start].segment
             text = ""
+            hints: list[tuple[str, int]] | None = None
             for end in range(start + 1, min(len(words), start + _LONGEST_NAME) + 1):
                 if words[end - 1].segment != segment:
                     break
@@ -574,7 +587,8 @@ class AddressIndex:
                 if not found:
                     continue
                 run = words[start:end]
-                hints = _hints_before(words, start)
+                if hints is None:
+                    hints = _hints_before(words, start)
                 for unit, key in found:
                     if not hints and key.isdigit():
                         continue  # "12" is a house number unless a type says otherwise
