@@ -3,8 +3,8 @@
 ``AddressIndex`` reads the units from the graph once (``read_units``: one SPARQL query
 through ``kg.store``, so any engine or a loaded Dataset will do) and keys their names
 the Vietnamese-aware way of ``kg.core.text`` and ``kg.linking.matching``. ``resolve``
-then reads each address as runs of words between separators (commas, semicolons,
-slashes, brackets, " - "):
+then reads each address as words in segments (between commas, semicolons, slashes,
+brackets; not dashes, which names hold: "Phường Lâm Viên - Đà Lạt"):
 
 * every run of words that spells a unit's name (diacritics or not, NFC or NFD, either
   tone placement) is a *mention* of every unit valid at the date with that name; a
@@ -13,13 +13,15 @@ slashes, brackets, " - "):
   mention, the mentions not overlapping, in any order; its weight is the words its
   mentions explain, times how well they match (1 with the same diacritics, 0.95
   without any, 0.7 with other diacritics, 0.8 one typing error away);
+* a segment that begins with a unit type ("xã Nam Điền") and that a reading leaves
+  out counts against it: the address names a unit the reading does not explain;
 * the heaviest reading wins. When several weigh the same, one containing the others
   wins ("Nam Định" alone is the province, not its city of the same name); otherwise
   the address is ``ambiguous``, with every candidate given and none chosen.
 
-A typing error (one letter added, dropped, changed or two swapped) is looked for only
-among the units a reading already makes likely: the ancestors of the units mentioned
-and the children of the most specific one, so a typo never opens the whole country.
+A typing error (one letter added, dropped, changed or two swapped, in a name of four
+letters or more) is looked for only among the units the best readings make likely:
+their units and those units' children, so a typo never opens the whole country.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.core.errors import InputError, ParameterError
+from kg.core.prefixes import PREFIXES
 from kg.core.text import ascii_fold, match_key, nfc
 from kg.linking.matching import split_unit_name
 from kg.sparql.terms import Term
@@ -64,7 +67,7 @@ DISTRICT = "district"
 COMMUNE = "commune"
 _DEPTH = {PROVINCE: 0, DISTRICT: 1, COMMUNE: 2}
 
-_KGO = "https://w3id.org/vn-kg/ontology#"
+_KGO, _SCHEMA, _DCT = PREFIXES["kgo"], PREFIXES["schema"], PREFIXES["dct"]
 _LEVEL_OF_CLASS = {
     _KGO + "Province": PROVINCE,
     _KGO + "District": DISTRICT,
@@ -89,31 +92,32 @@ _LEVEL_OF_TYPE = {
 
 # Every unit of the graph with what resolving needs, wherever its statements are: the
 # gazetteer, the article's context and the links each say part of it.
-UNITS_QUERY = """
-PREFIX kgo: <https://w3id.org/vn-kg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT DISTINCT ?unit ?p ?o WHERE {
-  VALUES ?class { kgo:Province kgo:District kgo:UrbanDistrict kgo:DistrictTown
-                  kgo:ProvincialCity kgo:Commune kgo:Ward kgo:Township kgo:SpecialZone }
-  GRAPH ?typed { ?unit a ?class }
-  VALUES ?p { rdf:type schema:name rdfs:label kgo:gsoCode schema:containedInPlace
-              schema:validFrom schema:validThrough dct:isReplacedBy dct:replaces }
-  GRAPH ?said { ?unit ?p ?o }
-}
+UNITS_QUERY = f"""
+PREFIX rdf: <{PREFIXES["rdf"]}>
+PREFIX rdfs: <{PREFIXES["rdfs"]}>
+PREFIX kgo: <{_KGO}>
+PREFIX schema: <{_SCHEMA}>
+PREFIX dct: <{_DCT}>
+SELECT DISTINCT ?unit ?p ?o WHERE {{
+  VALUES ?class {{ kgo:Province kgo:District kgo:UrbanDistrict kgo:DistrictTown
+                  kgo:ProvincialCity kgo:Commune kgo:Ward kgo:Township kgo:SpecialZone }}
+  GRAPH ?typed {{ ?unit a ?class }}
+  VALUES ?p {{ rdf:type schema:name rdfs:label kgo:gsoCode schema:containedInPlace
+              schema:validFrom schema:validThrough dct:isReplacedBy dct:replaces }}
+  GRAPH ?said {{ ?unit ?p ?o }}
+}}
 """
 
 _MEANING = {
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type",
-    "https://schema.org/name": "name",
-    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    PREFIXES["rdf"] + "type": "type",
+    _SCHEMA + "name": "name",
+    PREFIXES["rdfs"] + "label": "label",
     _KGO + "gsoCode": "code",
-    "https://schema.org/containedInPlace": "parent",
-    "https://schema.org/validFrom": "from",
-    "https://schema.org/validThrough": "through",
-    "http://purl.org/dc/terms/isReplacedBy": "next",
-    "http://purl.org/dc/terms/replaces": "previous",
+    _SCHEMA + "containedInPlace": "parent",
+    _SCHEMA + "validFrom": "from",
+    _SCHEMA + "validThrough": "through",
+    _DCT + "isReplacedBy": "next",
+    _DCT + "replaces": "previous",
 }
 
 
