@@ -164,7 +164,9 @@ def test_words_are_split_on_separators_and_glued_abbreviations() -> None:
     assert [w.segment for w in words] == [0, 0, 1, 1, 1, 1]
 
 
+@pytest.mark.slow
 def test_the_shipped_graph_is_read_by_default() -> None:
+    # The whole gazetteer: 14,152 units read in seconds.
     found = resolve(["xã Nam Điền, h. Nam Trực, Nam Định"], "2024-06-01")
     assert found[0].unit is not None
     assert found[0].unit.iri == "https://w3id.org/vn-kg/id/place/xa-nam-dien-nam-truc"
