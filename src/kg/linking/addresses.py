@@ -887,7 +887,8 @@ def sssom_tsv(
         rows.append(
             {
                 "subject_id": f"row:{line}",
-                "subject_label": row[column],
+                # A quoted CSV field may hold line breaks; a TSV row may not.
+                "subject_label": " ".join(row[column].split()),
                 "predicate_id": "skos:exactMatch",
                 "object_id": compact(unit.iri),
                 "object_label": unit.name,
