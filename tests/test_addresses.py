@@ -315,3 +315,12 @@ def test_a_long_or_repetitive_address_is_read_in_bounded_time(index: AddressInde
     assert time.process_time() - start < 2.0  # unbounded, these take minutes
     assert repeated.unit is not None and repeated.unit.code == "13972"
     assert endless.status == UNMATCHED
+
+
+def test_the_short_names_of_the_two_cities(index: AddressIndex) -> None:
+    day = date(2024, 6, 1)
+    city = index.resolve("TP.HCM", day)
+    assert city.unit is not None and city.unit.iri.endswith("/thanh-pho-ho-chi-minh")
+    for address in ("P. Bến Thành, TPHCM", "Bến Thành, Q1, Sài Gòn", "ben thanh hcm"):
+        found = index.resolve(address, day)
+        assert found.unit is not None and found.unit.code == "26743", address

@@ -214,6 +214,13 @@ def read_units(
     return sorted((u for u in units.values() if u.name and u.level), key=lambda u: u.iri)
 
 
+#: The short names everyone writes for the two largest cities, as ASCII words, by the
+#: ASCII name of the province: no unit is named so, and no other place is meant.
+PROVINCE_SHORT_NAMES = {
+    "ho chi minh": ("hcm", "tphcm", "sai gon"),
+    "ha noi": ("hn",),
+}
+
 # -- reading an address ---------------------------------------------------------------------
 
 #: Unit types as written before a name, full or abbreviated, as ASCII words.
@@ -465,6 +472,8 @@ class _DateView:
                 self.children.setdefault(unit.parent, {})[unit.iri] = unit
             if unit.level == PROVINCE:
                 self.provinces[unit.iri] = unit
+                for alias in PROVINCE_SHORT_NAMES.get(index.plain_name[unit.iri], ()):
+                    self.by_plain.setdefault(alias, []).append((unit, key))
 
     def chain_iris(self, iri: str) -> tuple[str, ...]:
         found = self._chain_iris.get(iri)
