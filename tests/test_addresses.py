@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from kg import __version__
 from kg.core.errors import EXIT_ERROR, InputError, ParameterError
 from kg.linking.addresses import (
     AMBIGUOUS,
@@ -72,10 +73,12 @@ def test_the_cases_resolve_as_expected_with_their_sssom_set(day: str, tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     expected = (FIXTURES / f"cases-{day}.sssom.tsv").read_text(encoding="utf-8")
-    # The set names the file it maps by its absolute file: URI.
+    # The set names the file it maps by its absolute file: URI, and kg by its version.
     here = CASES.resolve().as_uri()
     recorded = expected.split("#subject_source: ", 1)[1].split("\n", 1)[0]
-    assert sssom.read_text(encoding="utf-8") == expected.replace(recorded, here)
+    tool = expected.split("\tkg ", 1)[1].split(" ", 1)[0]
+    expected = expected.replace(recorded, here).replace(f"\tkg {tool} ", f"\tkg {__version__} ")
+    assert sssom.read_text(encoding="utf-8") == expected
 
 
 @pytest.mark.parametrize(
