@@ -327,3 +327,33 @@ def test_the_short_names_of_the_two_cities(index: AddressIndex) -> None:
     for address in ("P. Bến Thành, TPHCM", "Bến Thành, Q1, Sài Gòn", "ben thanh hcm"):
         found = index.resolve(address, day)
         assert found.unit is not None and found.unit.code == "26743", address
+
+
+def _small_index(*names: str) -> AddressIndex:
+    """A province, a district and communes named ``names``: built in memory."""
+    from kg.linking.addresses import Unit
+
+    province = Unit("urn:p", "Tỉnh Gia Lai", "64", "province", "tinh")
+    district = Unit("urn:d", "Huyện Chư Prông", "632", "district", "huyen", "urn:p")
+    communes = [
+        Unit(f"urn:c{i}", name, f"2390{i}", "commune", name.split()[0].lower(), "urn:d")
+        for i, name in enumerate(names)
+    ]
+    return AddressIndex([province, district, *communes])
+
+
+def test_a_name_without_diacritics_tells_only_where_others_are_written() -> None:
+    small = _small_index("Xã Ia Bang", "Xã Ia Băng")
+    day = date(2024, 6, 1)
+    # An address without any diacritics cannot tell Ia Bang from Ia Băng.
+    assert small.resolve("Xa Ia Bang, Huyen Chu Prong, Gia Lai", day).status == AMBIGUOUS
+    # One with them writes Ia Bang without a breve on purpose.
+    found = small.resolve("Xã Ia Bang, Huyện Chư Prông, Gia Lai", day)
+    assert found.unit is not None and found.unit.name == "Xã Ia Bang"
+
+
+def test_a_unit_type_is_not_read_as_a_misspelt_name() -> None:
+    small = _small_index("Thị trấn Thắng", "Xã Toàn Thắng")
+    # A typo elsewhere (Lia) makes the names nearby searched for typos too.
+    found = small.resolve("Tinh Gia Lia; Huyen Chu Prong; Thi tran Thang", date(2024, 6, 1))
+    assert found.unit is not None and found.unit.name == "Thị trấn Thắng"

@@ -331,6 +331,27 @@ def _has_diacritics(word: _Word) -> bool:
     return word.key != word.plain and not word.plain.isdigit()
 
 
+def _type_positions(words: list[_Word]) -> set[int]:
+    """The positions of the words that spell a unit type ("thị trấn", "P"), whole and
+    with the type's diacritics if any are written: "Thanh" alone is a name, "Thành
+    phố" a type."""
+    found: set[int] = set()
+    for start in range(len(words)):
+        for length in range(1, _LONGEST_TYPE + 1):
+            run = words[start : start + length]
+            if len(run) < length or run[-1].segment != run[0].segment:
+                break
+            kind = _TYPE_WORDS.get(tuple(w.plain for w in run))
+            if kind is None:
+                continue
+            spelt = _TYPE_SPELLING[kind]
+            if len(run) != len(spelt) or not any(
+                _has_diacritics(w) and w.key != k for w, k in zip(run, spelt, strict=True)
+            ):
+                found.update(range(start, start + length))
+    return found
+
+
 def _hints_before(words: list[_Word], start: int) -> list[tuple[str, int]]:
     """The unit types written just before ``words[start]``, each with where it begins
     ("thị xã" and "xã" both end before a name)."""
@@ -380,12 +401,16 @@ class _Mention:
     quality: float
 
 
-def _quality(words: Sequence[_Word], name_key: str) -> float:
+def _quality(words: Sequence[_Word], name_key: str, written: bool) -> float:
+    """How well ``words`` spell the name; ``written``: the address has diacritics
+    somewhere, so that a word without them means a name without them ("Ia Bang", not
+    "Ia Băng"); in an address without any, it means nothing."""
+    plain = not any(_has_diacritics(w) for w in words)
+    if plain and not written:
+        return NO_DIACRITICS
     if " ".join(w.key for w in words) == name_key:
         return SAME
-    if not any(_has_diacritics(w) for w in words):
-        return NO_DIACRITICS
-    return OTHER_DIACRITICS
+    return NO_DIACRITICS if plain else OTHER_DIACRITICS
 
 
 def _hint_weight(hint: str | None, unit: Unit) -> float:
@@ -588,6 +613,7 @@ class AddressIndex:
 
     def _exact_mentions(self, view: _DateView, words: list[_Word]) -> list[_Mention]:
         mentions: list[_Mention] = []
+        written = any(_has_diacritics(w) for w in words)
         for start in range(len(words)):
             segment = words[start].segment
             text = ""
@@ -605,7 +631,7 @@ class AddressIndex:
                 for unit, key in found:
                     if not hints and key.isdigit():
                         continue  # "12" is a house number unless a type says otherwise
-                    quality = _quality(run, key)
+                    quality = _quality(run, key, written)
                     weight = (end - start) * quality
                     mentions.extend(_mentions_at(unit, hints, start, end, weight, quality))
         return mentions
@@ -613,6 +639,7 @@ class AddressIndex:
     def _fuzzy_mentions(self, words: list[_Word], targets: Iterable[Unit]) -> list[_Mention]:
         mentions: list[_Mention] = []
         runs: dict[int, list[tuple[int, str, frozenset[str]]]] = {}
+        typed: set[int] | None = None
         for unit in targets:
             fuzzy = self.fuzzy_key.get(unit.iri)
             if fuzzy is None:
@@ -621,8 +648,14 @@ class AddressIndex:
             spans = runs.get(size)
             if spans is None:
                 spans = runs[size] = []
+                if typed is None:
+                    typed = _type_positions(words)
                 for start in range(len(words) - size + 1):
-                    if words[start].segment == words[start + size - 1].segment:
+                    # A type is not a misspelt name: "Thị trấn Thắng" is not "Toàn
+                    # Thắng" one letter off.
+                    if words[start].segment == words[start + size - 1].segment and not any(
+                        i in typed for i in range(start, start + size)
+                    ):
                         text = " ".join(w.plain for w in words[start : start + size])
                         spans.append((start, text, frozenset(text)))
             for start, text, seen in spans:
