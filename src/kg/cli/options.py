@@ -44,9 +44,10 @@ def load_dataset(store: str | None, sources: list[str] | None) -> Any:
     from kg.store import open_store, store_spec
 
     if store_spec(store) in ("memory", "rdflib"):
+        from kg.core import paths
         from kg.io.parse import load
 
-        return load(sources)
+        return load(paths.shipped_sources() if sources is None else sources)
     opened = open_store(store)
     try:
         opened.load(sources)

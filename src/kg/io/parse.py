@@ -2,8 +2,9 @@
 
 The rules:
 
-* With no paths, the shipped sources are loaded (``kg.core.paths.default_sources``):
-  the ontology and vocabulary into their named graphs, then every ``data/**/*.trig``.
+* With no paths, the article's sources are loaded (``kg.core.paths.default_sources``):
+  the ontology and vocabulary into their named graphs, then every ``data/**/*.trig`` but
+  the gazetteer's (``paths.shipped_sources`` adds it).
 * A path that is a directory stands for the RDF files under it, recursively, sorted.
 * The format follows from the file extension (``kg.io.formats.by_extension``).
   These naming rules are ``kg.io.sources``, which needs no rdflib.

@@ -412,9 +412,12 @@ class _Builder:
         self.graph.add((iri, SDO.validFrom, Literal(start, datatype=XSD.date)))
         self.graph.add((iri, PROV.wasGeneratedBy, REFORM_2025))
 
-    def replaces(self, new: URIRef, old: URIRef) -> None:
+    def replaces(self, new: URIRef, old: URIRef, whole: bool) -> None:
         self.graph.add((new, DCTERMS.replaces, old))
         self.graph.add((old, DCTERMS.isReplacedBy, new))
+        # As in the gazetteer (kg.linking.gazetteer): how much of the former unit it took.
+        self.graph.add((new, KGO.replacesWhole if whole else KGO.replacesPart, old))
+        self.graph.add((old, KGO.isWhollyReplacedBy if whole else KGO.isPartlyReplacedBy, new))
 
 
 @dataclass
@@ -541,7 +544,8 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
         b.started(nw_iri)
         for old in data.successors[(province_key, ward_key)]:
             if old in scope:
-                b.replaces(nw_iri, ward_iri(scope[old]))
+                whole = data.conversion.get((old, (province_key, ward_key)), True)
+                b.replaces(nw_iri, ward_iri(scope[old]), whole)
         for old_province in data.provinces.get(province_key, []):
             row = next((u for u in data.legacy if u.province_key == old_province), None)
             if row is None:
@@ -561,7 +565,7 @@ def admin_links(dataset: Dataset, data: AdminData) -> AdminLinks:
                 describe=op_iri not in resolution.provinces,
             )
             b.ended(op_iri)
-            b.replaces(np_iri, op_iri)
+            b.replaces(np_iri, op_iri, True)
 
     for place in resolution.absent:
         notes.append(
@@ -633,9 +637,8 @@ def _used_prefixes_only(trig: str) -> str:
 
 def admin_outputs(dataset: Dataset | None = None, data: AdminData | None = None) -> list[Output]:
     from kg.io.parse import load
-    from kg.linking.gazetteer import sources_without_gazetteer
 
-    ds = load(sources_without_gazetteer()) if dataset is None else dataset
+    ds = load() if dataset is None else dataset
     links = admin_links(ds, read_admin_data() if data is None else data)
     g = links.graph
     g.add((G_ADMIN, DCTERMS.source, VAU_SOURCE))

@@ -69,7 +69,7 @@ from kg.linking.admin import (
 K = TypeVar("K", str, tuple[str, str])
 
 G_GAZETTEER = GRAPH["gazetteer/admin-units"]
-GAZETTEER_FILE = Path("gazetteer") / "admin-units.trig"
+GAZETTEER_FILE = Path(paths.GAZETTEER_DIR) / "admin-units.trig"
 
 LAST_LEGACY_DAY = REFORM_2025_DATE - timedelta(days=1)
 
@@ -428,13 +428,6 @@ def _sort_key(subject: str) -> str:
 def gazetteer_output(dataset: Dataset | None = None, data: AdminData | None = None) -> Output:
     from kg.io.parse import load
 
-    ds = load(sources_without_gazetteer()) if dataset is None else dataset
+    ds = load() if dataset is None else dataset
     g = build_gazetteer(read_admin_data() if data is None else data, ds)
     return Output(paths.data_dir() / GAZETTEER_FILE, render_gazetteer(g))
-
-
-def sources_without_gazetteer() -> list[Path]:
-    # The article's places are in the facts graphs; the gazetteer itself is not needed to
-    # find them, and parsing it would cost most of the run.
-    target = (paths.data_dir() / GAZETTEER_FILE).resolve()
-    return [p for p in paths.default_sources() if p.resolve() != target]

@@ -120,11 +120,12 @@ def store_spec(spec: str | None = None) -> str:
 
 
 def source_files(sources: Sequence[str | Path] | None) -> list[Path]:
-    """The files ``sources`` stand for (default: the shipped ontology and data)."""
+    """The files ``sources`` stand for (default: the shipped ontology and data, the
+    gazetteer included)."""
     from kg.core import paths
 
     if sources is None:
-        return paths.default_sources()
+        return paths.shipped_sources()
     from kg.io.sources import expand
 
     return expand(sources)
