@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from kg.cli.options import emit, refuse_output_over_inputs, write_or_check
+from kg.cli.options import (
+    data_option,
+    emit,
+    refuse_output_over_inputs,
+    sources_of,
+    write_or_check,
+)
 
 check_option = click.option(
     "--check",
@@ -109,6 +115,85 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         emit(units_ntriples(), output)
 
     @link.command()
+    @click.argument("file", metavar="FILE.csv", type=click.Path(path_type=str))
+    @click.option("--column", required=True, metavar="NAME", help="The column of addresses.")
+    @click.option(
+        "--date",
+        "day",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="Resolve to the units valid on this day (before 2025-07-01: provinces, "
+        "districts and communes; from then: the 2025 provinces and communes).",
+    )
+    @click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.csv",
+        help="The input's columns and rows, then kg_status, kg_iri, kg_code, kg_name, "
+        "kg_level, kg_score and kg_current_codes; replaced atomically.",
+    )
+    @click.option(
+        "--sssom",
+        default=None,
+        metavar="FILE",
+        help="Also write the matched rows as an SSSOM mapping set (TSV), together with "
+        "OUT.csv: both or neither.",
+    )
+    @data_option
+    @click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="A progress bar on stderr (default: on a terminal, for 1,000 rows or more).",
+    )
+    def addresses(
+        file: str,
+        column: str,
+        day: str,
+        output: str,
+        sssom: str | None,
+        sources: tuple[str, ...],
+        progress: bool | None,
+    ) -> None:
+        """Resolve free-text addresses in a CSV column to administrative units.
+
+        Each address ("xã Nam Điền, h. Nam Trực, Nam Định", with or without
+        diacritics, abbreviated, in any order, with small typing errors) is resolved to
+        the most specific unit valid on --date that it names, read from the graph
+        (--data: other files); a name that fits several units is reported ambiguous,
+        with them all, never guessed. See docs/addresses.md.
+        """
+        import sys
+        from pathlib import Path
+
+        from kg.core.errors import ParameterError
+        from kg.linking.addresses import describe, link_csv, parse_day
+
+        when = parse_day(day)
+        data = sources_of(sources)
+        refuse_output_over_inputs(output, data, file)
+        if sssom is not None:
+            refuse_output_over_inputs(sssom, data, file)
+            if Path(sssom).resolve() == Path(output).resolve():
+                raise ParameterError("--sssom and -o name the same file")
+        show = progress if progress is not None else sys.stderr.isatty()
+        resolutions = link_csv(
+            file,
+            column,
+            when,
+            output,
+            sssom=sssom,
+            sources=data,
+            progress=_progress_bar if show else None,
+        )
+        counts = describe(resolutions)
+        click.echo(
+            f"{counts['matched']} matched, {counts['ambiguous']} ambiguous, "
+            f"{counts['unmatched']} unmatched: {output}",
+            err=True,
+        )
+
+    @link.command()
     @click.option(
         "--endpoint",
         default=None,
@@ -158,3 +243,28 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         url = endpoint or DEFAULT_ENDPOINT
         data = candidates_tsv(candidates(load(), url, timeout, list(only) or None), url)
         emit(data, output)
+
+
+#: Files shorter than this are resolved before a bar would be seen.
+PROGRESS_FROM = 1000
+
+
+def _progress_bar(numbers: Any) -> Any:
+    """``numbers`` with a bar on stderr, redrawn at each whole per cent."""
+    import sys
+
+    total = len(numbers)
+    if total < PROGRESS_FROM:
+        yield from numbers
+        return
+    shown = -1
+    for done, number in enumerate(numbers):
+        percent = done * 100 // total
+        if percent != shown:
+            shown = percent
+            bar = "#" * (percent // 4)
+            sys.stderr.write(f"\rresolving [{bar:<25}] {percent:3d}% of {total} rows")
+            sys.stderr.flush()
+        yield number
+    sys.stderr.write(f"\rresolving [{'#' * 25}] 100% of {total} rows\n")
+    sys.stderr.flush()

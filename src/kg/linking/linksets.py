@@ -251,41 +251,55 @@ def sssom_rows(dataset: Dataset) -> list[dict[str, str]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def sssom_text(dataset: Dataset) -> str:
-    rows = sssom_rows(dataset)
-    used = {
-        r[c].split(":", 1)[0]
-        for r in rows
-        for c in (
-            "subject_id",
-            "predicate_id",
-            "object_id",
-            "author_id",
-            "reviewer_id",
-            "mapping_justification",
-        )
-    }
-    curie_map = {p: PREFIXES[p] for p in sorted(used) if p in PREFIXES}
+_CURIE_COLUMNS = (
+    "subject_id",
+    "predicate_id",
+    "object_id",
+    "author_id",
+    "reviewer_id",
+    "mapping_justification",
+)
+
+
+def sssom_document(
+    rows: list[dict[str, str]],
+    metadata: dict[str, str],
+    curies: dict[str, str] | None = None,
+    *,
+    published: str | None = None,
+) -> str:
+    """An SSSOM TSV with its metadata embedded: the curie map of the prefixes ``rows``
+    use (the project's, and ``curies``), then ``metadata`` (``key: value``, in order),
+    the licence, creator and ``published`` date, then the rows in ``SSSOM_COLUMNS``
+    (a missing cell empty)."""
+    known = {**PREFIXES, **(curies or {})}
+    used = {r.get(c, "").split(":", 1)[0] for r in rows for c in _CURIE_COLUMNS}
+    curie_map = {p: known[p] for p in sorted(used) if p in known}
     meta = ["curie_map:"] + [f"  {p}: {iri}" for p, iri in curie_map.items()]
-    meta += [
-        f"mapping_set_id: {MAPPING_SET}",
-        f"mapping_set_version: {__version__}",
-        "mapping_set_title: Links of the kg knowledge graph of Vietnamese public administration",
-        "mapping_set_description: Every link of kg to other datasets and across time "
-        "(administrative-unit replacements, Wikidata, OpenStreetMap, party documents). "
-        "owl:sameAs only where identity holds; skos:closeMatch for near matches.",
-        f"license: {LICENCE}",
-        "creator_id:",
-        f"  - {compact(str(PUBLISHER))}",
-        f"publication_date: {MAPPING_DATE}",
-    ]
+    meta += [f"{key}: {value}" for key, value in metadata.items()]
+    meta.append(f"license: {LICENCE}")
+    meta += ["creator_id:", f"  - {compact(str(PUBLISHER))}"]
+    if published:
+        meta.append(f"publication_date: {published}")
     out = io.StringIO()
     for line in meta:
         out.write(f"#{line}\n")
     out.write("\t".join(SSSOM_COLUMNS) + "\n")
     for row in rows:
-        out.write("\t".join(row[c].replace("\t", " ") for c in SSSOM_COLUMNS) + "\n")
+        out.write("\t".join(row.get(c, "").replace("\t", " ") for c in SSSOM_COLUMNS) + "\n")
     return out.getvalue()
+
+
+def sssom_text(dataset: Dataset) -> str:
+    metadata = {
+        "mapping_set_id": str(MAPPING_SET),
+        "mapping_set_version": __version__,
+        "mapping_set_title": "Links of the kg knowledge graph of Vietnamese public administration",
+        "mapping_set_description": "Every link of kg to other datasets and across time "
+        "(administrative-unit replacements, Wikidata, OpenStreetMap, party documents). "
+        "owl:sameAs only where identity holds; skos:closeMatch for near matches.",
+    }
+    return sssom_document(sssom_rows(dataset), metadata, published=MAPPING_DATE)
 
 
 def sssom_outputs(dataset: Dataset | None = None) -> list[Output]:
