@@ -39,7 +39,6 @@ def reference(case: ExpectedCase) -> str:
     return GAZETTEER_REFERENCE if "gazetteer" in case.query.tags else REFERENCE
 
 
-
 def _checkout() -> Path:
     root = paths.project_root()
     if root is None:
