@@ -1386,6 +1386,6 @@ def _entity_response(
     if iri.startswith(BASE + "id/place/"):
         from kg.http.places import place_html
 
-        body += "\n" + place_html(ctx, request, iri)
+        body += "\n" + place_html(ctx, request, iri, term_html)
     alternates = [(f.media_type, f"?format={f.name}") for f in GRAPH_FORMATS]
     return page(request, title, body, alternates=alternates)

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, cast
 
 from kg.core.prefixes import DCTERMS, GEO, KGO, RDFS, SDO
+
+#: How the entity pages render a term: (request, term, label) -> HTML.
+TermHtml = Callable[["Request", "Node", "str | None"], str]
+
+
+def esc(value: object) -> str:
+    return escape(str(value), quote=True)
+
 
 if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
@@ -123,8 +133,6 @@ _FILL = {"self": "#c0392b", "successor": "#1f5fa8", "predecessor": "#7a7a7a", "m
 
 def map_svg(units: list[MapUnit], width: int = 360, height: int = 260) -> str:
     """An SVG map of ``units``: equirectangular, north up, scaled to fit with a margin."""
-    from kg.http.pages import esc
-
     if not units:
         return ""
     mid_lat = sum(u.lat for u in units) / len(units)
@@ -167,11 +175,11 @@ def map_svg(units: list[MapUnit], width: int = 360, height: int = 260) -> str:
     return "".join(parts)
 
 
-def place_html(ctx: AppContext, request: Request, iri: str) -> str:
-    """The "where it lies and what it became" section, or "" for what is not a unit."""
+def place_html(ctx: AppContext, request: Request, iri: str, term_html: TermHtml) -> str:
+    """The "where it lies and what it became" section, or "" for what is not a unit.
+    ``term_html`` renders a linked term as the entity pages do (``kg.http.pages``, which
+    calls this: passed in, so that the two modules do not import each other)."""
     from rdflib import URIRef
-
-    from kg.http.pages import esc, term_html
 
     successors = _related(ctx, Q_SUCCESSORS, iri)
     predecessors = _related(ctx, Q_PREDECESSORS, iri)
