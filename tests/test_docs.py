@@ -135,7 +135,9 @@ def _console_steps(text: str) -> list[tuple[str, list[str]]]:
 
 def _line_pattern(line: str) -> re.Pattern[str]:
     chunks = [" +".join(map(re.escape, c.split())) for c in line.rstrip().split("...")]
-    return re.compile("[^\n]*".join(chunks))
+    # An indented line is matched with its indent (any run of spaces, as between words).
+    indent = " +" if line.startswith(" ") and line.strip() else ""
+    return re.compile(indent + "[^\n]*".join(chunks))
 
 
 def matches(expected: list[str], actual: str) -> bool:

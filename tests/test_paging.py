@@ -222,7 +222,7 @@ def test_kg_sparql_runs_a_paged_file_as_written(tmp_path: Path) -> None:
     source.write_text(queries.get("facts-with-evidence").text, encoding="utf-8")
     done = CliRunner().invoke(cli, ["sparql", str(source), "-p", "lang=en", "-f", "csv"])
     assert done.exit_code == 0, done.output
-    assert len(done.stdout.splitlines()) == 1 + 161
+    assert len(done.stdout.splitlines()) == 1 + 181
 
 
 # -- /api/queries/NAME?page= -----------------------------------------------------------------

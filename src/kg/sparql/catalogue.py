@@ -29,7 +29,8 @@ is the plain subset the shipped queries use (``kg.sparql.header``).
 
 A query with ``#+ pagination: N`` is answered a page of N rows at a time, as grlc pages
 it: page P is the query with ``LIMIT``/``OFFSET`` appended, page 1 when none is asked
-(see ``page_text``).
+(see ``page_text``). With ``#+ page_key_property`` too, ``run_page`` finds the same rows
+without sorting the whole answer (docs/paging.md).
 
 The two agree (and so the query is portable) when parameters appear only in triple
 patterns, in ``FILTER``/``BIND`` of the outermost group, or in a ``FILTER`` directly
