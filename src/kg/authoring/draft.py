@@ -28,7 +28,7 @@ from kg.authoring.lexicon import (
     POST_ROLES,
 )
 from kg.core.namespaces import PREFIXES
-from kg.core.text import match_key, nfc, slugify
+from kg.core.text import english_day, match_key, nfc, slugify
 from kg.linking.matching import split_unit_name
 from kg.store.base import KgStore
 
@@ -251,30 +251,11 @@ def _name_after(words: str, head: str) -> str:
     return " ".join(words.split()[count:])
 
 
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
 def _period_en(value: str) -> str:
     """An English label for a period value, written out mechanically."""
 
     def day(text: str) -> str:
-        if len(text) == 10:
-            year, month, date = text.split("-")
-            return f"{int(date)} {_EN_MONTHS[int(month) - 1]} {year}"
-        return text
+        return english_day(text) if len(text) == 10 else text
 
     if value.startswith("P") and "/" in value:
         years, end = value.split("/")

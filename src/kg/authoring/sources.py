@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.core.errors import InputError, ParameterError
 from kg.core.files import write_together
-from kg.core.text import nfc, slugify
+from kg.core.text import english_day, nfc, slugify
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -79,27 +79,6 @@ def check_published(value: str) -> str:
 def _literal(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
-
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _english_day(day: str) -> str:
-    year, month, date = day.split("-")
-    return f"{int(date)} {_MONTHS[int(month) - 1]} {year}"
 
 
 def _in_text(words: str, text: str) -> bool:
@@ -172,7 +151,7 @@ def facts_trig(info: SourceInfo, text: str) -> str:
             "",
             f"    period:{day} a time:Instant ;",
             f"        rdfs:label {_literal(f'{date}/{month}/{year}')}@vi ,",
-            f"            {_literal(_english_day(day))}@en ;",
+            f"            {_literal(english_day(day))}@en ;",
             f'        time:inXSDDate "{day}"^^xsd:date ;',
             f"        dct:source article:{info.source_id} .",
         ]
