@@ -27,6 +27,7 @@ from kg.authoring.lexicon import (
     PLACE_CLASSES,
     POST_ROLES,
 )
+from kg.authoring.sources import turtle_string as _literal
 from kg.core.namespaces import PREFIXES
 from kg.core.text import english_day, match_key, nfc, slugify
 from kg.linking.matching import split_unit_name
@@ -224,11 +225,6 @@ def _new_iri(candidate: Candidate, source_id: str, published: str | None) -> str
     if candidate.kind == "document" and candidate.identifier:
         return f"{namespace}:{slugify(candidate.identifier)}"
     return f"{namespace}:{slugify(candidate.label or candidate.quote)}"
-
-
-def _literal(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
 
 
 @lru_cache(maxsize=64)
