@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kg.core.namespaces import BASE, PREFIXES
-from kg.core.text import slugify
+from kg.core.text import ENGLISH_MONTHS, slugify
 from kg.publish.evidence import CONTEXT_CHARS
 
 FIRST_YEAR = 2016  # Central Resolution 4 (khóa XII) dates from October 2016
@@ -196,20 +196,6 @@ GIVEN = [
     "Khánh",
     "Thành",
     "Tâm",
-]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 ]
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
@@ -857,7 +843,7 @@ def build_article(district: District, year: int, rate: float) -> Article:
         p_pub,
         ["time:Instant"],
         published.strftime("%d/%m/%Y"),
-        f"{published.day} {MONTHS[published.month - 1]} {year}",
+        f"{published.day} {ENGLISH_MONTHS[published.month - 1]} {year}",
     )
     a.add(p_pub, _p("time:inXSDDate"), typed(pub, f"{XSD}date"))
     for y, node in ((year, p_year), (FIRST_YEAR, p_first)):

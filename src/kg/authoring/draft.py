@@ -27,8 +27,9 @@ from kg.authoring.lexicon import (
     PLACE_CLASSES,
     POST_ROLES,
 )
+from kg.authoring.sources import turtle_string as _literal
 from kg.core.namespaces import PREFIXES
-from kg.core.text import match_key, nfc, slugify
+from kg.core.text import english_day, match_key, nfc, slugify
 from kg.linking.matching import split_unit_name
 from kg.store.base import KgStore
 
@@ -226,11 +227,6 @@ def _new_iri(candidate: Candidate, source_id: str, published: str | None) -> str
     return f"{namespace}:{slugify(candidate.label or candidate.quote)}"
 
 
-def _literal(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
 @lru_cache(maxsize=64)
 def _keyed(table: tuple[tuple[str, ...], ...]) -> list[tuple[str, tuple[str, ...]]]:
     return sorted(((match_key(e[0]), e) for e in table), key=lambda pair: -len(pair[0]))
@@ -251,30 +247,11 @@ def _name_after(words: str, head: str) -> str:
     return " ".join(words.split()[count:])
 
 
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
 def _period_en(value: str) -> str:
     """An English label for a period value, written out mechanically."""
 
     def day(text: str) -> str:
-        if len(text) == 10:
-            year, month, date = text.split("-")
-            return f"{int(date)} {_EN_MONTHS[int(month) - 1]} {year}"
-        return text
+        return english_day(text) if len(text) == 10 else text
 
     if value.startswith("P") and "/" in value:
         years, end = value.split("/")

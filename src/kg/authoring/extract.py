@@ -318,15 +318,7 @@ def people(text: str, search: str) -> Iterator[Candidate]:
         if end - match.end() < 3 or " " not in text[match.end() : end]:
             continue  # a person is named by at least two words: "Lê Quang Huy"
         name = text[match.end() : end]
-        yield Candidate(
-            kind="person",
-            start=match.end(),
-            end=end,
-            quote=name,
-            label=name,
-            confidence=0.9,
-            types=("foaf:Person", "schema:Person"),
-        )
+        yield _person(name, match.end(), 0.9)
         if search[end : end + 2] == ", ":
             post = _POST_HEAD.match(search, end + 2)
             if post:
@@ -344,17 +336,20 @@ def people(text: str, search: str) -> Iterator[Candidate]:
     for match in _BYLINE.finditer(search):
         end = _capitalised_words(text, match.end())
         if " " in text[match.end() : end]:
-            name = text[match.end() : end]
-            yield Candidate(
-                kind="person",
-                start=match.end(),
-                end=end,
-                quote=name,
-                label=name,
-                confidence=0.8,
-                types=("foaf:Person", "schema:Person"),
-                related=("role:author",),
-            )
+            yield _person(text[match.end() : end], match.end(), 0.8, ("role:author",))
+
+
+def _person(name: str, start: int, confidence: float, related: tuple[str, ...] = ()) -> Candidate:
+    return Candidate(
+        kind="person",
+        start=start,
+        end=start + len(name),
+        quote=name,
+        label=name,
+        confidence=confidence,
+        types=("foaf:Person", "schema:Person"),
+        related=related,
+    )
 
 
 def posts(text: str, search: str) -> Iterator[Candidate]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.core.errors import InputError, ParameterError
 from kg.core.files import write_together
-from kg.core.text import nfc, slugify
+from kg.core.text import english_day, nfc, slugify
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -76,30 +76,10 @@ def check_published(value: str) -> str:
     return parsed.isoformat()
 
 
-def _literal(text: str) -> str:
+def turtle_string(text: str) -> str:
+    """``text`` as a Turtle string literal (the drafter's triples use it too)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
-
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def _english_day(day: str) -> str:
-    year, month, date = day.split("-")
-    return f"{int(date)} {_MONTHS[int(month) - 1]} {year}"
 
 
 def _in_text(words: str, text: str) -> bool:
@@ -135,12 +115,12 @@ def facts_trig(info: SourceInfo, text: str) -> str:
     ]
     props: list[str] = []
     if info.title:
-        props += [f"rdfs:label {_literal(info.title)}@vi"]
+        props += [f"rdfs:label {turtle_string(info.title)}@vi"]
         if info.title_en:
-            props += [f"rdfs:label {_literal(info.title_en)}@en"]
+            props += [f"rdfs:label {turtle_string(info.title_en)}@en"]
         props += [
-            f"schema:headline {_literal(info.title)}@vi",
-            f"dct:title {_literal(info.title)}@vi",
+            f"schema:headline {turtle_string(info.title)}@vi",
+            f"dct:title {turtle_string(info.title)}@vi",
         ]
     if info.published:
         props.append(f'schema:datePublished "{info.published}"^^xsd:dateTime')
@@ -154,14 +134,15 @@ def facts_trig(info: SourceInfo, text: str) -> str:
     if not _in_text(info.title, text):
         props.append(f"dct:source source:{info.source_id}")
     lines += [f"        {p} ;" for p in props[:-1]] + [f"        {props[-1]} ."]
-    lines += ["", f"    source:{info.source_id} schema:sha256 {_literal(text_digest)} ."]
+    lines += ["", f"    source:{info.source_id} schema:sha256 {turtle_string(text_digest)} ."]
     # The figures `kg draft` proposes belong to the article's dataset.
     title = info.title or info.source_id
+    figures_en = "Figures reported in " + (info.title_en or info.source_id)
     lines += [
         "",
         f"    dataset:{info.source_id} a qb:DataSet ;",
-        f"        rdfs:label {_literal('Số liệu của bài ' + title)}@vi ,",
-        f"            {_literal('Figures reported in ' + (info.title_en or info.source_id))}@en ;",
+        f"        rdfs:label {turtle_string('Số liệu của bài ' + title)}@vi ,",
+        f"            {turtle_string(figures_en)}@en ;",
         "        qb:structure kgo:statisticsStructure ;",
         f"        dct:source article:{info.source_id} .",
     ]
@@ -171,17 +152,18 @@ def facts_trig(info: SourceInfo, text: str) -> str:
         lines += [
             "",
             f"    period:{day} a time:Instant ;",
-            f"        rdfs:label {_literal(f'{date}/{month}/{year}')}@vi ,",
-            f"            {_literal(_english_day(day))}@en ;",
+            f"        rdfs:label {turtle_string(f'{date}/{month}/{year}')}@vi ,",
+            f"            {turtle_string(english_day(day))}@en ;",
             f'        time:inXSDDate "{day}"^^xsd:date ;',
             f"        dct:source article:{info.source_id} .",
         ]
     if author:
+        name = turtle_string(info.author)
         lines += [
             "",
             f"    person:{author} a foaf:Person , schema:Person ;",
-            f"        rdfs:label {_literal(info.author)}@vi , {_literal(info.author)}@en ;",
-            f"        foaf:name {_literal(info.author)}"
+            f"        rdfs:label {name}@vi , {name}@en ;",
+            f"        foaf:name {turtle_string(info.author)}"
             + (
                 ""
                 if _in_text(info.author, text)

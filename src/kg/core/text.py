@@ -80,3 +80,26 @@ def slugify(text: str) -> str:
     if not slug:
         raise ValueError(f"no slug can be made from {text!r}")
     return slug
+
+
+#: English month names, not the locale's (``%B`` follows the locale).
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def english_day(day: str) -> str:
+    """An ISO date (``YYYY-MM-DD``) as English writes it: "1 November 2021"."""
+    year, month, date = day.split("-")
+    return f"{int(date)} {ENGLISH_MONTHS[int(month) - 1]} {year}"

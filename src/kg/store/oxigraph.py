@@ -631,6 +631,27 @@ def union_of(dumps: Iterator[tuple[str | None, bytes]]) -> OxigraphStore:
     return union
 
 
+def graphs_of(dumps: Iterator[tuple[str | None, bytes]]) -> OxigraphStore:
+    """A store in memory holding every graph of ``dumps`` (as ``union_of`` reads them)
+    in a named graph of its own, the graph without a name in the default graph: the
+    data as loaded, for a check that asks which graph a triple is in."""
+    graphs = OxigraphStore(None)
+    graphs._loaded = True
+    store = graphs._store
+    for name, data in dumps:
+        if not data:
+            continue
+        graph = ox.NamedNode(name) if name is not None else ox.DefaultGraph()
+        if b"_:" in data:  # keep blank-node labels, as union_of does
+            store.extend(
+                ox.Quad(q.subject, q.predicate, q.object, graph)
+                for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+            )
+        else:
+            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+    return graphs
+
+
 def to_ox(term: Node) -> Any:
     """The pyoxigraph term for an rdflib term (the inverse of ``to_term``)."""
     from rdflib import BNode, Literal, URIRef

@@ -64,7 +64,7 @@ from kg.sparql.parse import SparqlSyntaxError, prepare
 from kg.sparql.policy import refuse_remote
 from kg.store import shipped
 from kg.store.base import KgStore
-from kg.store.oxigraph import union_of
+from kg.store.oxigraph import graphs_of, union_of
 from kg.store.rdflib import RdflibStore
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -241,7 +241,8 @@ def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> 
     from concurrent.futures import ThreadPoolExecutor
 
     on_store = [check for check in checks if read_check(check).named_graphs]
-    union = union_of(store.graph_dumps())
+    dumps = list(store.graph_dumps())
+    union = union_of(iter(dumps))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-checks") as pool:
         on_union = [check for check in checks if check not in on_store]
         checking = pool.submit(_run_checks, union, on_union)
@@ -253,8 +254,11 @@ def _validate_turbo(store: KgStore, shapes_graph: Graph, checks: list[Path]) -> 
             conforms, report = _turbo_shacl(data, shapes_graph)
         del data
         found = checking.result()
-    # The union has lost which graph a triple came from; these checks need to know.
-    found += _run_checks(store, on_store)
+    # The union has lost which graph a triple came from; these checks need to know, and
+    # run on Oxigraph holding the graphs apart, whatever engine holds the data (rdflib
+    # took 1.1 s for the statement-evidence check that Oxigraph answers in 0.03 s).
+    found += _run_checks(graphs_of(iter(dumps)) if on_store else store, on_store)
+    del dumps
     return _result(conforms, report, shapes_graph, found)
 
 
