@@ -24,7 +24,6 @@ from kg.cli.options import (
     emit,
     exit_with,
     input_files,
-    load_dataset,
     loaded_store,
     output_option,
     refuse_output_over_inputs,
@@ -190,11 +189,21 @@ def validate(
 @output_option
 @store_option
 def export(paths: tuple[str, ...], fmt: str, output: str, store: str | None) -> None:
-    """Serialise the data in one RDF format, byte for byte reproducibly."""
-    from kg.store import export as run
+    """Serialise the data in one RDF format, byte for byte reproducibly.
 
-    refuse_output_over_inputs(output, sources_of(paths))
-    with loaded_store(store, sources_of(paths)) as held:
+    With no PATHS, the shipped data without the gazetteer, as kg build releases it in
+    kg-VERSION.EXT (the gazetteer is its own dataset: kg export data/gazetteer -f nquads;
+    docs/gazetteer.md). A store given with --store is written as it holds its data.
+    """
+    from kg.core import paths as shipped
+    from kg.store import export as run
+    from kg.store import store_spec
+
+    sources = sources_of(paths)
+    if sources is None and store_spec(store) in ("memory", "rdflib"):
+        sources = [str(p) for p in shipped.default_sources()]
+    refuse_output_over_inputs(output, sources)
+    with loaded_store(store, sources) as held:
         data = run(held, fmt)  # N-Quads and N-Triples of Oxigraph: without an rdflib copy
     emit(data, output)
 
@@ -264,10 +273,10 @@ def build(
     from kg.publish.build import build as run
 
     inputs = input_files(sources_of(paths), shapes, checks_dir)
-    data = load_dataset(store, sources_of(paths))
-    result = run(
-        out_dir, data, shapes=shapes, checks_dir=checks_dir, inputs=inputs, base_url=base_url
-    )
+    with loaded_store(store, sources_of(paths)) as held:
+        result = run(
+            out_dir, held, shapes=shapes, checks_dir=checks_dir, inputs=inputs, base_url=base_url
+        )
     if not result.ok or result.validation.results:
         click.echo(result.validation.text(), nl=False)
     else:

@@ -42,7 +42,8 @@ store_option = click.option(
 
 
 def load_dataset(store: str | None, sources: list[str] | None) -> Any:
-    """The data of ``sources`` (None: the shipped data) as an rdflib Dataset, held in the
+    """The data of ``sources`` (None: the shipped data without the gazetteer, a dataset of
+    its own that rdflib takes seconds to read) as an rdflib Dataset, held in the
     store ``store`` names (None: $KG_STORE or memory): parsed by kg.io.parse in memory, or
     read back from an Oxigraph store that is loaded first when it does not hold them."""
     from kg.store import open_store, store_spec
@@ -51,7 +52,7 @@ def load_dataset(store: str | None, sources: list[str] | None) -> Any:
         from kg.core import paths
         from kg.io.parse import load
 
-        return load(paths.shipped_sources() if sources is None else sources)
+        return load(paths.default_sources() if sources is None else sources)
     opened = open_store(store)
     try:
         opened.load(sources)

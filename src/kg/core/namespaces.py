@@ -62,6 +62,15 @@ G_CONTEXT = GRAPH["context"]
 G_VOID = GRAPH["void"]
 
 
+#: The graphs of the gazetteer (``data/gazetteer``): a dataset of its own, released in
+#: its own files (``kg.publish.build``).
+GAZETTEER_GRAPHS = prefixes.GRAPH + "gazetteer/"
+
+
+def is_gazetteer_graph(name: str | None) -> bool:
+    return name is not None and name.startswith(GAZETTEER_GRAPHS)
+
+
 def links_graph(name: str) -> URIRef:
     return GRAPH[f"links/{name}"]
 

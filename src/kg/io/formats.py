@@ -322,6 +322,16 @@ def export_formats() -> tuple[Format, ...]:
     return tuple(f for f in (*merging, *keeping) if f.audience is Audience.PROGRAMS)
 
 
+#: The release files of the gazetteer (``kg-<version>.gazetteer.<ext>``, kg.publish.build):
+#: the formats that keep its named graph, written without rdflib.
+GAZETTEER_RELEASE = "gazetteer"
+GAZETTEER_FORMATS = ("nquads", "trig")
+
+
+def gazetteer_formats() -> tuple[Format, ...]:
+    return tuple(f for f in export_formats() if f.name in GAZETTEER_FORMATS)
+
+
 def readable_formats() -> tuple[Format, ...]:
     """The formats of the files kg loads."""
     return tuple(f for f in FORMATS if f.parser is not None)

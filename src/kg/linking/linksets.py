@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ BODY = KIND_NS["body"]
 
 KG_DATASET = DATASET["kg"]
 MAPPING_SET = DATASET["kg-mappings"]
+GAZETTEER_DATASET = DATASET["gazetteer"]
 CATALOG = DATASET["catalog"]
 PUBLISHER = BODY["kg-contributors"]
 CONTACT = URIRef(str(PUBLISHER) + "#contact")
@@ -432,6 +434,11 @@ def void_graph(dataset: Dataset) -> Graph:
         g.add((ds, DCAT.distribution, dist))
         g.add((ds, VOID.dataDump, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
 
+    gazetteer = _gazetteer_triples()
+    if gazetteer:
+        _describe_gazetteer(g, gazetteer, about)
+        g.add((ds, DCTERMS.relation, GAZETTEER_DATASET))
+
     sssom = DISTRIBUTION["kg-mappings-sssom"]
     g.add((sssom, RDF.type, DCAT.Distribution))
     _lit(g, sssom, RDFS.label, "tập ánh xạ SSSOM", "SSSOM mapping set")
@@ -491,7 +498,6 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((endpoint, DCAT.endpointDescription, ENDPOINT_URL))
     protocol = URIRef("https://www.w3.org/TR/sparql11-protocol/")
     g.add((endpoint, DCTERMS.conformsTo, protocol))
-    g.add((endpoint, DCAT.servesDataset, ds))
     g.add((ds, VOID.sparqlEndpoint, ENDPOINT_URL))
 
     catalog = CATALOG
@@ -512,8 +518,10 @@ def void_graph(dataset: Dataset) -> Graph:
     g.add((catalog, DCTERMS.spatial, dcat.VIETNAM))
     for language in languages:
         g.add((catalog, DCTERMS.language, language))
-    for member in (ds, ms):
+    for member in (ds, ms, *([GAZETTEER_DATASET] if gazetteer else [])):
         g.add((catalog, DCAT.dataset, member))
+        if member != ms:
+            g.add((endpoint, DCAT.servesDataset, member))
     g.add((catalog, DCAT.service, endpoint))
 
     # one linkset per link graph and predicate: its target and how many links
@@ -550,6 +558,73 @@ def void_graph(dataset: Dataset) -> Graph:
         g.add((ls, DCTERMS.source, URIRef(str(GRAPH) + name)))
         g.add((ds, VOID.subset, ls))
     return g
+
+
+def _gazetteer_triples() -> int:
+    """How many triples the shipped gazetteer holds (read with pyoxigraph: rdflib takes
+    ten seconds over it); 0 when there is none."""
+    import pyoxigraph as ox
+
+    return sum(
+        sum(1 for _ in ox.parse(path=str(source), format=ox.RdfFormat.TRIG))
+        for source in paths.gazetteer_sources()
+    )
+
+
+def _describe_gazetteer(g: Graph, triples: int, about: Callable[..., None]) -> None:
+    """The gazetteer as a dataset of its own, with its release files: kg's other
+    datasets describe the article; this one every administrative unit of the country,
+    from vietnamadminunits."""
+    gaz = GAZETTEER_DATASET
+    for t in (VOID.Dataset, DCAT.Dataset):
+        g.add((gaz, RDF.type, t))
+    title = (
+        "địa danh hành chính Việt Nam, trước và sau 2025",
+        "gazetteer of Vietnam's administrative units, before and after 2025",
+    )
+    _lit(g, gaz, RDFS.label, *title)
+    _lit(g, gaz, DCTERMS.title, *title)
+    _lit(
+        g,
+        gaz,
+        DCTERMS.description,
+        "Mọi đơn vị hành chính của Việt Nam trước và sau ngày 1/7/2025: mã, tên, loại, "
+        "đơn vị chứa, thời gian hiệu lực, tọa độ và đơn vị kế thừa (toàn bộ hay một phần).",
+        "Every administrative unit of Vietnam before and after 1 July 2025: codes, names, "
+        "types, containment, validity, coordinates and successors (whole or in part).",
+    )
+    about(gaz, covers=False)
+    g.add((gaz, DCTERMS.spatial, dcat.VIETNAM))
+    g.add((gaz, DCTERMS.creator, PUBLISHER))
+    for language in (dcat.VIETNAMESE, dcat.ENGLISH):
+        g.add((gaz, DCTERMS.language, language))
+    g.add((gaz, OWL.versionInfo, Literal(__version__)))
+    g.add((gaz, DCAT.version, Literal(__version__)))
+    g.add((gaz, VOID.uriSpace, Literal(str(KIND_NS["place"]))))
+    g.add((gaz, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    g.add((gaz, VOID.vocabulary, URIRef(BASE + "ontology#")))
+    g.add((gaz, PROV.wasDerivedFrom, VAU_SOURCE))
+    for release in formats.gazetteer_formats():
+        ext = release.extension
+        dist = DISTRIBUTION[f"{formats.GAZETTEER_RELEASE}-{ext}"]
+        url = URIRef(f"{BASE}dist/kg-{__version__}.{formats.GAZETTEER_RELEASE}.{ext}")
+        g.add((dist, RDF.type, DCAT.Distribution))
+        _lit(g, dist, RDFS.label, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
+        _lit(g, dist, DCTERMS.title, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
+        _lit(
+            g,
+            dist,
+            DCTERMS.description,
+            f"Toàn bộ bộ địa danh dưới dạng {release.label}, một đồ thị có tên.",
+            f"The whole gazetteer as {release.label}, one named graph.",
+        )
+        for predicate in (DCAT.accessURL, DCAT.downloadURL):
+            g.add((dist, predicate, url))
+        g.add((dist, DCAT.mediaType, dcat.media_type(release)))
+        g.add((dist, DCTERMS.format, dcat.file_type(release)))
+        g.add((dist, DCTERMS.license, LICENCE))
+        g.add((gaz, DCAT.distribution, dist))
+        g.add((gaz, VOID.dataDump, url))
 
 
 def void_outputs(dataset: Dataset | None = None) -> list[Output]:

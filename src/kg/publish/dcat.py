@@ -102,14 +102,18 @@ def release_catalogue(
     base_url = check_base_url(base_url)
     moved = with_endpoint(_rebased(graph, _DOWNLOADS, BASE, base_url), base_url + "sparql")
     catalogue = harvested(moved)
-    from kg.linking.linksets import KG_DATASET
-
     exports = formats.export_formats()
     # The dumps are the files as they are named, which the description cannot know.
     catalogue.remove((None, VOID.dataDump, None))
     for path, data in files:
         fmt = formats.by_extension(path.name, exports)
-        distribution = _DISTRIBUTION[f"kg-{fmt.extension}"] if fmt else None
+        # kg-<version>.<ext> is kg's; kg-<version>.gazetteer.<ext> the gazetteer's.
+        part = "kg"
+        if path.name.removesuffix(f".{fmt.extension}" if fmt else "").endswith(
+            f".{formats.GAZETTEER_RELEASE}"
+        ):
+            part = formats.GAZETTEER_RELEASE
+        distribution = _DISTRIBUTION[f"{part}-{fmt.extension}"] if fmt else None
         if distribution is None or (distribution, RDF.type, DCAT.Distribution) not in catalogue:
             raise InputError(
                 f"the dataset's description has no distribution for {path.name}: run `kg link void`"
@@ -117,7 +121,8 @@ def release_catalogue(
         url = URIRef(f"{base_url}dist/{path.name}")
         for predicate in (DCAT.downloadURL, DCAT.accessURL):
             catalogue.set((distribution, predicate, url))
-        catalogue.add((KG_DATASET, VOID.dataDump, url))
+        for dataset in list(catalogue.subjects(DCAT.distribution, distribution)):
+            catalogue.add((dataset, VOID.dataDump, url))
         catalogue.add(
             (distribution, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger))
         )

@@ -56,6 +56,9 @@ __all__ = [
 
 SPECS = "memory, rdflib, oxigraph:PATH or an http(s) SPARQL endpoint URL"
 
+#: The tag of the project's stored queries that read the gazetteer (``data/gazetteer``).
+GAZETTEER_TAG = "gazetteer"
+
 
 def open_store(
     spec: str | None = None,
@@ -138,6 +141,8 @@ def run(
     """
     terms = bindings(query, values, lang)
     number = page_number(query, page)
+    if sources is None and data is None and endpoint is None and _in_memory(store):
+        sources = _sources_read(query)
     limits = Limits(timeout=timeout) if timeout is not None else NO_LIMITS
     if number is None:
         return _on(query.text, terms, limits, endpoint, timeout, sources, data, store)
@@ -146,6 +151,25 @@ def run(
         number,
         lambda text: _on(text, terms, limits, endpoint, timeout, sources, data, store),
     )
+
+
+def _in_memory(store: KgStore | str | None) -> bool:
+    return store is None or (isinstance(store, str) and store_spec(store) in ("memory", "rdflib"))
+
+
+def _sources_read(query: StoredQuery) -> list[Path] | None:
+    """What the default engine loads for ``query``: the article's data alone for the
+    project's own stored queries not tagged ``gazetteer`` (their answers are the same
+    without it: tests/test_queries.py compares them on a store holding everything; it
+    is 50 times the rest to load), else
+    None (everything shipped). Ad-hoc queries and other folders' queries see it all."""
+    from kg.core import paths
+
+    if GAZETTEER_TAG in query.tags or query.path is None:
+        return None
+    if query.path.resolve().parent != paths.queries_dir().resolve():
+        return None
+    return paths.default_sources()
 
 
 def run_text(

@@ -49,7 +49,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -783,7 +783,14 @@ def oxigraph_lines(store: OxigraphStore, keep_graphs: bool) -> bytes | None:
     """The N-Quads (``keep_graphs``) or N-Triples lines of ``store``, written by
     Oxigraph graph by graph and sorted: byte for byte what ``kg.io.serialise.export``
     writes from ``store.dataset()``; None when the store holds a blank node (or the
-    characters ``_:`` anywhere), which the caller exports through rdflib.
+    characters ``_:`` anywhere), which the caller exports through rdflib."""
+    return canonical_lines(store.graph_dumps(), keep_graphs)
+
+
+def canonical_lines(dumps: Iterable[tuple[str | None, bytes]], keep_graphs: bool) -> bytes | None:
+    """The N-Quads (``keep_graphs``) or N-Triples lines of the graphs ``dumps`` holds
+    (``KgStore.graph_dumps``, any engine's), sorted, as ``kg.io.serialise.export``
+    writes them; None when they hold a blank node (or the characters ``_:``).
 
     Oxigraph and rdflib write IRIs, language tags and simple literals alike. They differ
     in typed literals (rdflib reads Oxigraph's canonical form and writes its own:
@@ -811,7 +818,7 @@ def oxigraph_lines(store: OxigraphStore, keep_graphs: bool) -> bytes | None:
         return found
 
     lines: set[bytes] = set()
-    for name, data in store.graph_dumps():
+    for name, data in dumps:
         if name is None:
             continue
         if name.startswith("_:") or b"_:" in data:
@@ -831,3 +838,27 @@ def oxigraph_lines(store: OxigraphStore, keep_graphs: bool) -> bytes | None:
     if not lines:
         return b""
     return b"\n".join(sorted(lines)) + b"\n"
+
+
+def dataset_of_dumps(dumps: Iterable[tuple[str | None, bytes]]) -> Dataset:
+    """The graphs ``dumps`` holds (``KgStore.graph_dumps``, any engine's) as an rdflib
+    Dataset, each term converted as ``OxigraphStore.dataset`` converts it."""
+    from kg.io.parse import add_quads, new_dataset
+
+    data = new_dataset()
+    for name, dump in dumps:
+        graph = (
+            ox.DefaultGraph()
+            if name is None
+            else ox.BlankNode(name[2:])
+            if name.startswith("_:")
+            else ox.NamedNode(name)
+        )
+        add_quads(
+            data,
+            (
+                (to_term(t.subject), to_term(t.predicate), to_term(t.object), to_term(graph))
+                for t in ox.parse(dump, format=ox.RdfFormat.N_TRIPLES)
+            ),
+        )
+    return data
