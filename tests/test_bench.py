@@ -103,6 +103,34 @@ def test_cold_bench_writes_its_section_with_every_row_and_target(tmp_path: Path)
     assert "- CPU:" in section and "- command:" in section
 
 
+@pytest.mark.slow
+def test_gazetteer_bench_writes_its_section_with_every_row_and_bound(tmp_path: Path) -> None:
+    """bench/gazetteer.py at one run: `kg build` and `kg validate` with and without the
+    gazetteer, the bound they make, and every case of the gazetteer's stored queries."""
+    report = tmp_path / "results.md"
+    command = [sys.executable, str(ROOT / "bench" / "gazetteer.py"), "--runs", "1"]
+    command += ["--query-runs", "2", "--report", str(report)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    section = report.read_text(encoding="utf-8")
+    gazetteer = bench_script("gazetteer")
+    assert section.count(gazetteer.BEGIN) == section.count(gazetteer.END) == 1
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if "|" in line}
+    for label in (
+        "`kg build` (with the gazetteer)",
+        "`kg build` of kg's dataset alone",
+        "`kg validate` (with the gazetteer)",
+        "`kg validate` of kg's dataset alone",
+    ):
+        cells = [c.strip() for c in rows[label].split("|")[1:-1]]
+        assert cells[1].endswith((" ms", " s")) and cells[4] == "1", rows[label]
+    assert "**met**" in section or "**missed**" in section
+    cases = [c.id for c in queries.expected_cases() if "gazetteer" in c.query.tags]
+    assert cases
+    for case in cases:
+        assert rows[f"`{case}`"].split("|")[4].strip() in ("met", "missed"), case
+
+
 def _synthetic(seconds_rows: dict[str, list[tuple[float, int]]]) -> dict:
     """Measurements at 1e4, 1e5, 1e6 quads: per query, (median seconds, rows) per size."""
     sizes = {}
