@@ -377,7 +377,8 @@ def apply_draft(source_id: str, draft: Path) -> Applied:
             (staging / source_id / "evidence.trig").write_text(rendered, encoding="utf-8")
             store = open_store("memory")
             try:
-                store.load(paths.default_sources())
+                # The gazetteer too: a draft links its places to the gazetteer's units.
+                store.load(paths.shipped_sources())
                 report = validate(store)
             finally:
                 store.close()

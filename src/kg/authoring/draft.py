@@ -63,6 +63,15 @@ SELECT ?entity ?name ?type ?from ?until WHERE {
 }
 """
 
+#: Where each place lies: a name that several units share (the gazetteer holds 14,000)
+#: is told apart by the places around it in the text.
+_WITHIN_QUERY = """
+SELECT DISTINCT ?entity ?parent WHERE {
+  GRAPH ?g { ?entity schema:containedInPlace ?parent }
+  FILTER (isIRI(?parent) && STRSTARTS(STR(?entity), ?entities))
+}
+"""
+
 _KIND_TYPES = {
     "person": ("http://xmlns.com/foaf/0.1/Person", "https://schema.org/Person"),
     "post": ("http://www.w3.org/ns/org#Post",),
@@ -91,7 +100,11 @@ class Known:
 class EntityIndex:
     """The graph's entities by the match keys of their names, read once."""
 
-    def __init__(self, entries: Iterable[tuple[str, str, str, str, str]]) -> None:
+    def __init__(
+        self,
+        entries: Iterable[tuple[str, str, str, str, str]],
+        within: Iterable[tuple[str, str]] = (),
+    ) -> None:
         types: dict[str, set[str]] = defaultdict(set)
         validity: dict[str, tuple[str, str]] = {}
         names: dict[str, set[str]] = defaultdict(set)
@@ -102,6 +115,9 @@ class EntityIndex:
                 validity[entity] = (valid_from, valid_until)
             names[match_key(name)].add(entity)
         self._iris = frozenset(types) | frozenset(e for es in names.values() for e in es)
+        self._parents: dict[str, set[str]] = defaultdict(set)
+        for entity, parent in within:
+            self._parents[entity].add(parent)
         self._by_key = {
             key: [
                 Known(e, frozenset(types[e]), *validity.get(e, ("", ""))) for e in sorted(entities)
@@ -117,15 +133,19 @@ class EntityIndex:
         # Only the graph's entities: not the ontology's classes, whose labels ("Huyện ủy")
         # are the words of the text too.
         result = store.query(_with_prefixes(_NAMES_QUERY), {"entities": literal(ID)})
+        within = store.query(_with_prefixes(_WITHIN_QUERY), {"entities": literal(ID)})
         return cls(
             (
-                str(row["entity"]),
-                str(row["name"]),
-                str(row.get("type") or ""),
-                str(row.get("from") or ""),
-                str(row.get("until") or ""),
-            )
-            for row in result.rows
+                (
+                    str(row["entity"]),
+                    str(row["name"]),
+                    str(row.get("type") or ""),
+                    str(row.get("from") or ""),
+                    str(row.get("until") or ""),
+                )
+                for row in result.rows
+            ),
+            ((str(row["entity"]), str(row["parent"])) for row in within.rows),
         )
 
     def holds(self, iri: str) -> bool:
@@ -136,6 +156,17 @@ class EntityIndex:
 
     def find(self, name: str) -> list[Known]:
         return self._by_key.get(match_key(name), [])
+
+    def ancestors(self, iri: str) -> set[str]:
+        """The places ``iri`` lies in, at every level."""
+        found: set[str] = set()
+        pending = list(self._parents.get(iri, ()))
+        while pending:
+            parent = pending.pop()
+            if parent not in found:
+                found.add(parent)
+                pending.extend(self._parents.get(parent, ()))
+        return found
 
 
 def _with_prefixes(text: str) -> str:
@@ -158,8 +189,15 @@ def _curie(iri: str) -> str:
     return f"<{iri}>"
 
 
-def _match(candidate: Candidate, index: EntityIndex, published: str | None) -> str:
-    """The IRI of the entity the graph holds for ``candidate``, or ""."""
+def _match(
+    candidate: Candidate,
+    index: EntityIndex,
+    published: str | None,
+    near: frozenset[str] = frozenset(),
+) -> str:
+    """The IRI of the entity the graph holds for ``candidate``, or "". A place name that
+    several units share is the one among them that lies in a place of ``near`` (the
+    places the text names that match one unit only), if exactly one does."""
     if candidate.kind == "document" and candidate.identifier:
         found = index.find(candidate.identifier)
     elif candidate.kind == "place":
@@ -181,6 +219,8 @@ def _match(candidate: Candidate, index: EntityIndex, published: str | None) -> s
         if wanted:
             found = [k for k in found if k.types & set(wanted)]
     iris = sorted({k.iri for k in found})
+    if len(iris) > 1 and candidate.kind == "place" and near:
+        iris = [iri for iri in iris if index.ancestors(iri) & near]
     return iris[0] if len(iris) == 1 else ""
 
 
@@ -427,10 +467,15 @@ def draft(
                 plenum,
                 _curie(found_iri) if found_iri else _new_iri(candidate, source_id, published),
             )
+    near = frozenset(
+        found
+        for candidate in found_candidates
+        if candidate.kind == "place" and (found := _match(candidate, index, published))
+    )
     resolved: list[tuple[Candidate, str, bool]] = []
     for candidate in found_candidates:
         plenum = next((r for r in candidate.related if r.startswith("plenum:")), "")
-        matched_iri = _match(candidate, index, published)
+        matched_iri = _match(candidate, index, published, near)
         iri = _curie(matched_iri) if matched_iri else _new_iri(candidate, source_id, published)
         if plenum in resolution_of_plenum and not any(
             r.startswith("term:") for r in candidate.related
