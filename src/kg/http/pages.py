@@ -35,7 +35,7 @@ from urllib.parse import quote, urlencode
 from werkzeug.wrappers import Request, Response
 
 from kg.core.errors import KgError
-from kg.core.namespaces import BASE, KINDS, ONTOLOGY_IRI
+from kg.core.namespaces import BASE, GAZETTEER_GRAPHS, KINDS, ONTOLOGY_IRI
 from kg.http import api
 from kg.io import formats
 from kg.io.formats import Format
@@ -1121,7 +1121,11 @@ def _ontology_description(ctx: AppContext) -> Description | None:
 # first instance of each class, the first subject of each property (IRI order), outside
 # the graphs that define the terms; then the values and labels of those (one query each,
 # the IRIs written as terms, never pasted raw).
-_NOT_DATA_FILTER = "FILTER (?g NOT IN ({}))"
+# The examples are the article's, as in docs/ontology.md (made from kg's dataset): the
+# gazetteer, a dataset of its own, is left out.
+_NOT_DATA_FILTER = (
+    'FILTER (?g NOT IN ({}) && !STRSTARTS(STR(?g), "' + GAZETTEER_GRAPHS + '"))'
+)
 Q_CLASS_USES = (
     "SELECT ?term (MIN(STR(?s)) AS ?subject) WHERE { GRAPH ?g { ?s a ?term } "
     "FILTER (isIRI(?s) && isIRI(?term) && STRSTARTS(STR(?term), ?kgo)) %s } GROUP BY ?term"
