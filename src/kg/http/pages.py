@@ -1123,9 +1123,7 @@ def _ontology_description(ctx: AppContext) -> Description | None:
 # the IRIs written as terms, never pasted raw).
 # The examples are the article's, as in docs/ontology.md (made from kg's dataset): the
 # gazetteer, a dataset of its own, is left out.
-_NOT_DATA_FILTER = (
-    'FILTER (?g NOT IN ({}) && !STRSTARTS(STR(?g), "' + GAZETTEER_GRAPHS + '"))'
-)
+_NOT_DATA_FILTER = 'FILTER (?g NOT IN ({}) && !STRSTARTS(STR(?g), "' + GAZETTEER_GRAPHS + '"))'
 Q_CLASS_USES = (
     "SELECT ?term (MIN(STR(?s)) AS ?subject) WHERE { GRAPH ?g { ?s a ?term } "
     "FILTER (isIRI(?s) && isIRI(?term) && STRSTARTS(STR(?term), ?kgo)) %s } GROUP BY ?term"
