@@ -143,7 +143,11 @@ def test_the_installed_wheel_builds_and_answers_outside_the_checkout(
     assert build.returncode == 0, build.stderr[-2000:]
     # Every export format and their DCAT catalogue (kg.publish.dcat).
     assert sorted(p.name for p in (tmp_path / "release").iterdir()) == sorted(
-        f"kg-0.1.0.{end}" for end in ("ttl", "jsonld", "nt", "nq", "trig", "rdf", "catalog.ttl")
+        f"kg-0.1.0.{end}"
+        for end in (
+            *("ttl", "jsonld", "nt", "nq", "trig", "rdf", "catalog.ttl"),
+            *("gazetteer.nq", "gazetteer.trig"),
+        )
     )
     command = ["query", "run", "party-members-count", "-f", "csv"]
     answer = subprocess.run(

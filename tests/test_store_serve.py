@@ -10,6 +10,7 @@ import pytest
 from rdflib import Dataset
 from werkzeug.test import Client
 
+from kg.core import paths
 from kg.http.app import create_app
 from kg.http.context import ServerConfig
 from kg.sparql import catalogue as queries
@@ -31,7 +32,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def both(folder: Path, shipped: Dataset, **options: object) -> tuple[Client, Client]:
     memory = Client(create_app(ServerConfig(**options), dataset=shipped))  # type: ignore[arg-type]
-    oxigraph = Client(create_app(ServerConfig(store=f"oxigraph:{folder}", **options)))  # type: ignore[arg-type]
+    # The same data on both: kg's dataset (the shipped_dataset fixture has no gazetteer).
+    config = ServerConfig(
+        store=f"oxigraph:{folder}",
+        sources=tuple(paths.default_sources()),
+        **options,  # type: ignore[arg-type]
+    )
+    oxigraph = Client(create_app(config))
     return memory, oxigraph
 
 
