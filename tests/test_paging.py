@@ -315,6 +315,38 @@ def test_facts_with_evidence_pages_by_its_start_offsets() -> None:
     assert "ORDER BY ?start\nLIMIT 301\n" in queries.page_key_text(stored, 301)
 
 
+def test_a_keyed_page_restricts_the_sub_selects_that_use_the_key() -> None:
+    """The page's key values go first in the outer WHERE group and in each sub-select
+    whose own group uses the key variable, so that an engine that evaluates sub-selects in
+    full (Oxigraph) evaluates them for the page only; a sub-select that does not use the
+    key (only one nested in it does) is left as it is."""
+    from rdflib import Literal
+
+    text = """#+ summary: Labels
+#+ pagination: 2
+#+ page_key_property: rdfs:label
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?label WHERE {
+    GRAPH ?g { ?s rdfs:label ?label }
+    OPTIONAL {
+        SELECT ?s ?comment WHERE {
+            { SELECT DISTINCT ?s WHERE { GRAPH ?h { ?s rdfs:label ?label } } }
+            OPTIONAL { GRAPH ?c { ?s rdfs:comment ?comment } }
+        }
+    }
+}
+ORDER BY ?label ?s
+"""
+    keyed = queries.keyed_page_text(queries.parse(text), 1, [Literal("a"), Literal("b")])
+    block = ' VALUES ?label { "a" "b" }\n'
+    assert keyed.count(block) == 2
+    assert f"SELECT ?s ?label WHERE {{{block}" in keyed
+    assert f"SELECT DISTINCT ?s WHERE {{{block}" in keyed
+    assert "SELECT ?s ?comment WHERE {\n" in keyed
+    stored = queries.get("facts-with-evidence")
+    assert queries.keyed_page_text(stored, 1, [Literal(0)]).count(" VALUES ?start {") == 2
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated graph with many pages, start offsets shared by many sources (ties at

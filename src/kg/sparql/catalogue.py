@@ -650,8 +650,10 @@ def page_key_text(query: StoredQuery, count: int) -> str:
 
 
 def keyed_page_text(query: StoredQuery, page: int, keys: Sequence[Term | Node]) -> str:
-    """``page_text`` with the first ORDER BY variable bound to ``keys`` (a ``VALUES``
-    block first in the outermost WHERE group, which the engines join first)."""
+    """``page_text`` with the first ORDER BY variable bound to ``keys``: a ``VALUES``
+    block first in the outermost WHERE group, which the engines join first, and first in
+    the WHERE group of every sub-select that uses the variable itself (see
+    ``_key_groups``)."""
     from kg.sparql.terms import sparql
 
     key = _first_order_key(query.text)
@@ -659,8 +661,42 @@ def keyed_page_text(query: StoredQuery, page: int, keys: Sequence[Term | Node]) 
     if key is None or shape.where_open is None:
         raise QueryError(f"query {query.name!r} has no #+ {PAGE_KEY_PROPERTY}")
     block = f" VALUES ?{key} {{ {' '.join(sparql(term) for term in keys)} }}\n"
-    text = query.text[: shape.where_open] + block + query.text[shape.where_open :]
+    text = query.text
+    for offset in sorted({shape.where_open, *_key_groups(text, key)}, reverse=True):
+        text = text[:offset] + block + text[offset:]
     return page_text(replace(query, text=text), page)
+
+
+def _key_groups(text: str, key: str) -> list[int]:
+    """The offsets just inside the WHERE group of each sub-select that uses ``?key`` in
+    its own group (not only in a sub-select nested in it).
+
+    Engines evaluate a sub-select in full before joining it, so a page restricted to its
+    keys in the outer group only still pays for the whole sub-select. Restricting the
+    sub-select too keeps the rows the same when it projects ``?key`` (the join keeps only
+    its rows with those values anyway) or, when it does not, when ``?key`` stands there for
+    the same values, narrowing what the sub-select finds to what the page's rows need:
+    what ``#+ page_key_property`` promises (docs/paging.md)."""
+    toks = list(sparql_text.tokens(text))
+    # For each open brace: the offset after it if it opens a sub-select's WHERE group.
+    groups: list[int | None] = []
+    wanted: set[int] = set()
+    select_depth: list[int] = []  # brace depths of sub-selects awaiting their group
+    for tok in toks:
+        if tok.keyword == "SELECT" and tok.depth > 0:
+            select_depth.append(tok.depth)
+        elif tok.kind == "open":
+            opens_select = bool(select_depth) and select_depth[-1] == tok.depth
+            if opens_select:
+                select_depth.pop()
+            groups.append(tok.end if opens_select else None)
+        elif tok.kind == "close" and groups:
+            groups.pop()
+        elif tok.kind == "var" and tok.text[1:] == key:
+            inner = next((g for g in reversed(groups) if g is not None), None)
+            if inner is not None:
+                wanted.add(inner)
+    return sorted(wanted)
 
 
 def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Result:
