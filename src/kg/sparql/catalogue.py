@@ -128,6 +128,9 @@ class StoredQuery:
     page_key_property: str | None = None
     # ``#+ page_key_property: ^p``: the values are the property's subjects instead.
     page_key_subject: bool = False
+    # ``#+ page_key_property: p|q``: every property that gives the key (the first is
+    # ``page_key_property``).
+    page_key_properties: tuple[str, ...] = ()
 
     @property
     def sparql(self) -> str:
@@ -204,7 +207,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
             except InputError as exc:
                 raise QueryError(f"bad default or enumerated value: {exc.message}", path) from None
     pagination = _pagination(text, metadata, shape, parameters, where)
-    page_key_property = _page_key_property(text, metadata, shape, pagination, where)
+    page_key_properties = _page_key_properties(text, metadata, shape, pagination, where)
     page_key_subject = str(metadata.get(PAGE_KEY_PROPERTY, "")).strip().startswith("^")
     tags = metadata.get("tags") or []
     return StoredQuery(
@@ -218,8 +221,9 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
         form=shape.form,
         metadata=metadata,
         pagination=pagination,
-        page_key_property=page_key_property,
+        page_key_property=page_key_properties[0] if page_key_properties else None,
         page_key_subject=page_key_subject,
+        page_key_properties=page_key_properties,
     )
 
 
@@ -253,19 +257,19 @@ def _pagination(
     return int(size)
 
 
-def _page_key_property(
+def _page_key_properties(
     text: str,
     metadata: Mapping[str, Any],
     shape: sparql_text.Shape,
     pagination: int | None,
     where: str | Path,
-) -> str | None:
-    """The IRI named by ``#+ page_key_property`` (a prefixed name of the query's prologue
-    or an ``<IRI>``, after a ``^`` when the key is the property's subject), checked
-    against what ``run_page`` needs."""
+) -> tuple[str, ...]:
+    """The IRIs named by ``#+ page_key_property`` (prefixed names of the query's prologue
+    or ``<IRI>``s, separated by ``|``, after a ``^`` when the key is their subject),
+    checked against what ``run_page`` needs."""
     declared = metadata.get(PAGE_KEY_PROPERTY)
     if declared is None:
-        return None
+        return ()
     if pagination is None:
         raise QueryError(f"#+ {PAGE_KEY_PROPERTY} needs #+ pagination", where)
     if _first_order_key(text) is None:
@@ -274,17 +278,21 @@ def _page_key_property(
             "ascending variable (?x or ASC(?x))",
             where,
         )
-    name = str(declared).strip().removeprefix("^")
-    if name.startswith("<") and name.endswith(">") and _PLAIN_IRI.match(name[1:-1]):
-        return name[1:-1]
-    prefix, colon, local = name.partition(":")
-    if colon and prefix in shape.prefixes and _LOCAL_NAME.match(local):
-        return shape.prefixes[prefix] + local
-    raise QueryError(
-        f"#+ {PAGE_KEY_PROPERTY} {_short(name)} is not an <IRI> or a prefixed name the "
-        "query declares",
-        where,
-    )
+    found: list[str] = []
+    for part in str(declared).strip().removeprefix("^").split("|"):
+        name = part.strip()
+        prefix, colon, local = name.partition(":")
+        if name.startswith("<") and name.endswith(">") and _PLAIN_IRI.match(name[1:-1]):
+            found.append(name[1:-1])
+        elif colon and prefix in shape.prefixes and _LOCAL_NAME.match(local):
+            found.append(shape.prefixes[prefix] + local)
+        else:
+            raise QueryError(
+                f"#+ {PAGE_KEY_PROPERTY} {_short(name)} is not an <IRI> or a prefixed name "
+                "the query declares",
+                where,
+            )
+    return tuple(found)
 
 
 def _first_order_key(text: str) -> str | None:
@@ -648,6 +656,7 @@ def page_key_text(query: StoredQuery, count: int) -> str:
     key = _first_order_key(query.text)
     if query.page_key_property is None or key is None:
         raise QueryError(f"query {query.name!r} has no #+ {PAGE_KEY_PROPERTY}")
+    path = "|".join(f"<{iri}>" for iri in query.page_key_properties or (query.page_key_property,))
     if query.page_key_subject:
         # Subjects are resources that every source restating them repeats (a document in
         # each article that names it): asked for once each, or the values found could all
@@ -655,13 +664,13 @@ def page_key_text(query: StoredQuery, count: int) -> str:
         # comparison: 0.9 s for 21,570 at 10^7 quads), ``run_page`` sorts them itself.
         return (
             f"SELECT DISTINCT ?{key} WHERE {{ GRAPH ?page_key_graph {{ "
-            f"?{key} <{query.page_key_property}> ?page_key_object }} }}\n"
+            f"?{key} {path} ?page_key_object }} }}\n"
         )
     # Objects are values that different rows share (the same offset in many sources):
     # asked for as often as they occur, so that the values found cover the rows wanted.
     return (
         f"SELECT ?{key} WHERE {{ GRAPH ?page_key_graph {{ "
-        f"?page_key_subject <{query.page_key_property}> ?{key} }} }}\n"
+        f"?page_key_subject {path} ?{key} }} }}\n"
         f"ORDER BY ?{key}\nLIMIT {count}\n"
     )
 
@@ -737,8 +746,10 @@ def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Res
     from kg.sparql.terms import BNODE, URI, parts
 
     size = query.pagination or 0
-    # Twice the rows up to the page's end: rows may share a key value, or have none.
-    wanted = 2 * (page * size + 1)
+    # Twice the rows up to the page's end: rows may share a key value, or have none. A
+    # subject is a resource with a row of its own, as a rule: as many as the rows (each
+    # costs its rows, and a resource every source restates costs them in every source).
+    wanted = (1 if query.page_key_subject else 2) * (page * size + 1)
     key = _first_order_key(query.text) or ""
     subjects: list[Term | Node] | None = None
     while query.page_key_property is not None and wanted <= MAX_PAGE_KEYS:
