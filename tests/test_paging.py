@@ -349,6 +349,57 @@ ORDER BY ?label ?s
     assert queries.keyed_page_text(stored, 1, [Literal(0)]).count(" VALUES ?start {") == 2
 
 
+def test_a_subject_key_from_several_properties() -> None:
+    """``^p|q``: the key is the subject of either property; kg asks for the distinct
+    subjects, unsorted (it sorts the IRIs itself)."""
+    stored = queries.get("bounded-figures")
+    kgo = "https://w3id.org/vn-kg/ontology#"
+    assert stored.page_key_subject
+    assert stored.page_key_properties == tuple(
+        kgo + p for p in ("minExclusive", "minInclusive", "maxExclusive", "maxInclusive")
+    )
+    assert stored.page_key_property == kgo + "minExclusive"
+    text = queries.page_key_text(stored, 101)
+    assert text.startswith("SELECT DISTINCT ?statistic WHERE {")
+    assert f"?statistic <{kgo}minExclusive>|<{kgo}minInclusive>|" in text
+    assert "ORDER BY" not in text and "LIMIT" not in text
+
+
+def test_an_engine_that_orders_iris_otherwise_gets_grlcs_page() -> None:
+    """kg sorts subject keys by their text, as SPARQL orders IRIs; where the engine's page
+    comes in another order, the keys found are not the first ones, and grlc's text runs."""
+    stored = replace_pagination(queries.get("documents-mentioned"), 2)
+    store = kg.store.shipped("memory")
+    terms = queries.bindings(stored, {})
+    try:
+        expected = queries.cut_page(stored, 1, store.query(queries.page_text(stored, 1), terms))
+        sent: list[str] = []
+
+        def reversed_keys(text: str) -> Result:
+            sent.append(text)
+            result = store.query(text, terms)
+            if " VALUES ?document {" in text:
+                result.solutions.reverse()
+            return result
+
+        got = queries.run_page(stored, 1, reversed_keys)
+        assert sent[-1] == queries.page_text(stored, 1)
+        assert got.rows == expected.rows
+        sent.clear()
+        assert queries.run_page(
+            stored, 1, lambda t: sent.append(t) or store.query(t, terms)
+        ).rows == (expected.rows)
+        assert queries.page_text(stored, 1) not in sent
+    finally:
+        store.close()
+
+
+def replace_pagination(stored: queries.StoredQuery, size: int) -> queries.StoredQuery:
+    from dataclasses import replace
+
+    return replace(stored, pagination=size)
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated graph with many pages, start offsets shared by many sources (ties at

@@ -780,10 +780,12 @@ def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Res
 
 def _in_text_order(result: Result, key: str) -> bool:
     """Whether the engine ordered the IRIs of ``key`` in ``result`` by their text."""
+    from itertools import pairwise
+
     from kg.sparql.terms import parts
 
     texts = [parts(row[key]).value for row in result.solutions if key in row]
-    return all(a <= b for a, b in zip(texts, texts[1:], strict=False))
+    return all(a <= b for a, b in pairwise(texts))
 
 
 def cut_page(query: StoredQuery, page: int, result: Result) -> Result:
