@@ -742,7 +742,11 @@ def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Res
     rows are the whole answer, so the page is exact too. Else (rows share key values more
     than twice over) four times as many values are tried, up to ``MAX_PAGE_KEYS``; then
     grlc's text runs as it is, as it does for a key that is a blank node (it cannot be
-    sent back)."""
+    sent back).
+
+    A subject key (``^p``): the distinct subjects, sorted here by their text (as SPARQL
+    orders IRIs), as many as the rows up to the page's end; grlc's text runs if the
+    engine's page shows it orders them otherwise."""
     from kg.sparql.terms import BNODE, URI, parts
 
     size = query.pagination or 0
