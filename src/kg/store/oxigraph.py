@@ -329,13 +329,13 @@ class OxigraphStore:
         self._update_lock = threading.Lock()
         self._generation = 0
         self._id = next(_instances)
+        self._read_only = False
         if path is None:
             self.spec = "memory"
             self._store: Any = ox.Store()
             self._loaded = False
             return
         self.spec = f"oxigraph:{path}"
-        self._read_only = False
         self._store = self._open(path)
         self._loaded = True
 
