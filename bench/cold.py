@@ -238,7 +238,7 @@ for a, b in zip(times, times[1:]):
 PHASE_LABELS = (
     "import kg.cli (the console script's module: the dispatcher, no click)",
     "import the query path: kg.store, the Oxigraph engine, the catalogue, results "
-    "(pyoxigraph, dataclasses, json, csv)",
+    "(pyoxigraph, json, csv)",
     "read the stored query (`catalogue.get`: header, parameters, defaults checked)",
     "load the shipped sources into Oxigraph in memory (`open_store`, `load`: 12 files)",
     "run the query (defaults bound, Oxigraph, answers converted)",
