@@ -249,17 +249,16 @@ def _tables(database: Path, checksums: bool = False) -> dict[str, list[int]]:
     (both in ns)], and with ``checksums`` their CRC-32 too."""
     found: dict[str, list[int]] = {}
     with os.scandir(database) as entries:
-        names = sorted(entry.name for entry in entries if entry.name.endswith(".sst"))
-    for name in names:
-        file = database / name
+        tables = sorted((e for e in entries if e.name.endswith(".sst")), key=lambda e: e.name)
+    for table in tables:
         try:
-            stat = file.stat()
-            found[file.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+            stat = table.stat()
+            found[table.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
             if checksums:
-                found[file.name].append(_tables_crc(file))
+                found[table.name].append(_tables_crc(Path(table.path)))
         except FileNotFoundError:
             # RocksDB deletes the tables a compaction replaced, in the background.
-            found.pop(file.name, None)
+            found.pop(table.name, None)
     return found
 
 
