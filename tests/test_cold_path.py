@@ -18,6 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.core import paths
+from kg.core.errors import InputError
 from kg.sparql import catalogue as queries
 from kg.sparql import header
 from kg.sparql.terms import Term, lexical, sparql, to_rdflib
@@ -25,9 +26,11 @@ from kg.sparql.terms import Term, lexical, sparql, to_rdflib
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Runs kg's console entry point with argv[1:] and prints, on stderr's last line, which
-# modules of rdflib and PyYAML were imported by then, and whether click and logging were.
+# modules of rdflib and PyYAML were imported by then, whether click and logging were, and
+# which of the standard library's costly modules kg imported (Python's start had not).
 _RUN_KG = """\
 import json, sys
+started = set(sys.modules)
 import kg.cli
 try:
     kg.cli.main(sys.argv[1:])
@@ -37,8 +40,13 @@ else:
     code = 0
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("rdflib", "yaml"))
 front = sorted(m for m in ("click", "logging") if m in sys.modules)
-sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": loaded, "front": front}) + "\\n")
+costly = sorted(m for m in COSTLY if m in sys.modules and m not in started)
+report = {"code": code, "loaded": loaded, "front": front, "costly": costly}
+sys.stderr.write("\\n" + json.dumps(report) + "\\n")
 """
+# dataclasses imports inspect, which imports ast, dis and tokenize: about a tenth of a
+# cold `kg query run` (bench/results.md), so the records on its path are NamedTuples.
+COSTLY = ("dataclasses", "inspect", "ast", "dis", "tokenize")
 
 
 def _imports_of(*argv: str) -> tuple[str, dict[str, object]]:
@@ -46,8 +54,9 @@ def _imports_of(*argv: str) -> tuple[str, dict[str, object]]:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
     }
+    program = f"COSTLY = {COSTLY!r}\n{_RUN_KG}"
     done = subprocess.run(
-        [sys.executable, "-c", _RUN_KG, *argv], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", program, *argv], capture_output=True, text=True, env=env, timeout=120
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
     return done.stdout, report
@@ -56,16 +65,54 @@ def _imports_of(*argv: str) -> tuple[str, dict[str, object]]:
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "xml"])
 def test_a_stored_query_on_the_default_engine_imports_no_rdflib_and_no_yaml(fmt: str) -> None:
     out, report = _imports_of("query", "run", "party-members-count", "-f", fmt)
-    assert report == {"code": 0, "loaded": [], "front": []}
+    assert report == {"code": 0, "loaded": [], "front": [], "costly": []}
     assert "kgo" in out or "ontology#" in out or "https://w3id.org/vn-kg/" in out
 
 
 def test_a_stored_query_on_an_oxigraph_folder_imports_no_rdflib(tmp_path: Path) -> None:
     store = f"oxigraph:{tmp_path / 'store'}"
-    for _ in range(2):  # loading the folder, then opening it loaded
+    for loading in (True, False):  # loading the folder, then opening it loaded
         out, report = _imports_of("query", "run", "party-members-count", "--store", store)
-        assert report == {"code": 0, "loaded": [], "front": []}
+        assert report["code"] == 0 and report["loaded"] == [] and report["front"] == []
+        # Loading writes the folder's manifest (kg.core.files); a query on it writes nothing.
+        assert loading or report["costly"] == []
         assert "(1 row)" in out
+
+
+def test_a_query_on_a_loaded_folder_writes_nothing_and_keeps_writers_out(tmp_path: Path) -> None:
+    # The folder is opened read-only (a writable open writes and syncs a log, a manifest
+    # and an options file every time), holding RocksDB's lock as a writable open does.
+    import kg.store
+
+    folder = tmp_path / "store"
+    argv = ["query", "run", "party-members-count", "-f", "csv", "--store", f"oxigraph:{folder}"]
+    _imports_of(*argv)  # loads it
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {
+            str(f.relative_to(folder)): (f.stat().st_size, f.stat().st_mtime_ns)
+            for f in folder.rglob("*")
+            if f.is_file()
+        }
+
+    loaded = files()
+    out, report = _imports_of(*argv)
+    assert report["code"] == 0 and len(out.splitlines()) == 2
+    assert files() == loaded
+    reading = kg.store.open_store(f"oxigraph:{folder}")
+    try:
+        assert len(reading) > 0
+        writer = f"import pyoxigraph; pyoxigraph.Store({str(folder / 'oxigraph')!r})"
+        refused = subprocess.run([sys.executable, "-c", writer], capture_output=True, text=True)
+        assert refused.returncode != 0 and "LOCK" in refused.stderr
+        _, report = _imports_of("stats", "--store", f"oxigraph:{folder}")
+        assert report["code"] == 2
+        with pytest.raises(InputError, match="one process at a time"):
+            kg.store.open_store(f"oxigraph:{folder}").load([paths.data_dir() / "void.trig"])
+    finally:
+        reading.close()
+    assert subprocess.run([sys.executable, "-c", writer], capture_output=True).returncode == 0
+    assert files() != loaded  # that writable open wrote, as RocksDB's always do
 
 
 @pytest.mark.parametrize("where", ["memory", "folder"])
@@ -92,7 +139,8 @@ def test_ad_hoc_sparql_and_ask_import_no_rdflib() -> None:
     out, report = _imports_of(
         "sparql", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s a kgo:Count } }", "-f", "csv"
     )
-    assert report == {"code": 0, "loaded": [], "front": ["click", "logging"]}
+    assert report["code"] == 0 and report["loaded"] == []
+    assert report["front"] == ["click", "logging"]
     assert out.split()[0] == "n" and int(out.split()[1]) > 0
     out, report = _imports_of("sparql", "ASK { GRAPH ?g { ?s ?p ?o } }", "-f", "json")
     assert report["code"] == 0 and report["loaded"] == []

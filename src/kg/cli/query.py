@@ -8,7 +8,6 @@ them, so that ``kg --help`` stays fast.
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -221,7 +220,7 @@ def sparql(
         text = source
     try:
         # Ad-hoc text runs as written: #+ pagination pages stored queries only.
-        stored = replace(queries.parse(queries.with_prefixes(text), name="query"), pagination=None)
+        stored = queries.parse(queries.with_prefixes(text), name="query")._replace(pagination=None)
         if fmt is not None:
             check_format(fmt, stored.form)
         values = parse_params(params)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Kind(StrEnum):
@@ -61,9 +61,26 @@ _KINDS_OF_FORMS = {
 }
 
 
-@dataclass(frozen=True, eq=False)
 class Format:
-    """One format. Compared by identity: the registry holds each format once."""
+    """One format. Compared by identity: the registry holds each format once. Read-only
+    once made (a plain class, not a dataclass: the command line builds its choices from
+    the registry, and importing ``dataclasses`` would cost a cold ``kg query run`` more
+    than the rest of this module)."""
+
+    __slots__ = (
+        "aliases",
+        "audience",
+        "eu_file_type",
+        "extensions",
+        "kinds",
+        "label",
+        "line_based",
+        "media_types",
+        "name",
+        "parser",
+        "w3c",
+        "writers",
+    )
 
     name: str
     label: str
@@ -72,22 +89,64 @@ class Format:
     media_types: tuple[str, ...]
     kinds: frozenset[Kind]
     #: File name endings without the dot; the first names the files kg writes.
-    extensions: tuple[str, ...] = ()
+    extensions: tuple[str, ...]
     #: Other names ``format=`` / ``output=`` understand (Fuseki's, WDQS's, SPARQLWrapper's).
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...]
     #: The rdflib parser that reads it.
-    parser: str | None = None
+    parser: str | None
     #: For each kind it carries, the ``module:function`` that writes it. Absent for the
     #: formats a surface writes itself (``html``) or that are not written (``sparql``).
-    writers: Mapping[Kind, str] = field(default_factory=dict)
+    writers: Mapping[Kind, str]
     #: Its local name under ``W3C_FORMATS``.
-    w3c: str | None = None
+    w3c: str | None
     #: Its code in the EU Publications Office's file-type table (``EU_FILE_TYPES``), which
     #: DCAT-AP wants as a distribution's ``dct:format``.
-    eu_file_type: str | None = None
-    audience: Audience = Audience.PROGRAMS
+    eu_file_type: str | None
+    audience: Audience
     #: One statement per line: a syntax error is found by parsing line by line.
-    line_based: bool = False
+    line_based: bool
+
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        media_types: tuple[str, ...],
+        kinds: frozenset[Kind],
+        *,
+        extensions: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+        parser: str | None = None,
+        writers: Mapping[Kind, str] | None = None,
+        w3c: str | None = None,
+        eu_file_type: str | None = None,
+        audience: Audience = Audience.PROGRAMS,
+        line_based: bool = False,
+    ) -> None:
+        fields = {
+            "name": name,
+            "label": label,
+            "media_types": media_types,
+            "kinds": kinds,
+            "extensions": extensions,
+            "aliases": aliases,
+            "parser": parser,
+            "writers": MappingProxyType(dict(writers or {})),
+            "w3c": w3c,
+            "eu_file_type": eu_file_type,
+            "audience": audience,
+            "line_based": line_based,
+        }
+        for field, value in fields.items():
+            object.__setattr__(self, field, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Format is read-only: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a Format is read-only: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return f"Format({self.name!r}, {self.label!r})"
 
     @property
     def media_type(self) -> str:

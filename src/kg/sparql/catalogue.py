@@ -45,9 +45,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kg.core import paths
 from kg.core.errors import InputError, ParameterError, QueryError, one_line
@@ -90,8 +90,7 @@ _LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _MAX_INTEGER_DIGITS = 4000
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """One parameter of a query, as grlc reads it."""
 
     name: str  # grlc's name: "body" for ?_body_iri
@@ -111,8 +110,7 @@ class Parameter:
         return self.type
 
 
-@dataclass(frozen=True)
-class StoredQuery:
+class StoredQuery(NamedTuple):
     name: str
     path: Path | None
     text: str  # the whole file, header included (a header is a SPARQL comment)
@@ -121,7 +119,9 @@ class StoredQuery:
     tags: tuple[str, ...] = ()
     parameters: tuple[Parameter, ...] = ()
     form: str = "SELECT"
-    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The #+ header as read, which follows from ``text``: left out of the hash (a
+    # mapping has none).
+    metadata: Mapping[str, Any] = MappingProxyType({})
     pagination: int | None = None  # rows a page, from ``#+ pagination``; None: one answer
     # ``#+ page_key_property``: the IRI of the property whose objects are the values of
     # the first ORDER BY variable (see ``run_page``); None: pages are grlc's text only.
@@ -145,6 +145,9 @@ class StoredQuery:
     @property
     def has_lang(self) -> bool:
         return self.parameter("lang") is not None
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.path, self.text))
 
 
 # -- the catalogue ---------------------------------------------------------------------
@@ -690,7 +693,7 @@ def keyed_page_text(query: StoredQuery, page: int, keys: Sequence[Term | Node]) 
     text = query.text
     for offset in sorted({shape.where_open, *_key_groups(text, key)}, reverse=True):
         text = text[:offset] + block + text[offset:]
-    return page_text(replace(query, text=text), page)
+    return page_text(query._replace(text=text), page)
 
 
 def _key_groups(text: str, key: str) -> list[int]:
@@ -807,8 +810,7 @@ def cut_page(query: StoredQuery, page: int, result: Result) -> Result:
 # -- expected results ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ExpectedCase:
+class ExpectedCase(NamedTuple):
     """One run of a stored query whose answer is checked in: its defaults, or its
     defaults with another value of ``lang``, or (a paged query) its second page."""
 

@@ -22,15 +22,14 @@ as every SPARQL parser expands them: ``\\u0053ERVICE`` is ``SERVICE``.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from kg.core.errors import QueryError, Refused
 from kg.sparql import text as sparql_text
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """What a caller allows beyond the default (nothing leaves the machine)."""
 
     allow_service: bool = False
@@ -41,8 +40,7 @@ class Policy:
 LOCAL = Policy()
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
+class DatasetSpec(NamedTuple):
     """The RDF dataset of one query: the graphs merged into its default graph and its
     named graphs, as IRIs. Empty: the store's own default dataset."""
 
@@ -56,8 +54,7 @@ class DatasetSpec:
         return (*self.default, *self.named)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """A query kg will run: its form, its dataset, and the graphs of that dataset kg
     does not hold (non-empty only when the policy allows fetching them)."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.core.errors import QueryError
 
@@ -50,8 +50,7 @@ _UPDATE_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     start: int
@@ -114,8 +113,7 @@ def query_form(text: str) -> str:
     raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """What a query's text says about its structure."""
 
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE

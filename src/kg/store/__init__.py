@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,7 +183,7 @@ def run_text(
 ) -> Result:
     """Run ad-hoc SPARQL (as ``run``); undeclared project prefixes are declared for it.
     It runs as written: a ``#+ pagination`` header pages stored queries only."""
-    query = replace(parse(with_prefixes(text), name="query"), pagination=None)
+    query = parse(with_prefixes(text), name="query")._replace(pagination=None)
     return run(
         query,
         values,

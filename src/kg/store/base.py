@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from kg.sparql.policy import DatasetSpec, Policy
 
@@ -30,8 +29,7 @@ STORE_VARIABLE = "KG_STORE"
 DEFAULT_SPEC = "memory"
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """What one query or update may use. ``timeout`` covers the whole evaluation;
     ``max_rows`` caps rows (or triples): over it, TooManyRows, never a cut answer."""
 

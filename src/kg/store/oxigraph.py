@@ -15,6 +15,13 @@ touched; another pyoxigraph) clears the store and loads again. A load that fails
 the store empty and without a manifest, so that the next command loads again. A folder
 mirrors its source files, so it refuses updates: change the files instead.
 
+A folder with a manifest is opened read-only, holding RocksDB's ``LOCK`` file as a
+writable open holds it (so one process at a time, as before): a read-only open writes
+nothing, where a writable one writes and syncs a new log, manifest and options file
+each time, which was most of a cold ``kg query run --store`` (bench/results.md). A
+``load`` that has something to load opens the folder writable first. Where there are
+no POSIX locks (Windows), every open is writable.
+
 Files are parsed by Oxigraph (``bulk_load`` in a folder, ``load`` in memory) under the
 named-graph rules of ``kg.io.sources`` (a triple file goes into ``graph_iri_for_file``;
 a triple in the default graph of a TriG or N-Quads file is an error). JSON-LD and
@@ -46,8 +53,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -116,15 +125,16 @@ REBUILD_HINT = "remove the folder and run the command again: kg rebuilds it from
 _DAMAGE = re.compile(r"Corruption|No such file|MANIFEST|CURRENT|checksum|truncated", re.I)
 
 
-def _open_folder(path: Path) -> Any:
-    """The pyoxigraph Store in ``path/oxigraph``; InputError, naming the folder, when it
-    cannot be opened: locked by another process, or damaged (with ``REBUILD_HINT``)."""
+def _open_folder(path: Path, read_only: bool = False) -> Any:
+    """The pyoxigraph Store in ``path/oxigraph``, writable unless ``read_only`` (the
+    caller holds the folder, ``_hold_for_reading``); InputError, naming the folder, when
+    it cannot be opened: locked by another process, or damaged (with ``REBUILD_HINT``)."""
     if path.exists() and not path.is_dir():
         raise InputError("--store oxigraph:PATH: not a folder", path)
     database = path / "oxigraph"
     try:
         path.mkdir(parents=True, exist_ok=True)
-        held = sorted(database.iterdir()) if database.is_dir() else []
+        held = database.is_dir() and any(database.iterdir())
     except OSError as exc:
         raise InputError(f"cannot open the Oxigraph store: {exc.strerror or exc}", path) from None
     if held and not (database / "CURRENT").is_file():
@@ -139,8 +149,20 @@ def _open_folder(path: Path) -> Any:
         # dropped, so that the next load fills the new database.
         (path / MANIFEST).unlink(missing_ok=True)
     _check_tables(path, database)
+    if not read_only and _held_for_reading(database):
+        # RocksDB here would not see the read-only open's lock as its own, and would
+        # write under it.
+        raise InputError(
+            "cannot open the Oxigraph store: this process has it open read-only (is "
+            "another kg using it? one process at a time)",
+            path,
+        )
     try:
-        return ox.Store(str(database))
+        if read_only:
+            return ox.Store.read_only(str(database))
+        store = ox.Store(str(database))
+        _hold_for_writing(database)
+        return store
     except (OSError, RuntimeError, ValueError) as exc:
         cause = _first_line(exc)
         # RocksDB's message goes on with paths and advice about its own files.
@@ -158,19 +180,85 @@ def _open_folder(path: Path) -> Any:
         raise InputError(f"cannot open the Oxigraph store: {cause}", path) from None
 
 
+# Store folders this process has open, by database path: [the descriptor of RocksDB's
+# LOCK file, read-only opens] for one open read-only, [None, 1] for one open writable
+# (RocksDB holds the LOCK then). A POSIX lock belongs to the process, and closing any
+# descriptor of the file drops it: so the LOCK file is opened once per folder, and
+# never while RocksDB holds it here.
+_OPEN_FOLDERS: dict[str, list[Any]] = {}
+_OPEN_FOLDERS_LOCK = threading.Lock()
+
+
+def _hold_for_reading(database: Path) -> bool:
+    """Whether this process may open ``database`` read-only: RocksDB's LOCK is taken,
+    as a writable open takes it (or held already by a read-only open here), so that no
+    other process writes while this one reads. False when a writer holds it, here or in
+    another process, or without POSIX locks: the caller opens the folder writable, as
+    always, and RocksDB says why it cannot."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    key = str(database)
+    with _OPEN_FOLDERS_LOCK:
+        held = _OPEN_FOLDERS.get(key)
+        if held is not None:
+            if held[0] is None:
+                return False
+            held[1] += 1
+            return True
+        try:
+            descriptor = os.open(database / "LOCK", os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        _OPEN_FOLDERS[key] = [descriptor, 1]
+        return True
+
+
+def _held_for_reading(database: Path) -> bool:
+    with _OPEN_FOLDERS_LOCK:
+        held = _OPEN_FOLDERS.get(str(database))
+        return held is not None and held[0] is not None
+
+
+def _hold_for_writing(database: Path) -> None:
+    with _OPEN_FOLDERS_LOCK:
+        _OPEN_FOLDERS[str(database)] = [None, 1]
+
+
+def _release(database: Path) -> None:
+    """One open of ``database`` fewer; the LOCK released with the last read-only one."""
+    with _OPEN_FOLDERS_LOCK:
+        held = _OPEN_FOLDERS.get(str(database))
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] <= 0:
+            del _OPEN_FOLDERS[str(database)]
+            if held[0] is not None:
+                os.close(held[0])
+
+
 def _tables(database: Path, checksums: bool = False) -> dict[str, list[int]]:
     """RocksDB's table files (``*.sst``): name -> [size, modification time, change time
     (both in ns)], and with ``checksums`` their CRC-32 too."""
     found: dict[str, list[int]] = {}
-    for file in sorted(database.glob("*.sst")):
+    with os.scandir(database) as entries:
+        tables = sorted((e for e in entries if e.name.endswith(".sst")), key=lambda e: e.name)
+    for table in tables:
         try:
-            stat = file.stat()
-            found[file.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+            stat = table.stat()
+            found[table.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
             if checksums:
-                found[file.name].append(_tables_crc(file))
+                found[table.name].append(_tables_crc(Path(table.path)))
         except FileNotFoundError:
             # RocksDB deletes the tables a compaction replaced, in the background.
-            found.pop(file.name, None)
+            found.pop(table.name, None)
     return found
 
 
@@ -240,14 +328,44 @@ class OxigraphStore:
         self._update_lock = threading.Lock()
         self._generation = 0
         self._id = next(_instances)
+        self._read_only = False
         if path is None:
             self.spec = "memory"
             self._store: Any = ox.Store()
             self._loaded = False
             return
         self.spec = f"oxigraph:{path}"
-        self._store = _open_folder(path)
+        self._store = self._open(path)
         self._loaded = True
+
+    def _open(self, path: Path) -> Any:
+        """The folder opened read-only when it holds a load (see the module docstring),
+        else writable; ``self._folder_hold`` lets go of it when this store is closed or
+        dropped."""
+        database = path / "oxigraph"
+        if (path / MANIFEST).is_file() and _hold_for_reading(database):
+            self._folder_hold = weakref.finalize(self, _release, database)
+            try:
+                store = _open_folder(path, read_only=True)
+            except InputError:
+                # A writable open, as before: it succeeds, or says what is wrong.
+                self._folder_hold()
+            else:
+                self._read_only = True
+                return store
+        store = _open_folder(path)
+        self._folder_hold = weakref.finalize(self, _release, database)
+        return store
+
+    def _writable(self) -> None:
+        """The folder opened writable, if it was open read-only."""
+        if not self._read_only or self.path is None:
+            return
+        self._store = None
+        self._folder_hold()
+        self._read_only = False
+        self._store = _open_folder(self.path)
+        self._folder_hold = weakref.finalize(self, _release, self.path / "oxigraph")
 
     @property
     def persistent(self) -> bool:
@@ -315,6 +433,7 @@ class OxigraphStore:
         wanted = self._wanted(files)
         if self._current(wanted):
             return
+        self._writable()
         self.manifest_path.unlink(missing_ok=True)
         self._store.clear()
         try:
@@ -608,6 +727,9 @@ class OxigraphStore:
         if store is not None:
             self._store = None
             del store
+        release = getattr(self, "_folder_hold", None)
+        if release is not None:
+            release()
 
 
 def union_of(dumps: Iterator[tuple[str | None, bytes]]) -> OxigraphStore:
