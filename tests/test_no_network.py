@@ -108,7 +108,12 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
         # One file per export format, and their catalogue (kg.publish.dcat).
         written = sorted(p.name for p in (tmp_path / "dist").iterdir())
         assert [n for n in written if n.endswith(".catalog.ttl")] == ["kg-0.1.0.catalog.ttl"]
-        assert sorted(Path(n).suffix for n in written if not n.endswith(".catalog.ttl")) == sorted(
+        gazetteer = [n for n in written if f".{formats.GAZETTEER_RELEASE}." in n]
+        assert sorted(Path(n).suffix for n in gazetteer) == sorted(
+            f".{e.extension}" for e in formats.gazetteer_formats()
+        )
+        kg_files = [n for n in written if n not in gazetteer and not n.endswith(".catalog.ttl")]
+        assert sorted(Path(n).suffix for n in kg_files) == sorted(
             f".{e.extension}" for e in formats.export_formats()
         )
 

@@ -395,9 +395,8 @@ def test_an_engine_that_orders_iris_otherwise_gets_grlcs_page() -> None:
 
 
 def replace_pagination(stored: queries.StoredQuery, size: int) -> queries.StoredQuery:
-    from dataclasses import replace
 
-    return replace(stored, pagination=size)
+    return stored._replace(pagination=size)
 
 
 @pytest.fixture(scope="module")
@@ -422,7 +421,6 @@ def test_pages_by_key_are_grlcs_pages_on_generated_data(
     where keys tie across page boundaries and some rows have no label, without falling
     back to grlc's text. Pages of a fifth of the answer (at most the query's own size), so
     that every query has several."""
-    from dataclasses import replace
 
     from kg.core import paths
 
@@ -433,7 +431,7 @@ def test_pages_by_key_are_grlcs_pages_on_generated_data(
             terms = queries.bindings(stored, {"lang": lang})
             rows = len(store.query(stored.text, terms).rows)
             assert rows >= 5, "the generated data should have rows for every paged query"
-            paged = replace(stored, pagination=min(stored.pagination or 0, rows // 5))
+            paged = stored._replace(pagination=min(stored.pagination or 0, rows // 5))
             page, fell_back = 1, []
             while True:
                 sent: list[str] = []
