@@ -28,6 +28,7 @@ from kg.cli import cli
 from kg.core import paths
 from kg.core.errors import InputError
 from kg.publish import figures
+from test_api import python_api_page_example
 
 ROOT = paths.project_root()
 pytestmark = pytest.mark.skipif(ROOT is None, reason="needs a source checkout")
@@ -98,10 +99,18 @@ def examples() -> list[Example]:
 
 
 EXAMPLES = examples()
+
+
+def run_by_test_api(example: Example) -> bool:
+    """The example that opens docs/python-api.md: tests/test_api.py runs it, in a fresh
+    folder too, and checks what it leaves besides its exit status; not run twice."""
+    return example.page == "docs/python-api.md" and example.text == python_api_page_example()
+
+
 RUN = [
     pytest.param(e, id=e.id, marks=[pytest.mark.slow] if any(s in e.text for s in SLOW) else [])
     for e in EXAMPLES
-    if e.opted_out is None
+    if e.opted_out is None and not run_by_test_api(e)
 ]
 
 
@@ -238,6 +247,12 @@ def test_examples_opted_out_are_listed_and_need_a_server_or_the_network() -> Non
     run = len(EXAMPLES) - len(opted_out)
     print(f"{len(EXAMPLES)} examples: {run} run, {len(opted_out)} opted out")
     assert run > 3 * len(opted_out)
+
+
+def test_only_the_python_api_example_is_left_to_test_api() -> None:
+    elsewhere = [e.id for e in EXAMPLES if run_by_test_api(e)]
+    assert elsewhere == ["docs/python-api.md:3"]
+    assert len(RUN) == len([e for e in EXAMPLES if e.opted_out is None]) - 1
 
 
 def test_matching_of_expected_output() -> None:
