@@ -29,6 +29,7 @@ from kg.cli import cli
 from kg.core import paths
 from kg.core.errors import InputError
 from kg.publish import figures
+from test_api import python_api_page_example
 
 ROOT = paths.project_root()
 pytestmark = pytest.mark.skipif(ROOT is None, reason="needs a source checkout")
@@ -99,10 +100,28 @@ def examples() -> list[Example]:
 
 
 EXAMPLES = examples()
+
+
+def run_by_test_api(example: Example) -> bool:
+    """The example that opens docs/python-api.md: tests/test_api.py runs it, in a fresh
+    folder too, and checks what it leaves besides its exit status; not run twice."""
+    return example.page == "docs/python-api.md" and example.text == python_api_page_example()
+
+
+#: An example that only runs a test file of this suite, which the suite runs itself.
+SUITE_FILE = re.compile(r"python -m pytest -q (tests/test_\w+\.py)\n")
+
+
+def suite_file_run(example: Example) -> str | None:
+    """The test file an example runs and nothing else, if that is all it does."""
+    found = SUITE_FILE.fullmatch(example.text) if example.language == "sh" else None
+    return found.group(1) if found else None
+
+
 RUN = [
     pytest.param(e, id=e.id, marks=[pytest.mark.slow] if any(s in e.text for s in SLOW) else [])
     for e in EXAMPLES
-    if e.opted_out is None
+    if e.opted_out is None and not run_by_test_api(e) and suite_file_run(e) is None
 ]
 
 
@@ -239,6 +258,24 @@ def test_examples_opted_out_are_listed_and_need_a_server_or_the_network() -> Non
     run = len(EXAMPLES) - len(opted_out)
     print(f"{len(EXAMPLES)} examples: {run} run, {len(opted_out)} opted out")
     assert run > 3 * len(opted_out)
+
+
+def test_only_the_python_api_example_is_left_to_test_api() -> None:
+    elsewhere = [e.id for e in EXAMPLES if run_by_test_api(e)]
+    assert elsewhere == ["docs/python-api.md:3"]
+    suite_files = [e for e in EXAMPLES if suite_file_run(e) is not None]
+    assert len(RUN) == len([e for e in EXAMPLES if e.opted_out is None]) - 1 - len(suite_files)
+
+
+def test_an_example_running_a_test_file_names_one_this_suite_runs() -> None:
+    """Such an example is not run again inside the suite (it would run the file twice):
+    the file it names must be one of the suite's, collected with the rest."""
+    named = {e.id: suite_file_run(e) for e in EXAMPLES if suite_file_run(e) is not None}
+    assert named == {"docs/dcat.md:99": "tests/test_dcat.py"}
+    for test_file in named.values():
+        assert test_file is not None
+        path = CHECKOUT / test_file
+        assert path.is_file() and path.parent == Path(__file__).parent, test_file
 
 
 def test_matching_of_expected_output() -> None:
