@@ -271,7 +271,10 @@ def test_an_example_running_a_test_file_names_one_this_suite_runs() -> None:
     """Such an example is not run again inside the suite (it would run the file twice):
     the file it names must be one of the suite's, collected with the rest."""
     named = {e.id: suite_file_run(e) for e in EXAMPLES if suite_file_run(e) is not None}
-    assert named == {"docs/dcat.md:99": "tests/test_dcat.py"}
+    # By page, not line: the line moves whenever the page above it changes.
+    assert {e.rsplit(":", 1)[0]: f for e, f in named.items()} == {
+        "docs/dcat.md": "tests/test_dcat.py"
+    }
     for test_file in named.values():
         assert test_file is not None
         path = CHECKOUT / test_file
