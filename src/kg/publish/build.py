@@ -72,40 +72,44 @@ def build(
     stop (``Interrupted``) while they are written leaves the previous ones, each whole,
     and no temporary file.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from kg.core.files import refuse_overwriting, write_together
-    from kg.io.serialise import export_all, exporter
+    from kg.io.serialise import exporter
     from kg.publish import dcat
     from kg.publish.stats import stats
-    from kg.store.oxigraph import dataset_of_dumps
     from kg.validation.shacl import validate
 
     base_url = dcat.check_base_url(base_url or dcat.DEFAULT_BASE_URL)
     store = _store(dataset)
-    result = BuildResult(validation=validate(store, shapes=shapes, checks_dir=checks_dir))
-    if not result.ok:
-        return result
+    # The formats are serialised beside the validation, from the store's dumps (bytes,
+    # not the store): the SHACL engine runs in Rust without the GIL, so the second core
+    # does this meanwhile (kg build 9.1 s -> 7.5 s with the gazetteer, peak memory
+    # 0.56 -> 0.82 GB: bench/gazetteer.py). Nothing is
+    # written unless the data conforms.
     dumps = list(store.graph_dumps())
-    gazetteer = [(name, dump) for name, dump in dumps if is_gazetteer_graph(name)]
-    kg_data = dataset_of_dumps((name, dump) for name, dump in dumps if not is_gazetteer_graph(name))
-    del dumps
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-build") as pool:
+        serialising = pool.submit(_serialise, dumps)
+        del dumps
+        result = BuildResult(validation=validate(store, shapes=shapes, checks_dir=checks_dir))
+        if not result.ok:
+            serialising.cancel()
+            return result
+        kg_data, outputs, gazetteer = serialising.result()
     result.version = ontology_version(kg_data)
     directory = Path(out_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder: {exc.strerror or exc}", directory) from None
-    # Serialise everything before writing anything, so a format that fails to
-    # serialise leaves no half-written release behind.
-    outputs = export_all(kg_data)
     files = [
         (directory / f"kg-{result.version}.{exporter(name).extension}", data)
         for name, data in outputs.items()
     ]
-    if gazetteer:
-        for name, data in gazetteer_files(gazetteer).items():
-            extension = exporter(name).extension
-            release = f"kg-{result.version}.{formats.GAZETTEER_RELEASE}.{extension}"
-            files.append((directory / release, data))
+    for name, data in gazetteer.items():
+        extension = exporter(name).extension
+        release = f"kg-{result.version}.{formats.GAZETTEER_RELEASE}.{extension}"
+        files.append((directory / release, data))
     described = dcat.description(kg_data)
     if (None, RDF.type, DCAT.Catalog) in described:
         # Made from the bytes about to be written, and written with them as one set.
@@ -118,6 +122,20 @@ def build(
     result.files.extend(target for target, _ in files)
     result.stats = stats(store)
     return result
+
+
+def _serialise(
+    dumps: list[tuple[str | None, bytes]],
+) -> tuple[Dataset, dict[str, bytes], dict[str, bytes]]:
+    """kg's dataset read from ``dumps``, kg in every export format and the gazetteer in
+    its own (none if ``dumps`` has no gazetteer graph): all of it in memory, before
+    anything is written, so that a format that fails leaves no half-written release."""
+    from kg.io.serialise import export_all
+    from kg.store.oxigraph import dataset_of_dumps
+
+    gazetteer = [(name, dump) for name, dump in dumps if is_gazetteer_graph(name)]
+    kg_data = dataset_of_dumps((name, dump) for name, dump in dumps if not is_gazetteer_graph(name))
+    return kg_data, export_all(kg_data), gazetteer_files(gazetteer) if gazetteer else {}
 
 
 def _store(dataset: Dataset | KgStore | None) -> KgStore:

@@ -956,7 +956,9 @@ def canonical_lines(dumps: Iterable[tuple[str | None, bytes]], keep_graphs: bool
             if not line:
                 continue
             body = line[:-2]  # "<s> <p> o", without " ."
-            if b'"' in body:  # no IRI holds a quote: the object is a literal
+            # No IRI holds a quote, "^^<" or a backslash: only a literal object can need
+            # rewriting, and only if it has a datatype or an escape (tested in C first).
+            if (b"^^<" in body or b"\\" in body) and b'"' in body:
                 start = body.index(b"> ", body.index(b"> ") + 2) + 2
                 value = body[start:]
                 if _NORMALISED_BY_RDFLIB.search(value) or _OXIGRAPH_ONLY_ESCAPE.search(value):
