@@ -31,6 +31,7 @@ from kg.linking.addresses import (
     resolve,
     words_of,
 )
+from sssom_checks import validated_sssom
 
 FIXTURES = Path(__file__).parent / "fixtures" / "addresses"
 UNITS = FIXTURES / "units.trig"
@@ -259,30 +260,11 @@ def test_a_missing_file_is_an_input_error(index: AddressIndex, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_the_sssom_set_validates(tmp_path: Path) -> None:
-    pytest.importorskip("sssom")
-    import logging
-
-    from sssom.constants import SchemaValidationType
-    from sssom.parsers import parse_sssom_table
-    from sssom.validators import validate
-
-    logging.getLogger().setLevel(logging.ERROR)
     sssom = tmp_path / "out.sssom.tsv"
     args = ["--column", "address", "--date", "2024-06-01", "--data", UNITS]
     done = kg(CASES, *args, "-o", tmp_path / "out.csv", "--sssom", sssom)
     assert done.returncode == 0, done.stderr
-    msdf = parse_sssom_table(sssom)
-    reports = validate(
-        msdf,
-        validation_types=[
-            SchemaValidationType.JsonSchema,
-            SchemaValidationType.PrefixMapCompleteness,
-            SchemaValidationType.StrictCurieFormat,
-        ],
-        fail_on_error=False,
-    )
-    for kind, report in reports.items():
-        assert not report.results, (kind, [r.message for r in report.results][:3])
+    msdf = validated_sssom(sssom)
     assert len(msdf.df) == 18  # the matched rows
 
 

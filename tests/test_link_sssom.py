@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from kg.core import paths
 from kg.linking.linksets import read_reviewed
+from sssom_checks import validated_sssom
 
 SSSOM_FILE = paths.data_dir() / "links" / "kg.sssom.tsv"
 
 
 @pytest.mark.slow
 def test_the_mapping_set_parses_and_validates() -> None:
-    pytest.importorskip("sssom")
-    from sssom.constants import SchemaValidationType
-    from sssom.parsers import parse_sssom_table
-    from sssom.validators import validate
-
-    logging.getLogger().setLevel(logging.ERROR)
-    msdf = parse_sssom_table(SSSOM_FILE)
-    reports = validate(
-        msdf,
-        validation_types=[
-            SchemaValidationType.JsonSchema,
-            SchemaValidationType.PrefixMapCompleteness,
-            SchemaValidationType.StrictCurieFormat,
-        ],
-        fail_on_error=False,
-    )
-    for kind, report in reports.items():
-        assert not report.results, (kind, [r.message for r in report.results][:3])
+    msdf = validated_sssom(SSSOM_FILE)
     meta = msdf.metadata
     assert meta["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert meta["creator_id"] == ["body:kg-contributors"]
