@@ -84,7 +84,7 @@ def build(
     store = _store(dataset)
     # The formats are serialised beside the validation, from the store's dumps (bytes,
     # not the store): the SHACL engine runs in Rust without the GIL, so the second core
-    # does this meanwhile (kg build 9.1 s -> 7.5 s with the gazetteer, peak memory
+    # does this meanwhile (kg build 9.1 s -> 8.0 s with the gazetteer, peak memory
     # 0.56 -> 0.82 GB: bench/gazetteer.py). Nothing is
     # written unless the data conforms.
     dumps = list(store.graph_dumps())
