@@ -31,6 +31,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, URIRef
 
+import kg.publish.push as push_module
 import kg.store
 from kg.cli import cli
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
@@ -112,6 +113,28 @@ def pushed(store: Store) -> tuple[Store, str]:
     code, out, err = invoke(store.args(), store.env())
     assert code == EXIT_OK, out + err
     return store, out
+
+
+def test_batches_are_whole_lines_that_make_the_body() -> None:
+    body = b"".join(b'<urn:s> <urn:p> "%d" .\n' % n for n in range(12))
+    found = push_module.batches(body, 5)
+    assert [len(b.splitlines()) for b in found] == [5, 5, 2]
+    assert b"".join(found) == body
+    assert push_module.batches(b"", 5) == [b""]
+
+
+@pytest.mark.external
+def test_a_graph_larger_than_a_batch_arrives_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pushed in batches of 500 triples (the first PUT, the others POST), every graph
+    holds what was sent, on Oxigraph and on Virtuoso."""
+    monkeypatch.setattr(push_module, "BATCH_TRIPLES", 500)
+    code, out, err = invoke(store.args(), store.env())
+    assert code == EXIT_OK, out + err
+    rows = _rows(out)
+    assert any(sent > 500 for sent, _, _ in rows.values())
+    assert all(status == "ok" for _, _, status in rows.values()), out
 
 
 def _rows(table: str) -> dict[str, tuple[int, int, str]]:
