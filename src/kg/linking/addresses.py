@@ -22,6 +22,10 @@ brackets; not dashes, which names hold: "Phường Lâm Viên - Đà Lạt"):
 A typing error (one letter added, dropped, changed or two swapped, in a name of four
 letters or more) is looked for only among the units the best readings make likely:
 their units and those units' children, so a typo never opens the whole country.
+
+One module because the index, the readings and the CSV and SSSOM writers share the
+mention and reading types and their weights: split, the scoring would be read in one
+place and explained in another.
 """
 
 from __future__ import annotations

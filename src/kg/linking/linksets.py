@@ -11,7 +11,9 @@
   checksums of the release files are not in it: the release files contain it. ``kg
   build`` adds them in the release's catalogue file (``kg.publish.dcat``).
 
-All deterministic: the same inputs give the same bytes.
+All deterministic: the same inputs give the same bytes. One module because the three
+describe the same links: the SSSOM set, the linksets of the VoID description and the
+reviewed mappings are counted and named from one reading of the link graphs.
 """
 
 from __future__ import annotations
@@ -408,31 +410,22 @@ def void_graph(dataset: Dataset) -> Graph:
 
     # A distribution per release file that kg build writes.
     for release in formats.export_formats():
-        ext = release.extension
-        assert ext is not None
-        dist = DISTRIBUTION[f"kg-{ext}"]
-        g.add((dist, RDF.type, DCAT.Distribution))
-        _lit(g, dist, RDFS.label, f"kg ({ext})", f"kg as {ext}")
-        _lit(g, dist, DCTERMS.title, f"kg ({ext})", f"kg as {ext}")
         graphs = (
             ("các đồ thị có tên được giữ riêng", "named graphs kept apart")
             if release.keeps_graphs
             else ("các đồ thị có tên được gộp làm một", "named graphs merged into one")
         )
-        _lit(
+        _release_distribution(
             g,
-            dist,
-            DCTERMS.description,
-            f"Toàn bộ kg dưới dạng {release.label}, {graphs[0]}.",
-            f"The whole of kg as {release.label}, {graphs[1]}.",
+            ds,
+            release,
+            "kg",
+            ("kg", "kg"),
+            (
+                f"Toàn bộ kg dưới dạng {release.label}, {graphs[0]}.",
+                f"The whole of kg as {release.label}, {graphs[1]}.",
+            ),
         )
-        g.add((dist, DCAT.accessURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
-        g.add((dist, DCAT.downloadURL, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
-        g.add((dist, DCAT.mediaType, dcat.media_type(release)))
-        g.add((dist, DCTERMS.format, dcat.file_type(release)))
-        g.add((dist, DCTERMS.license, licence))
-        g.add((ds, DCAT.distribution, dist))
-        g.add((ds, VOID.dataDump, URIRef(f"{BASE}dist/kg-{__version__}.{ext}")))
 
     gazetteer = _gazetteer_triples()
     if gazetteer:
@@ -605,26 +598,45 @@ def _describe_gazetteer(g: Graph, triples: int, about: Callable[..., None]) -> N
     g.add((gaz, VOID.vocabulary, URIRef(BASE + "ontology#")))
     g.add((gaz, PROV.wasDerivedFrom, VAU_SOURCE))
     for release in formats.gazetteer_formats():
-        ext = release.extension
-        dist = DISTRIBUTION[f"{formats.GAZETTEER_RELEASE}-{ext}"]
-        url = URIRef(f"{BASE}dist/kg-{__version__}.{formats.GAZETTEER_RELEASE}.{ext}")
-        g.add((dist, RDF.type, DCAT.Distribution))
-        _lit(g, dist, RDFS.label, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
-        _lit(g, dist, DCTERMS.title, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
-        _lit(
+        _release_distribution(
             g,
-            dist,
-            DCTERMS.description,
-            f"Toàn bộ bộ địa danh dưới dạng {release.label}, một đồ thị có tên.",
-            f"The whole gazetteer as {release.label}, one named graph.",
+            gaz,
+            release,
+            formats.GAZETTEER_RELEASE,
+            title,
+            (
+                f"Toàn bộ bộ địa danh dưới dạng {release.label}, một đồ thị có tên.",
+                f"The whole gazetteer as {release.label}, one named graph.",
+            ),
         )
-        for predicate in (DCAT.accessURL, DCAT.downloadURL):
-            g.add((dist, predicate, url))
-        g.add((dist, DCAT.mediaType, dcat.media_type(release)))
-        g.add((dist, DCTERMS.format, dcat.file_type(release)))
-        g.add((dist, DCTERMS.license, LICENCE))
-        g.add((gaz, DCAT.distribution, dist))
-        g.add((gaz, VOID.dataDump, url))
+
+
+def _release_distribution(
+    g: Graph,
+    dataset: URIRef,
+    release: formats.Format,
+    part: str,
+    title: tuple[str, str],
+    description: tuple[str, str],
+) -> None:
+    """The distribution of ``dataset`` that is its release file in ``release``'s format:
+    ``kg-VERSION.EXT`` (``part`` "kg") or ``kg-VERSION.PART.EXT``, as kg build names it."""
+    ext = release.extension
+    assert ext is not None
+    dist = DISTRIBUTION[f"{part}-{ext}"]
+    name = f"kg-{__version__}.{ext}" if part == "kg" else f"kg-{__version__}.{part}.{ext}"
+    url = URIRef(f"{BASE}dist/{name}")
+    g.add((dist, RDF.type, DCAT.Distribution))
+    _lit(g, dist, RDFS.label, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
+    _lit(g, dist, DCTERMS.title, f"{title[0]} ({ext})", f"{title[1]} as {ext}")
+    _lit(g, dist, DCTERMS.description, *description)
+    for predicate in (DCAT.accessURL, DCAT.downloadURL):
+        g.add((dist, predicate, url))
+    g.add((dist, DCAT.mediaType, dcat.media_type(release)))
+    g.add((dist, DCTERMS.format, dcat.file_type(release)))
+    g.add((dist, DCTERMS.license, LICENCE))
+    g.add((dataset, DCAT.distribution, dist))
+    g.add((dataset, VOID.dataDump, url))
 
 
 def void_outputs(dataset: Dataset | None = None) -> list[Output]:
