@@ -34,6 +34,7 @@ from kg.store.base import DEFAULT_SPEC, NO_LIMITS, STORE_VARIABLE, KgStore, Limi
 if TYPE_CHECKING:
     from rdflib import Dataset
     from rdflib.term import Identifier
+    from typing_extensions import TypeIs
 
     from kg.sparql.results import Result
     from kg.sparql.terms import Term
@@ -152,7 +153,8 @@ def run(
     )
 
 
-def _in_memory(store: KgStore | str | None) -> bool:
+def _in_memory(store: KgStore | str | None) -> TypeIs[str | None]:
+    """Whether ``store`` names an engine in memory (None: the default one)."""
     return store is None or (isinstance(store, str) and store_spec(store) in ("memory", "rdflib"))
 
 
@@ -219,7 +221,7 @@ def _on(
         from kg.store.rdflib import RdflibStore
 
         return RdflibStore(data).query(text, terms, limits=limits)
-    if store is None or (isinstance(store, str) and store_spec(store) in ("memory", "rdflib")):
+    if _in_memory(store):
         spec = DEFAULT_SPEC if store is None else store_spec(store)
         return shipped(spec, sources).query(text, terms, limits=limits)
     if not isinstance(store, str):
