@@ -311,10 +311,61 @@ def test_the_query_page_shows_a_page_and_links_the_next(client: Client) -> None:
 KEYED = [q for q in PAGED if q.page_key_property is not None]
 
 
-def test_facts_with_evidence_pages_by_its_start_offsets() -> None:
+def test_facts_with_evidence_pages_by_its_source_texts() -> None:
+    """By source text, then offset: every source has a quote at offset 0, so a key of
+    offsets would tie across every source; a page asks for a twentieth as many source
+    texts as rows (``#+ page_key_rows: 20``)."""
     stored = queries.get("facts-with-evidence")
-    assert stored.page_key_property == "http://www.w3.org/ns/oa#start"
-    assert "ORDER BY ?start\nLIMIT 301\n" in queries.page_key_text(stored, 301)
+    assert stored.page_key_property == "https://w3id.org/vn-kg/ontology#text"
+    assert stored.page_key_subject and stored.page_key_rows == 20
+    assert queries.page_key_text(stored, 6).startswith("SELECT DISTINCT ?source WHERE {")
+
+
+def test_page_key_rows_sets_how_many_subjects_a_page_asks_for() -> None:
+    """A page of 100 rows asks for 101 subjects by default (a row each), for 6 when a
+    subject has about 20 rows; with too few rows it asks for four times as many."""
+    from rdflib import URIRef
+
+    text = ORDERED.replace("2\n", "100\n#+ page_key_property: ^rdfs:label\n", 1)
+    text += "ORDER BY ?s ?label\n"
+    subjects = [URIRef(f"http://example.org/s{n:03}") for n in range(500)]
+
+    def asked(stored: queries.StoredQuery) -> list[int]:
+        counts: list[int] = []
+
+        def run(sent: str) -> Result:
+            if sent.startswith("SELECT DISTINCT ?s WHERE"):
+                return Result("SELECT", ["s"], solutions=[{"s": s} for s in subjects])
+            counts.append(sent.count("<http://example.org/s"))
+            return Result("SELECT", ["s", "label"], solutions=[])
+
+        queries.run_page(stored, 1, run)
+        return counts
+
+    assert asked(queries.parse(text))[0] == 101
+    many = queries.parse(
+        text.replace("#+ page_key_property", "#+ page_key_rows: 20\n#+ page_key_property")
+    )
+    assert many.page_key_rows == 20
+    assert asked(many)[:2] == [6, 24]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [("0", "from 1 to"), ("many", "from 1 to"), ("true", "from 1 to")],
+)
+def test_a_bad_page_key_rows_is_refused(rows: str, message: str) -> None:
+    text = ORDERED.replace(
+        "2\n", f"2\n#+ page_key_property: ^rdfs:label\n#+ page_key_rows: {rows}\n", 1
+    )
+    with pytest.raises(QueryError, match=message):
+        queries.parse(text + "ORDER BY ?s ?label\n")
+
+
+def test_page_key_rows_needs_a_subject_key() -> None:
+    text = ORDERED.replace("2\n", "2\n#+ page_key_property: rdfs:label\n#+ page_key_rows: 5\n", 1)
+    with pytest.raises(QueryError, match="needs a subject key"):
+        queries.parse(text + "ORDER BY ?label ?s\n")
 
 
 def test_a_keyed_page_restricts_the_sub_selects_that_use_the_key() -> None:
@@ -322,7 +373,7 @@ def test_a_keyed_page_restricts_the_sub_selects_that_use_the_key() -> None:
     whose own group uses the key variable, so that an engine that evaluates sub-selects in
     full (Oxigraph) evaluates them for the page only; a sub-select that does not use the
     key (only one nested in it does) is left as it is."""
-    from rdflib import Literal
+    from rdflib import Literal, URIRef
 
     text = """#+ summary: Labels
 #+ pagination: 2
@@ -346,7 +397,8 @@ ORDER BY ?label ?s
     assert f"SELECT DISTINCT ?s WHERE {{{block}" in keyed
     assert "SELECT ?s ?comment WHERE {\n" in keyed
     stored = queries.get("facts-with-evidence")
-    assert queries.keyed_page_text(stored, 1, [Literal(0)]).count(" VALUES ?start {") == 2
+    source = URIRef("https://w3id.org/vn-kg/id/source/nam-truc-2021-11-01")
+    assert queries.keyed_page_text(stored, 1, [source]).count(" VALUES ?source {") == 2
 
 
 def test_a_subject_key_from_several_properties() -> None:

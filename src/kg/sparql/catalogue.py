@@ -131,6 +131,9 @@ class StoredQuery(NamedTuple):
     # ``#+ page_key_property: p|q``: every property that gives the key (the first is
     # ``page_key_property``).
     page_key_properties: tuple[str, ...] = ()
+    # ``#+ page_key_rows``: about how many rows share one value of a subject key (the
+    # rows of one article); ``run_page`` first asks for the rows wanted over this many.
+    page_key_rows: int = 1
 
     @property
     def sparql(self) -> str:
@@ -212,6 +215,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
     pagination = _pagination(text, metadata, shape, parameters, where)
     page_key_properties = _page_key_properties(text, metadata, shape, pagination, where)
     page_key_subject = str(metadata.get(PAGE_KEY_PROPERTY, "")).strip().startswith("^")
+    page_key_rows = _page_key_rows(metadata, page_key_subject, where)
     tags = metadata.get("tags") or []
     return StoredQuery(
         name=name,
@@ -227,6 +231,7 @@ def parse(text: str, name: str = "query", path: Path | None = None) -> StoredQue
         page_key_property=page_key_properties[0] if page_key_properties else None,
         page_key_subject=page_key_subject,
         page_key_properties=page_key_properties,
+        page_key_rows=page_key_rows,
     )
 
 
@@ -296,6 +301,24 @@ def _page_key_properties(
                 where,
             )
     return tuple(found)
+
+
+def _page_key_rows(metadata: Mapping[str, Any], subject: bool, where: str | Path) -> int:
+    """``#+ page_key_rows``: the rows one value of a subject key usually has (1 when
+    not given: a row per resource)."""
+    rows = metadata.get(PAGE_KEY_ROWS)
+    if rows is None:
+        return 1
+    if not subject:
+        # An object key is asked for as often as it occurs: its values count rows already.
+        raise QueryError(
+            f"#+ {PAGE_KEY_ROWS} needs a subject key (#+ {PAGE_KEY_PROPERTY}: ^p)", where
+        )
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= MAX_PAGE_SIZE:
+        raise QueryError(
+            f"#+ {PAGE_KEY_ROWS} must be a whole number of rows from 1 to {MAX_PAGE_SIZE}", where
+        )
+    return rows
 
 
 def _first_order_key(text: str) -> str | None:
@@ -617,6 +640,7 @@ MAX_PAGE_SIZE = 10_000
 MAX_PAGE_KEYS = 10_000
 #: The header naming the property that gives the first ORDER BY key its values.
 PAGE_KEY_PROPERTY = "page_key_property"
+PAGE_KEY_ROWS = "page_key_rows"
 _PLAIN_IRI = re.compile(r"[^\s<>\"{}|^`\\]+\Z")
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 # A page past this is a typo (OFFSET over 10^12 rows at the smallest page size).
@@ -748,15 +772,17 @@ def run_page(query: StoredQuery, page: int, run: Callable[[str], Result]) -> Res
     sent back).
 
     A subject key (``^p``): the distinct subjects, sorted here by their text (as SPARQL
-    orders IRIs), as many as the rows up to the page's end; grlc's text runs if the
-    engine's page shows it orders them otherwise."""
+    orders IRIs), as many as the rows up to the page's end over ``#+ page_key_rows``;
+    grlc's text runs if the engine's page shows it orders them otherwise."""
     from kg.sparql.terms import BNODE, URI, parts
 
     size = query.pagination or 0
     # Twice the rows up to the page's end: rows may share a key value, or have none. A
     # subject is a resource with a row of its own, as a rule: as many as the rows (each
-    # costs its rows, and a resource every source restates costs them in every source).
-    wanted = (1 if query.page_key_subject else 2) * (page * size + 1)
+    # costs its rows, and a resource every source restates costs them in every source),
+    # or fewer where the header says a subject has many rows (an article, its quotes).
+    rows = page * size + 1
+    wanted = -(-rows // query.page_key_rows) if query.page_key_subject else 2 * rows
     key = _first_order_key(query.text) or ""
     subjects: list[Term | Node] | None = None
     while query.page_key_property is not None and wanted <= MAX_PAGE_KEYS:
