@@ -284,6 +284,15 @@ def test_values_block_is_the_first_element_of_the_outermost_where_group() -> Non
     assert bound.count("VALUES") == 1
 
 
+def test_each_parameter_has_a_values_block_of_its_own() -> None:
+    # Virtuoso 7.2 refuses a several-column VALUES row in unit-with-code-on-day (SP031).
+    text = "SELECT ?u WHERE { ?u ex:code ?_code_literal OPTIONAL { ?u ex:from ?f } }"
+    bound = queries.with_values(text, {"_code_literal": Literal("13972"), "_lang": Literal("en")})
+    assert bound.startswith(
+        'SELECT ?u WHERE { VALUES (?_code_literal) { ("13972") } VALUES (?_lang) { ("en") }\n'
+    )
+
+
 def test_values_block_goes_after_a_construct_template() -> None:
     text = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?_o_iri } }"
     bound = queries.with_values(text, {"_o_iri": URIRef("urn:x:1")})

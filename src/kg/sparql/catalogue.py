@@ -591,9 +591,13 @@ def bindings(
 
 
 def with_values(text: str, terms: Mapping[str, Term | Identifier]) -> str:
-    """``text`` with a one-row ``VALUES`` block binding ``terms`` (variable -> term) as
-    the first element of its outermost WHERE group.
+    """``text`` with one-row ``VALUES`` blocks binding ``terms`` (variable -> term), one
+    block a variable, as the first elements of its outermost WHERE group.
 
+    One block a variable, not one of several columns: Virtuoso 7.2 refuses a query
+    that joins a literal of a several-column row with a triple and has an OPTIONAL
+    beside it ("SP031 ... ssg_print_rvr_fixed_val(): no SPART_VARR_FIXED",
+    unit-with-code-on-day); one-column blocks are the same join on every engine.
     Terms are written as rdflib's ``n3()`` writes them (``kg.sparql.terms.sparql``),
     escaping what would end a string or an IRI; IRIs were checked by ``check_iri``
     already, and are refused again if they hold what cannot be written. No other text
@@ -609,9 +613,10 @@ def with_values(text: str, terms: Mapping[str, Term | Identifier]) -> str:
             "cannot bind parameters for a remote endpoint: the query has no WHERE group "
             "to put them in (write CONSTRUCT { ... } WHERE { ... }, DESCRIBE ... WHERE { ... })"
         )
-    names = " ".join(f"?{variable}" for variable in terms)
-    row = " ".join(sparql(term) for term in terms.values())
-    block = f" VALUES ({names}) {{ ({row}) }}\n"
+    block = "".join(
+        f" VALUES (?{variable}) {{ ({sparql(term)}) }}" for variable, term in terms.items()
+    )
+    block += "\n"
     return text[: shape.where_open] + block + text[shape.where_open :]
 
 
