@@ -23,12 +23,12 @@ fixture fails the suite.
 
 The fixtures run as ``kg validate`` runs by default: the update is applied to an Oxigraph
 store in memory (``kg.store``'s default engine) holding ``base_dataset`` (written once as
-N-Quads), which is validated with the ``auto`` engine, turbo (pyshacl-turbo and pyoxigraph, in the ``test``
-extra): 0.16 s of CPU a fixture, where an rdflib copy of the dataset, updated by rdflib
-and validated through rdflib's serialisation, took 0.54 s, and pyshacl takes 3.4 s. Both
-updates give the same quads but for one literal of ``source-text-not-string``, which
-rdflib normalises as an ``xsd:normalizedString`` and Oxigraph keeps as written; the
-fixture compares its datatype, not its text.
+N-Quads), which is validated with the ``auto`` engine, turbo (pyshacl-turbo and
+pyoxigraph, in the ``test`` extra): 0.16 s of CPU a fixture, where an rdflib copy of the
+dataset, updated by rdflib and validated through rdflib's serialisation, took 0.54 s, and
+pyshacl takes 3.4 s. Both updates give the same quads but for one literal of
+``source-text-not-string``, which rdflib normalises as an ``xsd:normalizedString`` and
+Oxigraph keeps as written; the fixture compares its datatype, not its text.
 ``tests/test_engine_parity.py`` runs pyshacl, the reference, on rdflib copies updated by
 rdflib (``mutated``) for one fixture per kind of result, requires the same results from
 both engines, and the fixture's expected results from pyshacl.
