@@ -6,25 +6,28 @@ its working directory ``directory``: grlc reads ``config.ini`` from there when i
 imported. The file written there names the folder of queries (``[local]
 local_sparql_dir``; grlc serves it at ``/api-local/NAME``, no GitHub involved) and the
 SPARQL endpoint every query goes to (``[defaults] sparql_endpoint``), so the queries
-need no ``#+ endpoint:`` header. Without grlc the test is skipped, except under CI,
-where that is a failure.
+need no ``#+ endpoint:`` header. waitress binds port 0 and logs the port it got ("Serving
+on http://127.0.0.1:PORT"), so that no other test's server can take it first. Without
+grlc the test is skipped, except under CI, where that is a failure.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
-from oxigraph_server import free_port
 from server_wait import stop_process, wait_until_answering
 
 STARTUP_SECONDS = 60.0
+_SERVING = re.compile(r"Serving on http://127\.0\.0\.1:(\d+)")
 
 
 def require_grlc() -> None:
@@ -42,8 +45,8 @@ class GrlcServer:
         self.directory = directory
         self.queries = queries
         self.endpoint = endpoint
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.port = 0
+        self.base = ""
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = directory / "grlc.log"
 
@@ -69,13 +72,23 @@ class GrlcServer:
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.port),
+            "0",
             "grlc.server:app",
         ]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=self.directory, stdout=log, stderr=subprocess.STDOUT
             )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not (found := _SERVING.search(self.log())):
+            if self.process.poll() is not None:
+                pytest.fail(f"grlc exited with {self.process.returncode}: {self.log()[-2000:]}")
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"grlc did not listen within {STARTUP_SECONDS:g} s")
+            time.sleep(0.05)
+        self.port = int(found.group(1))
+        self.base = f"http://127.0.0.1:{self.port}"
         wait_until_answering(
             f"{self.base}/", self.process, STARTUP_SECONDS, "grlc", self.log, self.stop
         )

@@ -1,7 +1,9 @@
 """What ``make lint types imports`` checks, as tests: ``python -m pytest`` (the README's
 test command, which CI runs) fails when ``ruff check``, ``ruff format --check``, mypy
 (strict, on ``src/``) or the import contracts of pyproject.toml fail, and shows the
-tool's own report.
+tool's own report. The import contracts (``lint-imports``) are checked once, by
+``tests/test_architecture.py::test_import_contracts_are_kept``, which also requires that
+both contracts were read.
 
 Each tool runs as a subprocess of the current interpreter, from the project root, so
 that it reads the same pyproject.toml settings as ``make`` and finds the same ``kg``.
@@ -16,13 +18,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# lint-imports is a console script without a ``python -m`` entry point; this is what
-# the script itself runs.
-LINT_IMPORTS = (
-    "import sys; from importlinter.cli import lint_imports_command; "
-    "sys.exit(lint_imports_command())"
-)
 
 
 def assert_passes(*command: str, timeout: float = 300) -> None:
@@ -43,10 +38,6 @@ def test_ruff_check() -> None:
 
 def test_ruff_format() -> None:
     assert_passes("-m", "ruff", "format", "--check", "src", "tests")
-
-
-def test_import_contracts() -> None:
-    assert_passes("-c", LINT_IMPORTS)
 
 
 @pytest.mark.slow

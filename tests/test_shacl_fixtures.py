@@ -21,10 +21,17 @@ constraint) of the actual results must equal the expected set, nothing more.
 ``ontology/shapes.ttl`` and the checks folder, so a new constraint or check without a
 fixture fails the suite.
 
-The fixtures run on the ``auto`` engine: turbo (pyshacl-turbo and pyoxigraph, in the
-``test`` extra), which takes about 0.2 s a fixture where pyshacl takes 7 s.
-``tests/test_engine_parity.py`` runs pyshacl, the reference, on one fixture per kind of
-result and requires the same results from both engines.
+The fixtures run as ``kg validate`` runs by default: the update is applied to an Oxigraph
+store in memory (``kg.store``'s default engine) holding ``base_dataset`` (written once as
+N-Quads), which is validated with the ``auto`` engine, turbo (pyshacl-turbo and
+pyoxigraph, in the ``test`` extra): 0.16 s of CPU a fixture, where an rdflib copy of the
+dataset, updated by rdflib and validated through rdflib's serialisation, took 0.54 s, and
+pyshacl takes 3.4 s. Both updates give the same quads but for one literal of
+``source-text-not-string``, which rdflib normalises as an ``xsd:normalizedString`` and
+Oxigraph keeps as written; the fixture compares its datatype, not its text.
+``tests/test_engine_parity.py`` runs pyshacl, the reference, on rdflib copies updated by
+rdflib (``mutated``) for one fixture per kind of result, requires the same results from
+both engines, and the fixture's expected results from pyshacl.
 """
 
 from __future__ import annotations
@@ -43,6 +50,8 @@ from kg.core import paths
 from kg.core.namespaces import SH
 from kg.core.prefixes import KGSH
 from kg.io.parse import add_quads, load, new_dataset, parse_graph
+from kg.store import open_store
+from kg.store.base import KgStore
 from kg.validation.shacl import ValidationResult, render_path, validate
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "shacl"
@@ -312,6 +321,22 @@ def base_dataset() -> Dataset:
 
 
 @pytest.fixture(scope="module")
+def base_quads(base_dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``base_dataset`` as one N-Quads file, which each fixture's store loads afresh."""
+    path = tmp_path_factory.mktemp("shacl-fixtures") / "shipped.nq"
+    path.write_bytes(base_dataset.serialize(format="nquads", encoding="utf-8"))
+    return path
+
+
+def mutated_store(base_quads: Path, update: str) -> KgStore:
+    """A new Oxigraph store in memory holding ``base_quads`` with ``update`` applied."""
+    store = open_store("memory")
+    store.load([base_quads])
+    store.update(update)
+    return store
+
+
+@pytest.fixture(scope="module")
 def shapes_graph() -> Graph:
     return parse_graph(paths.shapes_path())
 
@@ -378,11 +403,13 @@ def test_shipped_data_conforms(base_dataset: Dataset, shapes_graph: Graph) -> No
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", fixture_paths(), ids=lambda p: p.stem)
-def test_invalid_fixture(path: Path, base_dataset: Dataset, shapes_graph: Graph) -> None:
+def test_invalid_fixture(path: Path, base_quads: Path, shapes_graph: Graph) -> None:
     fixture = read_fixture(path)
-    before = len(base_dataset)
-    result = validate(mutated(base_dataset, fixture.update), shapes=shapes_graph)
-    assert len(base_dataset) == before, "the update leaked into the shipped dataset"
+    store = mutated_store(base_quads, fixture.update)
+    try:
+        result = validate(store, shapes=shapes_graph)
+    finally:
+        store.close()
     actual = actual_keys(result, shapes_graph)
     if not any(key.shape == STATEMENT_EVIDENCE for key in fixture.expected):
         # A fixture that adds a triple to the facts to break another constraint adds it

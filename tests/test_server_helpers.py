@@ -1,0 +1,41 @@
+"""The helpers that start real servers for the tests hold up when test files run in
+parallel (pytest-xdist): a port taken between finding it free and binding it."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import oxigraph_server
+from oxigraph_server import OxigraphServer
+
+
+@pytest.mark.external
+def test_oxigraph_starts_on_another_port_when_its_port_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another worker's server holds the port free_port() gave first: a real socket
+    # listening on it, which accepts connections but never answers HTTP.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        taken_port = taken.getsockname()[1]
+        real_free_port = oxigraph_server.free_port
+
+        def ports() -> Iterator[int]:
+            yield taken_port
+            while True:
+                yield real_free_port()
+
+        offered = ports()
+        monkeypatch.setattr(oxigraph_server, "free_port", lambda: next(offered))
+        with OxigraphServer(tmp_path / "oxigraph") as server:
+            assert server.port != taken_port
+            with urllib.request.urlopen(f"{server.query_url}?query=ASK%7B%7D") as response:
+                assert response.status == 200
+            assert oxigraph_server.LISTENING in server.log()
+            assert server.base == f"http://127.0.0.1:{server.port}"
