@@ -187,3 +187,24 @@ def test_paging_bench_compares_both_forms_of_every_page(
     paged = [q.name for q in queries.discover() if q.pagination]
     assert [row.split("`")[1] for row in rows] == [name for name in paged for _ in (1, 2)]
     assert all(row.endswith("× |") for row in rows)
+
+
+def test_every_query_bench_has_a_row_for_every_stored_query(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/every_query.py: loads a store (with the gazetteer) and answers every stored
+    query, each in a fresh process; an error would be a row of its own."""
+    import io
+
+    data = tmp_path / "small.nq"
+    assert (
+        bench_script("generate").main(["--triples", "1e4", "-o", str(data)], out=io.StringIO()) == 0
+    )
+    store = f"oxigraph:{tmp_path / 'store'}"
+    args = ["--store", store, "--data", str(data), "--runs", "1", "--load"]
+    assert bench_script("every_query").main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("loaded ") and int(out[0].split()[1].replace(",", "")) > 250_000
+    rows = [line for line in out if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == queries.names()
+    assert not [row for row in rows if "error" in row or not row.endswith(" |")]
