@@ -68,6 +68,12 @@ def with_endpoint(graph: Graph, endpoint: str) -> Graph:
     return _rebased(graph, _ENDPOINTS, BASE + "sparql", endpoint)
 
 
+def with_downloads(graph: Graph, dist_url: str) -> Graph:
+    """The description with the release files downloaded from ``dist_url`` (ending in a
+    slash) instead of the project's ``dist/``: ``kg serve --dist`` serves them itself."""
+    return _rebased(graph, _DOWNLOADS, BASE + "dist/", dist_url)
+
+
 def check_base_url(base_url: str) -> str:
     """``base_url`` with a final slash; InputError unless it is an http(s) URL."""
     from urllib.parse import urlsplit
