@@ -25,6 +25,7 @@ docs/dcat.md says why each is left.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import urllib.request
@@ -166,6 +167,19 @@ def test_the_description_has_what_a_harvester_looks_for(shipped_dataset: Dataset
         distribution = KIND_NS["distribution"][f"kg-{release.extension}"]
         assert (distribution, DCTERMS.format, URIRef(release.eu_file_type_iri or "")) in void
         assert (distribution, DCAT.mediaType, URIRef(release.media_type_iri)) in void
+
+
+def test_the_void_count_is_the_readmes_less_the_description_itself(
+    shipped_dataset: Dataset,
+) -> None:
+    # docs/dcat.md explains the two figures: the description does not count itself.
+    void = shipped_dataset.graph(G_VOID)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- fig:triples -->([\d,]+)<!-- /fig -->", readme)
+    assert found is not None
+    counted = void.value(KG_DATASET, VOID.triples)
+    assert isinstance(counted, Literal)
+    assert int(counted) == int(found.group(1).replace(",", "")) - len(void)
 
 
 # -- the release catalogue (kg build) ------------------------------------------------------
