@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
+from kg.http.downloads import DIST_PATH
+
 if TYPE_CHECKING:
     from rdflib import Graph
 
     from kg.http.service import AppContext
-
-from kg.http.downloads import DIST_PATH
 
 VOID_PATH = "/.well-known/void"
 CATALOG_PATH = "/catalog"

@@ -56,6 +56,8 @@ BODY = KIND_NS["body"]
 KG_DATASET = DATASET["kg"]
 MAPPING_SET = DATASET["kg-mappings"]
 GAZETTEER_DATASET = DATASET["gazetteer"]
+#: The mapping set's one distribution: its release file, kg-<version>.sssom.tsv.
+MAPPINGS_DISTRIBUTION = DISTRIBUTION["kg-mappings-sssom"]
 CATALOG = DATASET["catalog"]
 PUBLISHER = BODY["kg-contributors"]
 CONTACT = URIRef(str(PUBLISHER) + "#contact")
@@ -443,7 +445,7 @@ def void_graph(dataset: Dataset) -> Graph:
         _describe_gazetteer(g, gazetteer, about)
         g.add((ds, DCTERMS.relation, GAZETTEER_DATASET))
 
-    sssom = DISTRIBUTION["kg-mappings-sssom"]
+    sssom = MAPPINGS_DISTRIBUTION
     g.add((sssom, RDF.type, DCAT.Distribution))
     _lit(g, sssom, RDFS.label, "tập ánh xạ SSSOM", "SSSOM mapping set")
     _lit(g, sssom, DCTERMS.title, "tập ánh xạ SSSOM", "SSSOM mapping set")

@@ -19,13 +19,11 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import OWL, RDF
 
 from kg.core.errors import InputError, OutputError
-from kg.core.namespaces import DCAT, G_ONTOLOGY, KIND_NS, ONTOLOGY_IRI, is_gazetteer_graph
+from kg.core.namespaces import DCAT, G_ONTOLOGY, ONTOLOGY_IRI, is_gazetteer_graph
 from kg.io import formats
 from kg.publish.stats import Stats
 from kg.store.base import KgStore
 from kg.validation.shacl import ValidationResult
-
-MAPPINGS_DISTRIBUTION = KIND_NS["distribution"]["kg-mappings-sssom"]
 
 
 @dataclass
@@ -113,10 +111,10 @@ def build(
         extension = exporter(name).extension
         release = f"kg-{result.version}.{formats.GAZETTEER_RELEASE}.{extension}"
         files.append((directory / release, data))
+    from kg.linking.linksets import MAPPINGS_DISTRIBUTION, sssom_text
+
     if any(True for _ in kg_data.quads((None, DCAT.distribution, MAPPINGS_DISTRIBUTION, None))):
         # The description names the mapping set's file among the downloads: it is one.
-        from kg.linking.linksets import sssom_text
-
         mappings = f"kg-{result.version}.{formats.MAPPINGS_RELEASE}"
         files.append((directory / mappings, sssom_text(kg_data).encode("utf-8")))
     described = dcat.description(kg_data)

@@ -142,8 +142,10 @@ def _distribution_of(name: str, exports: Sequence[formats.Format]) -> URIRef | N
     """The distribution a release file is, by its name: ``kg-<version>.<ext>`` is kg's,
     ``kg-<version>.gazetteer.<ext>`` the gazetteer's, ``kg-<version>.sssom.tsv`` the
     mapping set's."""
+    from kg.linking.linksets import MAPPINGS_DISTRIBUTION
+
     if name.endswith(f".{formats.MAPPINGS_RELEASE}"):
-        return _DISTRIBUTION["kg-mappings-sssom"]
+        return MAPPINGS_DISTRIBUTION
     fmt = formats.by_extension(name, exports)
     if fmt is None:
         return None
