@@ -231,6 +231,13 @@ def test_the_release_catalogue_gives_each_other_file_its_size_and_digest(release
 
 
 @pytest.mark.slow
+def test_the_release_sssom_file_is_the_mapping_set_kg_link_writes(release: Path) -> None:
+    shipped = Path(__file__).resolve().parents[1] / "data" / "links" / "kg.sssom.tsv"
+    built = release / f"kg-0.1.0.{formats.MAPPINGS_RELEASE}"
+    assert built.read_bytes() == shipped.read_bytes()
+
+
+@pytest.mark.slow
 def test_the_release_catalogue_has_no_dcat_ap_violation(release: Path) -> None:
     _, catalogue = catalogue_of(release)
     assert violations(catalogue, MANDATORY_AND_RANGE) == []
