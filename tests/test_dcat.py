@@ -25,6 +25,7 @@ docs/dcat.md says why each is left.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import urllib.request
@@ -168,6 +169,19 @@ def test_the_description_has_what_a_harvester_looks_for(shipped_dataset: Dataset
         assert (distribution, DCAT.mediaType, URIRef(release.media_type_iri)) in void
 
 
+def test_the_void_count_is_the_readmes_less_the_description_itself(
+    shipped_dataset: Dataset,
+) -> None:
+    # docs/dcat.md explains the two figures: the description does not count itself.
+    void = shipped_dataset.graph(G_VOID)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- fig:triples -->([\d,]+)<!-- /fig -->", readme)
+    assert found is not None
+    counted = void.value(KG_DATASET, VOID.triples)
+    assert isinstance(counted, Literal)
+    assert int(counted) == int(found.group(1).replace(",", "")) - len(void)
+
+
 # -- the release catalogue (kg build) ------------------------------------------------------
 
 
@@ -188,7 +202,16 @@ def catalogue_of(folder: Path) -> tuple[Path, Graph]:
 def test_the_release_catalogue_gives_each_other_file_its_size_and_digest(release: Path) -> None:
     path, catalogue = catalogue_of(release)
     others = sorted(p for p in release.iterdir() if p != path)
-    assert len(others) == len(formats.export_formats())
+    # Every export format, and the mapping set as SSSOM.
+    assert len(others) == len(formats.export_formats()) + 1
+    assert release / f"kg-0.1.0.{formats.MAPPINGS_RELEASE}" in others
+    # No download URL names a file the release does not hold, but the gazetteer's: this
+    # data has none (tests/test_serve_dist.py downloads all of a full release).
+    downloads = {str(o) for o in catalogue.objects(None, DCAT.downloadURL)}
+    missing = downloads - {f"https://w3id.org/vn-kg/dist/{other.name}" for other in others}
+    assert missing == {
+        f"https://w3id.org/vn-kg/dist/kg-0.1.0.gazetteer.{e}" for e in ("nq", "trig")
+    }
     for other in others:
         url = URIRef(f"https://w3id.org/vn-kg/dist/{other.name}")
         [distribution] = catalogue.subjects(DCAT.downloadURL, url)
@@ -200,9 +223,18 @@ def test_the_release_catalogue_gives_each_other_file_its_size_and_digest(release
         assert catalogue.value(checksum, SPDX.checksumValue) == Literal(
             digest, datatype=XSD.hexBinary
         )
-        assert (KG_DATASET, VOID.dataDump, url) in catalogue
+        # A VoID dump is RDF; the SSSOM table is a download of the mapping set only.
+        rdf = not other.name.endswith(formats.MAPPINGS_RELEASE)
+        assert ((KG_DATASET, VOID.dataDump, url) in catalogue) is rdf
     # It describes the others, not itself.
     assert not any(path.name in str(o) for o in catalogue.objects())
+
+
+@pytest.mark.slow
+def test_the_release_sssom_file_is_the_mapping_set_kg_link_writes(release: Path) -> None:
+    shipped = Path(__file__).resolve().parents[1] / "data" / "links" / "kg.sssom.tsv"
+    built = release / f"kg-0.1.0.{formats.MAPPINGS_RELEASE}"
+    assert built.read_bytes() == shipped.read_bytes()
 
 
 @pytest.mark.slow

@@ -105,9 +105,13 @@ def test_pipeline_makes_no_network_request(args: list[str], tmp_path: Path) -> N
     ]
     assert_clean(audited(*expanded, allow=(fixtures,), cwd=tmp_path))
     if "build" in args:
-        # One file per export format, and their catalogue (kg.publish.dcat).
+        # One file per export format, the links as SSSOM and their catalogue
+        # (kg.publish.dcat).
         written = sorted(p.name for p in (tmp_path / "dist").iterdir())
         assert [n for n in written if n.endswith(".catalog.ttl")] == ["kg-0.1.0.catalog.ttl"]
+        mappings = f"kg-0.1.0.{formats.MAPPINGS_RELEASE}"
+        assert mappings in written
+        written.remove(mappings)
         gazetteer = [n for n in written if f".{formats.GAZETTEER_RELEASE}." in n]
         assert sorted(Path(n).suffix for n in gazetteer) == sorted(
             f".{e.extension}" for e in formats.gazetteer_formats()

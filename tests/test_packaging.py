@@ -141,11 +141,11 @@ def test_the_installed_wheel_builds_and_answers_outside_the_checkout(
         timeout=600,
     )
     assert build.returncode == 0, build.stderr[-2000:]
-    # Every export format and their DCAT catalogue (kg.publish.dcat).
+    # Every export format, the links as SSSOM and their DCAT catalogue (kg.publish.dcat).
     assert sorted(p.name for p in (tmp_path / "release").iterdir()) == sorted(
         f"kg-0.1.0.{end}"
         for end in (
-            *("ttl", "jsonld", "nt", "nq", "trig", "rdf", "catalog.ttl"),
+            *("ttl", "jsonld", "nt", "nq", "trig", "rdf", "sssom.tsv", "catalog.ttl"),
             *("gazetteer.nq", "gazetteer.trig"),
         )
     )

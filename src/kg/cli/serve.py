@@ -145,6 +145,14 @@ DEFAULT_MAX_ANSWER = 256
     metavar="URL",
     help="The URL the server is reached at from outside (behind a proxy), for links.",
 )
+@click.option(
+    "--dist",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Serve the release files of DIR (written by kg build -d DIR) at /dist/, their "
+    "download URLs. Default: none (/dist/ answers 404).",
+)
 def serve(
     host: str,
     port: int,
@@ -166,6 +174,7 @@ def serve(
     cors_origins: tuple[str, ...],
     union_default_graph: bool,
     public_url: str | None,
+    dist: Path | None,
 ) -> None:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint (/sparql), the stored queries
     (/api/queries, described at /api/openapi.json) and a page for every entity IRI.
@@ -216,6 +225,7 @@ def serve(
         public_url=public_url,
         request_timeout=request_timeout,
         connection_limit=connection_limit,
+        dist=dist.resolve() if dist is not None else None,
     )
     # Logs go to standard error: "listening on http://HOST:PORT/" (the port actually
     # bound, for --port 0), then one line per request (method, path, status, time).

@@ -14,6 +14,8 @@ Routes (the paths are part of the public interface; docs/serving.md lists them):
   over HTTP and their OpenAPI 3 description (``kg.http.api``).
 * ``/.well-known/void``, ``/catalog``: the dataset's VoID and DCAT-AP description
   (``kg.http.described``).
+* ``/dist/<file>``: the release files of ``--dist DIR``, at their download URLs
+  (``kg.http.downloads``).
 * ``/``, ``/queries``, ``/query``: HTML start page, catalogue with a form per query,
   SPARQL query page; every other path is an entity IRI of the graph mapped onto the
   server: ``https://w3id.org/vn-kg/PATH`` is served at ``/PATH``, e.g. ``/id/body/x``
@@ -61,7 +63,7 @@ MAX_PARAMETERS = 1_000  # parameters in the URL, and fields of a form body (more
 
 
 def _rules() -> tuple[Map, dict[str, Handler]]:
-    from kg.http import api, described, endpoint
+    from kg.http import api, described, downloads, endpoint
     from kg.http import pages as browse
 
     handlers: dict[str, Handler] = {
@@ -80,6 +82,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
         "context": browse.handle_context,
         "void": described.handle_void,
         "dcat_catalog": described.handle_catalog,
+        "download": downloads.handle_download,
         "entity": browse.handle_entity,
     }
     rules = Map(
@@ -99,6 +102,7 @@ def _rules() -> tuple[Map, dict[str, Handler]]:
             Rule("/context.jsonld", endpoint="context", methods=["GET", "HEAD"]),
             Rule(described.VOID_PATH, endpoint="void", methods=["GET", "HEAD"]),
             Rule(described.CATALOG_PATH, endpoint="dcat_catalog", methods=["GET", "HEAD"]),
+            Rule(downloads.DIST_PATH + "<path:name>", endpoint="download", methods=["GET", "HEAD"]),
             Rule("/<path:path>", endpoint="entity", methods=["GET", "HEAD"]),
         ],
         strict_slashes=False,

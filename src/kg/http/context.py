@@ -88,6 +88,8 @@ class ServerConfig:
     max_answer: int = DEFAULT_MAX_ANSWER  # MB
     # False: queries run in the server's own process (tests of the engines' own limits).
     isolate_queries: bool = True
+    # The release files answered at /dist/ (a folder of kg build); None: none (404).
+    dist: Path | None = None
 
     def __post_init__(self) -> None:
         if self.update_token is not None:

@@ -6,7 +6,8 @@ shipped data: VoID and DCAT-AP in one description), in every RDF format of the f
 registry by content negotiation, as an entity is; a browser is sent (303) to the page of
 the dataset or of the catalogue. The endpoint the description names is this server's own
 ``/sparql`` (``--public-url`` behind a proxy), not the project's published one: whoever
-runs ``kg serve`` serves the dataset. The SPARQL Service Description links to both.
+runs ``kg serve`` serves the dataset. With ``--dist``, the downloads it names are this
+server's ``/dist/`` too. The SPARQL Service Description links to both.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
+
+from kg.http.downloads import DIST_PATH
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -34,13 +37,17 @@ def description_graph(ctx: AppContext, request: Request) -> Graph:
     checks about the vocabularies it uses; HttpError 404 when the data holds none."""
     from kg.core.namespaces import G_VOID
     from kg.http.context import HttpError
-    from kg.publish.dcat import harvested, with_endpoint
+    from kg.publish.dcat import harvested, with_downloads, with_endpoint
 
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G_VOID}> {{ ?s ?p ?o }} }}"
     result = ctx.service.run(query)
     if result.graph is None or len(result.graph) == 0:
         raise HttpError(404, f"the data served has no description (no graph <{G_VOID}>)")
-    return harvested(with_endpoint(result.graph, root(ctx, request) + "/sparql"))
+    here = root(ctx, request)
+    graph = with_endpoint(result.graph, here + "/sparql")
+    if ctx.config.dist is not None:
+        graph = with_downloads(graph, here + DIST_PATH)
+    return harvested(graph)
 
 
 def _answer(ctx: AppContext, request: Request, page_of: str) -> Response:

@@ -385,6 +385,8 @@ def export_formats() -> tuple[Format, ...]:
 #: the formats that keep its named graph, written without rdflib.
 GAZETTEER_RELEASE = "gazetteer"
 GAZETTEER_FORMATS = ("nquads", "trig")
+#: The release file of the mapping set (``kg-<version>.sssom.tsv``): every link as SSSOM.
+MAPPINGS_RELEASE = "sssom.tsv"
 
 
 def gazetteer_formats() -> tuple[Format, ...]:

@@ -58,6 +58,8 @@ EVENT = KIND_NS["event"]
 VAU_DISTRIBUTION = "vietnamadminunits"
 VAU_VERSION = "1.0.4"
 VAU_SOURCE = SOURCE["vietnamadminunits-1-0-4"]
+#: The copyright line of the package's MIT licence, which asks it to travel with copies.
+VAU_COPYRIGHT = "Copyright (c) 2025 Tran Ngoc Minh Hieu"
 
 #: The 2025 reform: units of the legacy tables end the day before, 2025 units begin on
 #: the day. Its sources are in data/links/admin-units-curated.tsv (event row).

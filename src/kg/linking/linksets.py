@@ -36,6 +36,7 @@ from kg.core.namespaces import (
     DCAT,
     G_VOID,
     GRAPH,
+    KGO,
     KIND_NS,
     OSMREL,
     PREFIXES,
@@ -46,7 +47,7 @@ from kg.core.namespaces import (
 from kg.core.version import __version__
 from kg.io import formats
 from kg.linking import dcat
-from kg.linking.admin import VAU_SOURCE, render_graph
+from kg.linking.admin import VAU_COPYRIGHT, VAU_SOURCE, render_graph
 
 DATASET = KIND_NS["dataset"]
 DISTRIBUTION = KIND_NS["distribution"]
@@ -55,6 +56,8 @@ BODY = KIND_NS["body"]
 KG_DATASET = DATASET["kg"]
 MAPPING_SET = DATASET["kg-mappings"]
 GAZETTEER_DATASET = DATASET["gazetteer"]
+#: The mapping set's one distribution: its release file, kg-<version>.sssom.tsv.
+MAPPINGS_DISTRIBUTION = DISTRIBUTION["kg-mappings-sssom"]
 CATALOG = DATASET["catalog"]
 PUBLISHER = BODY["kg-contributors"]
 CONTACT = URIRef(str(PUBLISHER) + "#contact")
@@ -63,6 +66,14 @@ ENDPOINT_SERVICE = DISTRIBUTION["sparql"]
 #: Where the endpoint is published; ``kg serve`` states its own (``kg.publish.dcat``).
 ENDPOINT_URL = URIRef(BASE + "sparql")
 LICENCE = dcat.CC_BY_4
+#: What the files of kg and of the gazetteer hold that CC BY 4.0 does not cover
+#: (``dct:rights`` of their distributions; LICENSES/README.md).
+KG_RIGHTS = URIRef(str(KG_DATASET) + "#rights")
+GAZETTEER_RIGHTS = URIRef(str(GAZETTEER_DATASET) + "#rights")
+MIT_NOTICE = (
+    "The above copyright notice and this permission notice shall be included in all copies "
+    "or substantial portions of the Software."
+)
 #: The date the mappings were made and reviewed; fixed so that the output is reproducible.
 MAPPING_DATE = "2026-11-27"
 
@@ -408,6 +419,7 @@ def void_graph(dataset: Dataset) -> Graph:
         # are texts and a package, what PROV calls what it was derived from.
         g.add((ds, PROV.wasDerivedFrom, source))
 
+    rights = _kg_rights(g, dataset)
     # A distribution per release file that kg build writes.
     for release in formats.export_formats():
         graphs = (
@@ -425,6 +437,7 @@ def void_graph(dataset: Dataset) -> Graph:
                 f"Toàn bộ kg dưới dạng {release.label}, {graphs[0]}.",
                 f"The whole of kg as {release.label}, {graphs[1]}.",
             ),
+            rights,
         )
 
     gazetteer = _gazetteer_triples()
@@ -432,7 +445,7 @@ def void_graph(dataset: Dataset) -> Graph:
         _describe_gazetteer(g, gazetteer, about)
         g.add((ds, DCTERMS.relation, GAZETTEER_DATASET))
 
-    sssom = DISTRIBUTION["kg-mappings-sssom"]
+    sssom = MAPPINGS_DISTRIBUTION
     g.add((sssom, RDF.type, DCAT.Distribution))
     _lit(g, sssom, RDFS.label, "tập ánh xạ SSSOM", "SSSOM mapping set")
     _lit(g, sssom, DCTERMS.title, "tập ánh xạ SSSOM", "SSSOM mapping set")
@@ -443,8 +456,11 @@ def void_graph(dataset: Dataset) -> Graph:
         "Mọi liên kết của kg trong một bảng SSSOM (TSV), siêu dữ liệu ở phần đầu.",
         "Every link of kg in one SSSOM table (TSV), its metadata in its header.",
     )
-    g.add((sssom, DCAT.accessURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
-    g.add((sssom, DCAT.downloadURL, URIRef(BASE + "data/links/kg.sssom.tsv")))
+    # A release file (kg build writes it) rather than data/links/kg.sssom.tsv, which is
+    # under the base only in the repository, not where a release is published.
+    sssom_url = URIRef(f"{BASE}dist/kg-{__version__}.{formats.MAPPINGS_RELEASE}")
+    g.add((sssom, DCAT.accessURL, sssom_url))
+    g.add((sssom, DCAT.downloadURL, sssom_url))
     tsv = formats.by_name("tsv", formats.formats_for("SELECT"))
     assert tsv is not None
     g.add((sssom, DCAT.mediaType, dcat.media_type(tsv)))
@@ -597,6 +613,16 @@ def _describe_gazetteer(g: Graph, triples: int, about: Callable[..., None]) -> N
     g.add((gaz, VOID.triples, Literal(triples, datatype=XSD.integer)))
     g.add((gaz, VOID.vocabulary, URIRef(BASE + "ontology#")))
     g.add((gaz, PROV.wasDerivedFrom, VAU_SOURCE))
+    _rights_statement(
+        g,
+        GAZETTEER_RIGHTS,
+        (
+            "Dẫn xuất từ gói vietnamadminunits 1.0.4, giấy phép MIT: "
+            f"{VAU_COPYRIGHT}. Phát hành kèm theo CC BY 4.0.",
+            f"Derived from the vietnamadminunits 1.0.4 package, MIT licence: {VAU_COPYRIGHT}. "
+            f"{MIT_NOTICE} Distributed under CC BY 4.0 as well.",
+        ),
+    )
     for release in formats.gazetteer_formats():
         _release_distribution(
             g,
@@ -608,6 +634,7 @@ def _describe_gazetteer(g: Graph, triples: int, about: Callable[..., None]) -> N
                 f"Toàn bộ bộ địa danh dưới dạng {release.label}, một đồ thị có tên.",
                 f"The whole gazetteer as {release.label}, one named graph.",
             ),
+            GAZETTEER_RIGHTS,
         )
 
 
@@ -618,9 +645,11 @@ def _release_distribution(
     part: str,
     title: tuple[str, str],
     description: tuple[str, str],
+    rights: URIRef | None = None,
 ) -> None:
     """The distribution of ``dataset`` that is its release file in ``release``'s format:
-    ``kg-VERSION.EXT`` (``part`` "kg") or ``kg-VERSION.PART.EXT``, as kg build names it."""
+    ``kg-VERSION.EXT`` (``part`` "kg") or ``kg-VERSION.PART.EXT``, as kg build names it;
+    ``rights``, what in the file its licence does not cover."""
     ext = release.extension
     assert ext is not None
     dist = DISTRIBUTION[f"{part}-{ext}"]
@@ -635,8 +664,56 @@ def _release_distribution(
     g.add((dist, DCAT.mediaType, dcat.media_type(release)))
     g.add((dist, DCTERMS.format, dcat.file_type(release)))
     g.add((dist, DCTERMS.license, LICENCE))
+    if rights is not None:
+        g.add((dist, DCTERMS.rights, rights))
     g.add((dataset, DCAT.distribution, dist))
     g.add((dataset, VOID.dataDump, url))
+
+
+def _rights_statement(g: Graph, statement: URIRef, text: tuple[str, str]) -> None:
+    g.add((statement, RDF.type, DCTERMS.RightsStatement))
+    _lit(g, statement, RDFS.label, *text)
+
+
+def _kg_rights(g: Graph, dataset: Dataset) -> URIRef | None:
+    """The rights statement of kg's files, None if kg quotes no source text and holds no
+    unit from vietnamadminunits: its files carry every source's full text (``kgo:text``)
+    and the quotations of it, which stay with their publishers, not CC BY 4.0."""
+    quotes = any(True for _ in dataset.quads((None, KGO.text, None, None)))
+    units = any(True for _ in dataset.quads((VAU_SOURCE, None, None, None)))
+    if not (quotes or units):
+        return None
+    vi: list[str] = []
+    en: list[str] = []
+    if quotes:
+        vi.append(
+            "toàn văn mỗi văn bản nguồn (kgo:text của mỗi kgo:SourceText) và các câu trích "
+            "từ đó, được giữ nguyên văn để kiểm chứng từng dữ kiện: quyền đối với chúng thuộc "
+            "tác giả và nơi xuất bản, không cấp theo CC BY 4.0 (xem dct:rights của văn bản nguồn)"
+        )
+        en.append(
+            "the full text of each source (kgo:text of each kgo:SourceText) and the quotations "
+            "of it, kept unchanged so that every fact can be checked against its words: their "
+            "rights stay with their authors and publishers, they are not offered under "
+            "CC BY 4.0 (see each source text's dct:rights)"
+        )
+    if units:
+        vi.append(
+            f"các đơn vị hành chính lấy từ gói vietnamadminunits 1.0.4 (MIT, {VAU_COPYRIGHT})"
+        )
+        en.append(
+            "the administrative units taken from the vietnamadminunits 1.0.4 package, "
+            f"MIT licence: {VAU_COPYRIGHT}"
+        )
+    text = (
+        "Dữ liệu theo giấy phép CC BY 4.0, trừ " + "; và ".join(vi) + ".",
+        "The data is under CC BY 4.0, except "
+        + "; and ".join(en)
+        + "."
+        + (f" {MIT_NOTICE}" if units else ""),
+    )
+    _rights_statement(g, KG_RIGHTS, text)
+    return KG_RIGHTS
 
 
 def void_outputs(dataset: Dataset | None = None) -> list[Output]:

@@ -59,8 +59,9 @@ def build(
 ) -> BuildResult:
     """Validate ``dataset`` (an rdflib Dataset or a loaded store; default: the shipped
     data, gazetteer included) and, if it conforms, write ``kg-<version>.<ext>`` in every
-    export format to ``out_dir``, and the gazetteer's graphs, if it holds any, as
-    ``kg-<version>.gazetteer.nq`` and ``.trig``.
+    export format to ``out_dir``, the gazetteer's graphs, if it holds any, as
+    ``kg-<version>.gazetteer.nq`` and ``.trig``, and, when its description has the
+    mapping set's distribution, every link as SSSOM (``kg-<version>.sssom.tsv``).
 
     ``shapes`` and ``checks_dir`` default to the shipped ones, as for ``validate``.
     ``inputs`` are the files the data came from: a release file that is one of them
@@ -110,6 +111,12 @@ def build(
         extension = exporter(name).extension
         release = f"kg-{result.version}.{formats.GAZETTEER_RELEASE}.{extension}"
         files.append((directory / release, data))
+    from kg.linking.linksets import MAPPINGS_DISTRIBUTION, sssom_text
+
+    if any(True for _ in kg_data.quads((None, DCAT.distribution, MAPPINGS_DISTRIBUTION, None))):
+        # The description names the mapping set's file among the downloads: it is one.
+        mappings = f"kg-{result.version}.{formats.MAPPINGS_RELEASE}"
+        files.append((directory / mappings, sssom_text(kg_data).encode("utf-8")))
     described = dcat.description(kg_data)
     if (None, RDF.type, DCAT.Catalog) in described:
         # Made from the bytes about to be written, and written with them as one set.

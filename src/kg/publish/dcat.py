@@ -68,6 +68,12 @@ def with_endpoint(graph: Graph, endpoint: str) -> Graph:
     return _rebased(graph, _ENDPOINTS, BASE + "sparql", endpoint)
 
 
+def with_downloads(graph: Graph, dist_url: str) -> Graph:
+    """The description with the release files downloaded from ``dist_url`` (ending in a
+    slash) instead of the project's ``dist/``: ``kg serve --dist`` serves them itself."""
+    return _rebased(graph, _DOWNLOADS, BASE + "dist/", dist_url)
+
+
 def check_base_url(base_url: str) -> str:
     """``base_url`` with a final slash; InputError unless it is an http(s) URL."""
     from urllib.parse import urlsplit
@@ -106,14 +112,7 @@ def release_catalogue(
     # The dumps are the files as they are named, which the description cannot know.
     catalogue.remove((None, VOID.dataDump, None))
     for path, data in files:
-        fmt = formats.by_extension(path.name, exports)
-        # kg-<version>.<ext> is kg's; kg-<version>.gazetteer.<ext> the gazetteer's.
-        part = "kg"
-        if path.name.removesuffix(f".{fmt.extension}" if fmt else "").endswith(
-            f".{formats.GAZETTEER_RELEASE}"
-        ):
-            part = formats.GAZETTEER_RELEASE
-        distribution = _DISTRIBUTION[f"{part}-{fmt.extension}"] if fmt else None
+        distribution = _distribution_of(path.name, exports)
         if distribution is None or (distribution, RDF.type, DCAT.Distribution) not in catalogue:
             raise InputError(
                 f"the dataset's description has no distribution for {path.name}: run `kg link void`"
@@ -122,7 +121,9 @@ def release_catalogue(
         for predicate in (DCAT.downloadURL, DCAT.accessURL):
             catalogue.set((distribution, predicate, url))
         for dataset in list(catalogue.subjects(DCAT.distribution, distribution)):
-            catalogue.add((dataset, VOID.dataDump, url))
+            # A VoID dump is RDF: the mapping set's SSSOM table is a download only.
+            if (dataset, RDF.type, VOID.Dataset) in catalogue:
+                catalogue.add((dataset, VOID.dataDump, url))
         catalogue.add(
             (distribution, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger))
         )
@@ -135,6 +136,23 @@ def release_catalogue(
     if files:
         catalogue.add((SHA256, RDF.type, SPDX.ChecksumAlgorithm))
     return catalogue
+
+
+def _distribution_of(name: str, exports: Sequence[formats.Format]) -> URIRef | None:
+    """The distribution a release file is, by its name: ``kg-<version>.<ext>`` is kg's,
+    ``kg-<version>.gazetteer.<ext>`` the gazetteer's, ``kg-<version>.sssom.tsv`` the
+    mapping set's."""
+    from kg.linking.linksets import MAPPINGS_DISTRIBUTION
+
+    if name.endswith(f".{formats.MAPPINGS_RELEASE}"):
+        return MAPPINGS_DISTRIBUTION
+    fmt = formats.by_extension(name, exports)
+    if fmt is None:
+        return None
+    part = "kg"
+    if name.removesuffix(f".{fmt.extension}").endswith(f".{formats.GAZETTEER_RELEASE}"):
+        part = formats.GAZETTEER_RELEASE
+    return _DISTRIBUTION[f"{part}-{fmt.extension}"]
 
 
 def catalogue_bytes(catalogue: Graph) -> bytes:

@@ -40,6 +40,17 @@ SHORT_HEADER = HEADER[:3]
 BASES = {"quote": KGO.quoted, "editorial": KGO.editorial, "inferred": KGO.inferred}
 #: ``*`` in the subject or predicates column: a line that fills in (see ``Row.fills_in``).
 EVERY = "*"
+#: The rights statement of every source text (``dct:rights``): quoted, not licensed.
+SOURCE_RIGHTS_VI = (
+    "Toàn văn được giữ nguyên để kiểm chứng mọi câu trích dẫn; quyền đối với văn bản thuộc "
+    "tác giả và nơi xuất bản. Văn bản không được cấp phép theo CC BY 4.0 hay giấy phép nào "
+    "khác của kg; muốn dùng lại, hãy hỏi nơi xuất bản."
+)
+SOURCE_RIGHTS_EN = (
+    "Kept whole and unchanged so that every quotation can be checked against it; its rights "
+    "stay with its author and publisher. The text is not offered under CC BY 4.0 or any other "
+    "licence of kg; to reuse it, ask its publisher."
+)
 
 Triple: TypeAlias = tuple[URIRef, URIRef, Node]
 
@@ -461,6 +472,7 @@ def render(slug: str) -> str:
     found = resolve(slug)
     source = KIND_NS["source"][slug]
     article = KIND_NS["article"][slug]
+    rights = URIRef(f"{source}#rights")
     graph = evidence_graph(slug)
     used = ["rdf", "rdfs", "xsd", "dct", "dctype", "oa", "kgo"]
     out = [f"@prefix {p}: <{PREFIXES[p]}> ." for p in used]
@@ -485,7 +497,22 @@ def render(slug: str) -> str:
             ("dct:format", '"text/plain; charset=utf-8"'),
             ("dct:language", '"vi"'),
             ("dct:isFormatOf", _n3(article)),
+            ("dct:rights", _n3(rights)),
             ("kgo:text", _n3(Literal(text))),
+        ],
+    )
+    # The text is kept whole for checking quotations; the licence of the files that carry
+    # it does not extend to it (LICENSES/README.md), and a harvester reads that here.
+    out.append("")
+    out += _lines(
+        rights,
+        [
+            ("a", "dct:RightsStatement"),
+            (
+                "rdfs:label",
+                f"{_n3(Literal(SOURCE_RIGHTS_VI, lang='vi'))} , "
+                f"{_n3(Literal(SOURCE_RIGHTS_EN, lang='en'))}",
+            ),
         ],
     )
     for span in sorted(found.spans, key=lambda s: (s.start, s.end)):
