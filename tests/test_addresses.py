@@ -368,3 +368,20 @@ def test_a_unit_type_is_not_read_as_a_misspelt_name() -> None:
     # A typo elsewhere (Lia) makes the names nearby searched for typos too.
     found = small.resolve("Tinh Gia Lia; Huyen Chu Prong; Thi tran Thang", date(2024, 6, 1))
     assert found.unit is not None and found.unit.name == "Thị trấn Thắng"
+
+
+def test_a_sibling_s_name_before_it_was_formed_is_not_a_typo() -> None:
+    small = _small_index("Xã Nam Tiến", "Xã Nam Điền")
+    formed = small.by_iri["urn:c1"]
+    formed.valid_from = date(2024, 7, 23)
+    address = "Xã Nam Điền, Huyện Chư Prông, Gia Lai"
+    # Before Nam Điền was formed its name is not Nam Tiến one letter off.
+    before = small.resolve(address, date(2021, 11, 1))
+    assert before.unit is None or before.unit.name != "Xã Nam Tiến"
+    after = small.resolve(address, date(2024, 7, 23))
+    assert after.unit is formed
+    assert after.columns()["kg_validity"] == "known"
+    # A real typo of a name no sibling bears is still read.
+    typo = small.resolve("Xã Nam Tiếnn, Huyện Chư Prông, Gia Lai", date(2021, 11, 1))
+    assert typo.unit is not None and typo.unit.name == "Xã Nam Tiến"
+    assert typo.columns()["kg_validity"] == "start unknown"

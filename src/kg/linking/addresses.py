@@ -553,10 +553,13 @@ class AddressIndex:
         self.plain_name: dict[str, str] = {}
         #: name in ASCII, its number of words, its letters: for names a typo may hide
         self.fuzzy_key: dict[str, tuple[str, int, frozenset[str]]] = {}
+        #: the names (in ASCII) of the units that lay in a unit, at any date
+        self.names_within: dict[str | None, set[str]] = {}
         for unit in self.units:
             key = " ".join(_number(w) for w in split_unit_name(unit.name)[1].split())
             self.name_key[unit.iri] = key
             plain = self.plain_name[unit.iri] = ascii_fold(key).lower()
+            self.names_within.setdefault(unit.parent, set()).add(plain)
             # One letter off a short name, or a number, is another name.
             if len(plain) >= 4 and not key.isdigit():
                 self.fuzzy_key[unit.iri] = (plain, key.count(" ") + 1, frozenset(plain))
@@ -671,6 +674,9 @@ class AddressIndex:
             if fuzzy is None:
                 continue
             plain, size, letters = fuzzy
+            # A name one of its siblings bore, at this date or another, is that unit's, not
+            # a misspelling: "xã Nam Điền" before Nam Điền was formed is not Nam Tiến.
+            siblings = self.names_within.get(unit.parent, set())
             spans = runs.get(size)
             if spans is None:
                 spans = runs[size] = []
@@ -691,6 +697,7 @@ class AddressIndex:
                     len(seen ^ letters) <= 2
                     and -1 <= len(text) - len(plain) <= 1
                     and _one_edit_apart(text, plain)
+                    and text not in siblings
                 ):
                     hints = _hints_before(words, start)
                     end = start + size
