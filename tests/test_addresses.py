@@ -171,9 +171,38 @@ def test_words_are_split_on_separators_and_glued_abbreviations() -> None:
 @pytest.mark.slow
 def test_the_shipped_graph_is_read_by_default() -> None:
     # The whole gazetteer: 14,152 units read in seconds.
-    found = resolve(["xã Nam Điền, h. Nam Trực, Nam Định"], "2024-06-01")
+    found = resolve(["xã Nam Điền, h. Nam Trực, Nam Định"], "2025-01-01")
     assert found[0].unit is not None
     assert found[0].unit.iri == "https://w3id.org/vn-kg/id/place/xa-nam-dien-nam-truc"
+    # Dated by kg's links (Resolution 1104/NQ-UBTVQH15): known from 23 July 2024.
+    assert found[0].columns()["kg_validity"] == "known"
+    # The article's day: Nam Điền did not exist yet, Điền Xá did (its start undated).
+    before = resolve(
+        ["xã Nam Điền, huyện Nam Trực, tỉnh Nam Định", "xã Điền Xá, huyện Nam Trực"],
+        "2021-11-01",
+    )
+    assert all(r.unit is None or not r.unit.iri.endswith("/xa-nam-dien-nam-truc") for r in before)
+    assert before[1].unit is not None and before[1].unit.iri.endswith("/xa-dien-xa")
+    assert before[1].columns()["kg_validity"] == "start unknown"
+    # After the reform the former communes are gone (their ends dated too).
+    after = resolve(["xã Nam Mỹ, Nam Trực, Nam Định"], "2025-08-01")
+    assert not any(u.iri.endswith("/xa-nam-my-nam-truc") for u in after[0].units)
+
+
+def test_an_undated_unit_is_vouched_for_from_the_snapshot_day_only(index: AddressIndex) -> None:
+    address = "xã Nam Điền, h. Nam Trực, Nam Định"
+    validity = {
+        day: index.resolve(address, day).columns()["kg_validity"]
+        for day in (date(2021, 11, 1), date(2025, 6, 29), date(2025, 6, 30))
+    }
+    assert validity == {
+        date(2021, 11, 1): "start unknown",
+        date(2025, 6, 29): "start unknown",
+        date(2025, 6, 30): "known",
+    }
+    both = index.resolve("Nam Điền, Nam Định", date(2021, 11, 1)).columns()
+    assert both["kg_validity"] == "start unknown;start unknown"
+    assert index.resolve("Nowhere at all", date(2021, 11, 1)).columns()["kg_validity"] == ""
 
 
 # -- files in and out --------------------------------------------------------------------
@@ -339,3 +368,20 @@ def test_a_unit_type_is_not_read_as_a_misspelt_name() -> None:
     # A typo elsewhere (Lia) makes the names nearby searched for typos too.
     found = small.resolve("Tinh Gia Lia; Huyen Chu Prong; Thi tran Thang", date(2024, 6, 1))
     assert found.unit is not None and found.unit.name == "Thị trấn Thắng"
+
+
+def test_a_sibling_s_name_before_it_was_formed_is_not_a_typo() -> None:
+    small = _small_index("Xã Nam Tiến", "Xã Nam Điền")
+    formed = small.by_iri["urn:c1"]
+    formed.valid_from = date(2024, 7, 23)
+    address = "Xã Nam Điền, Huyện Chư Prông, Gia Lai"
+    # Before Nam Điền was formed its name is not Nam Tiến one letter off.
+    before = small.resolve(address, date(2021, 11, 1))
+    assert before.unit is None or before.unit.name != "Xã Nam Tiến"
+    after = small.resolve(address, date(2024, 7, 23))
+    assert after.unit is formed
+    assert after.columns()["kg_validity"] == "known"
+    # A real typo of a name no sibling bears is still read.
+    typo = small.resolve("Xã Nam Tiếnn, Huyện Chư Prông, Gia Lai", date(2021, 11, 1))
+    assert typo.unit is not None and typo.unit.name == "Xã Nam Tiến"
+    assert typo.columns()["kg_validity"] == "start unknown"

@@ -163,6 +163,54 @@ def test_units_of_a_province_on_a_day() -> None:
     assert not any(r["unit"].endswith("-2025") for r in legacy)
 
 
+def test_a_day_before_the_snapshot_leaves_out_later_units_and_flags_undated_ones() -> None:
+    # The article's day: Nam Điền (formed 23 July 2024) is gone; every other unit of the
+    # province is undated, so its presence that day is not vouched for.
+    article_day = run("units-of-province-on-day", province="36", day="2021-11-01")
+    snapshot = run("units-of-province-on-day", province="36", day="2025-06-30")
+    assert PLACE + "xa-nam-dien-nam-truc" not in {r["unit"] for r in article_day}
+    assert PLACE + "xa-nam-dien-nam-truc" in {r["unit"] for r in snapshot}
+    assert len(article_day) == len(snapshot) - 1
+    assert {r["validity"] for r in article_day} == {"start unknown"}
+    assert {r["validity"] for r in snapshot} == {"known"}
+    # Dated by kg's links, so known on its first day, and absent the day before.
+    formed = run("units-of-province-on-day", province="36", day="2024-07-23")
+    assert {r["unit"]: r["validity"] for r in formed}[PLACE + "xa-nam-dien-nam-truc"] == "known"
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "expected"),
+    [
+        ("13972", "2021-11-01", {}),
+        ("13972", "2024-07-22", {}),
+        ("13972", "2024-07-23", {"xa-nam-dien-nam-truc": "known"}),
+        ("362", "2021-11-01", {"huyen-nam-truc": "start unknown"}),
+        ("362", "2025-06-30", {"huyen-nam-truc": "known"}),
+        ("13972", "2025-07-01", {"phuong-vi-khe-ninh-binh-2025": "known"}),
+    ],
+)
+def test_a_code_on_a_past_day_is_dated_or_flagged(
+    code: str, day: str, expected: dict[str, str]
+) -> None:
+    rows = run("unit-with-code-on-day", code=code, day=day)
+    assert {r["unit"].removeprefix(PLACE): r["validity"] for r in rows} == expected
+
+
+def test_what_covers_a_unit_replaced_twice_names_the_step_between() -> None:
+    rows = run("what-covers-former-unit", unit=PLACE + "huyen-nam-truc")
+    vi_khe = {
+        r["part"].removeprefix(PLACE): (r.get("via", "").removeprefix(PLACE), r.get("viaFrom"))
+        for r in rows
+        if r["today"] == PLACE + "phuong-vi-khe-ninh-binh-2025"
+    }
+    assert vi_khe == {
+        "xa-nam-dien-nam-truc": ("", None),
+        "xa-dien-xa": ("xa-nam-dien-nam-truc", "2024-07-23"),
+        "xa-nam-my-nam-truc": ("xa-nam-dien-nam-truc", "2024-07-23"),
+        "xa-nam-toan-nam-truc": ("xa-nam-dien-nam-truc", "2024-07-23"),
+    }
+
+
 @pytest.mark.external
 def test_a_unit_page_shows_where_it_lies_what_it_became_and_a_map(
     kg_server: str,  # noqa: F811

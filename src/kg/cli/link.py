@@ -131,7 +131,8 @@ def register(cli: click.Group, group_class: type[click.Group]) -> None:
         required=True,
         metavar="OUT.csv",
         help="The input's columns and rows, then kg_status, kg_iri, kg_code, kg_name, "
-        "kg_level, kg_score and kg_current_codes; replaced atomically.",
+        "kg_level, kg_score, kg_current_codes and kg_validity ('start unknown' for a unit "
+        "the data gives no start, before 2025-06-30); replaced atomically.",
     )
     @click.option(
         "--sssom",

@@ -64,7 +64,16 @@ OUTPUT_COLUMNS = (
     "kg_level",
     "kg_score",
     "kg_current_codes",
+    "kg_validity",
 )
+
+#: The first day the gazetteer vouches for a unit it gives no start (``schema:validFrom``):
+#: its source's legacy table is the state of 30 June 2025 and has no start dates, so such
+#: a unit is known to exist from that day only. The gazetteer's stored queries state the
+#: same day in their text (queries/units-of-province-on-day.rq, unit-with-code-on-day.rq).
+KNOWN_FROM = date(2025, 6, 30)
+KNOWN = "known"
+START_UNKNOWN = "start unknown"
 
 PROVINCE = "province"
 DISTRICT = "district"
@@ -140,9 +149,17 @@ class Unit:
     replaced_by: list[str] = field(default_factory=list)
 
     def valid_on(self, day: date) -> bool:
+        """Not known to have begun after ``day`` nor ended before it (see ``validity_on``
+        for a unit whose start the data does not give)."""
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_through is None or day <= self.valid_through
         )
+
+    def validity_on(self, day: date) -> str:
+        """``KNOWN`` when the data dates the unit's start or ``day`` is one the gazetteer
+        vouches for (``KNOWN_FROM`` on), else ``START_UNKNOWN``: the unit may not have
+        existed yet on ``day`` (one formed in a merger the data does not date)."""
+        return KNOWN if self.valid_from is not None or day >= KNOWN_FROM else START_UNKNOWN
 
 
 def _iso_date(text: str) -> date | None:
@@ -461,6 +478,7 @@ class Resolution:
     units: tuple[Unit, ...] = ()
     score: float = 0.0
     current_codes: tuple[str, ...] = ()
+    validity: tuple[str, ...] = ()  # each unit's ``Unit.validity_on`` the date
 
     @property
     def unit(self) -> Unit | None:
@@ -477,6 +495,7 @@ class Resolution:
             "kg_level": ";".join(levels),
             "kg_score": f"{self.score:.2f}" if self.units else "",
             "kg_current_codes": ";".join(self.current_codes),
+            "kg_validity": ";".join(self.validity),
         }
 
 
@@ -534,10 +553,13 @@ class AddressIndex:
         self.plain_name: dict[str, str] = {}
         #: name in ASCII, its number of words, its letters: for names a typo may hide
         self.fuzzy_key: dict[str, tuple[str, int, frozenset[str]]] = {}
+        #: the names (in ASCII) of the units that lay in a unit, at any date
+        self.names_within: dict[str | None, set[str]] = {}
         for unit in self.units:
             key = " ".join(_number(w) for w in split_unit_name(unit.name)[1].split())
             self.name_key[unit.iri] = key
             plain = self.plain_name[unit.iri] = ascii_fold(key).lower()
+            self.names_within.setdefault(unit.parent, set()).add(plain)
             # One letter off a short name, or a number, is another name.
             if len(plain) >= 4 and not key.isdigit():
                 self.fuzzy_key[unit.iri] = (plain, key.count(" ") + 1, frozenset(plain))
@@ -610,10 +632,13 @@ class AddressIndex:
         ]
         if len(kept) == 1:
             leaf, quality = kept[0]
-            return Resolution(MATCHED, (leaf,), quality, self.current_codes(leaf))
+            return Resolution(
+                MATCHED, (leaf,), quality, self.current_codes(leaf), (leaf.validity_on(day),)
+            )
         kept.sort(key=lambda found: (found[0].code, found[0].iri))
         quality = min(q for _, q in kept)
-        return Resolution(AMBIGUOUS, tuple(u for u, _ in kept), quality)
+        units = tuple(u for u, _ in kept)
+        return Resolution(AMBIGUOUS, units, quality, (), tuple(u.validity_on(day) for u in units))
 
     def _exact_mentions(self, view: _DateView, words: list[_Word]) -> list[_Mention]:
         mentions: list[_Mention] = []
@@ -649,6 +674,9 @@ class AddressIndex:
             if fuzzy is None:
                 continue
             plain, size, letters = fuzzy
+            # A name one of its siblings bore, at this date or another, is that unit's, not
+            # a misspelling: "xã Nam Điền" before Nam Điền was formed is not Nam Tiến.
+            siblings = self.names_within.get(unit.parent, set())
             spans = runs.get(size)
             if spans is None:
                 spans = runs[size] = []
@@ -669,6 +697,7 @@ class AddressIndex:
                     len(seen ^ letters) <= 2
                     and -1 <= len(text) - len(plain) <= 1
                     and _one_edit_apart(text, plain)
+                    and text not in siblings
                 ):
                     hints = _hints_before(words, start)
                     end = start + size
