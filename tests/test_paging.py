@@ -421,29 +421,28 @@ def test_an_engine_that_orders_iris_otherwise_gets_grlcs_page() -> None:
     """kg sorts subject keys by their text, as SPARQL orders IRIs; where the engine's page
     comes in another order, the keys found are not the first ones, and grlc's text runs."""
     stored = replace_pagination(queries.get("documents-mentioned"), 2)
+    # The shared store of the shipped data: other tests of this process use it, so it
+    # stays open.
     store = kg.store.shipped("memory")
     terms = queries.bindings(stored, {})
-    try:
-        expected = queries.cut_page(stored, 1, store.query(queries.page_text(stored, 1), terms))
-        sent: list[str] = []
+    expected = queries.cut_page(stored, 1, store.query(queries.page_text(stored, 1), terms))
+    sent: list[str] = []
 
-        def reversed_keys(text: str) -> Result:
-            sent.append(text)
-            result = store.query(text, terms)
-            if " VALUES ?document {" in text:
-                result.solutions.reverse()
-            return result
+    def reversed_keys(text: str) -> Result:
+        sent.append(text)
+        result = store.query(text, terms)
+        if " VALUES ?document {" in text:
+            result.solutions.reverse()
+        return result
 
-        got = queries.run_page(stored, 1, reversed_keys)
-        assert sent[-1] == queries.page_text(stored, 1)
-        assert got.rows == expected.rows
-        sent.clear()
-        assert queries.run_page(
-            stored, 1, lambda t: sent.append(t) or store.query(t, terms)
-        ).rows == (expected.rows)
-        assert queries.page_text(stored, 1) not in sent
-    finally:
-        store.close()
+    got = queries.run_page(stored, 1, reversed_keys)
+    assert sent[-1] == queries.page_text(stored, 1)
+    assert got.rows == expected.rows
+    sent.clear()
+    assert queries.run_page(stored, 1, lambda t: sent.append(t) or store.query(t, terms)).rows == (
+        expected.rows
+    )
+    assert queries.page_text(stored, 1) not in sent
 
 
 def replace_pagination(stored: queries.StoredQuery, size: int) -> queries.StoredQuery:
