@@ -1304,6 +1304,11 @@ def build_article(district: District, year: int, rate: float) -> Article:
     ev.append((source, _p("dct:language"), lit("vi")))
     ev.append((source, _p("dct:isFormatOf"), article))
     ev.append((source, _p("kgo:text"), lit(text)))
+    # As the shipped source says (SHACL requires it): whose rights the text is quoted under.
+    rights = source[:-1] + "#rights>"
+    ev.append((source, _p("dct:rights"), rights))
+    ev.append((rights, RDF_TYPE, _p("dct:RightsStatement")))
+    ev.append((rights, LABEL, en("A generated text: no rights of anyone's.")))
     broken = s_members if "broken-evidence-offset" in planted else None
     for (start, end), bodies in sorted(t.spans.items()):
         node = f"{BASE}id/annotation/{slug}/{start}-{end}"
