@@ -41,15 +41,10 @@ def one(store_spec: str, name: str, values: dict[str, str], runs: int) -> dict[s
             result = queries.run_page(stored, page, lambda text: store.query(text, terms))
         return len(result.rows or [])
 
-    walls: list[float] = []
-    cpus: list[float] = []
-    rows = 0
-    for attempt in range(runs + 1):
-        wall, cpu = time.perf_counter(), time.process_time()
-        rows = run()
-        if attempt:  # the first is the warm-up
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
+    sys.path.insert(0, str(BENCH))
+    from paging import each_run
+
+    walls, cpus, rows = each_run(run, runs)
     store.close()
     return {
         "rows": rows,

@@ -30,14 +30,22 @@ from kg.sparql import catalogue as queries
 from kg.store import open_store
 
 
-def timed(work: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
-    walls, cpus, result = [], [], None
+def each_run(work: Callable[[], Any], runs: int) -> tuple[list[float], list[float], Any]:
+    """The wall and CPU times of ``runs`` runs of ``work`` after a warm-up, and its result."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    result = None
     for attempt in range(runs + 1):
         wall, cpu = time.perf_counter(), time.process_time()
         result = work()
         if attempt:  # the first is the warm-up
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
+    return walls, cpus, result
+
+
+def timed(work: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
+    walls, cpus, result = each_run(work, runs)
     return statistics.median(walls), statistics.median(cpus), result
 
 
