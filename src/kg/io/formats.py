@@ -381,6 +381,16 @@ def export_formats() -> tuple[Format, ...]:
     return tuple(f for f in (*merging, *keeping) if f.audience is Audience.PROGRAMS)
 
 
+def release_name(version: str, *parts: str | None) -> str:
+    """The name of a release file: ``kg-<version>.<part>...`` (``kg-0.1.0.ttl``,
+    ``kg-0.1.0.gazetteer.nq``), as ``kg build`` writes it and the catalogue names it. A
+    part is a format's ``extension``: a format without one cannot be a release file."""
+    named = [part for part in parts if part]
+    if len(named) != len(parts):
+        raise ValueError(f"a release file needs an extension for every part: {parts!r}")
+    return ".".join((f"kg-{version}", *named))
+
+
 #: The release files of the gazetteer (``kg-<version>.gazetteer.<ext>``, kg.publish.build):
 #: the formats that keep its named graph, written without rdflib.
 GAZETTEER_RELEASE = "gazetteer"

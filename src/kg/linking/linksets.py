@@ -458,7 +458,7 @@ def void_graph(dataset: Dataset) -> Graph:
     )
     # A release file (kg build writes it) rather than data/links/kg.sssom.tsv, which is
     # under the base only in the repository, not where a release is published.
-    sssom_url = URIRef(f"{BASE}dist/kg-{__version__}.{formats.MAPPINGS_RELEASE}")
+    sssom_url = URIRef(f"{BASE}dist/{formats.release_name(__version__, formats.MAPPINGS_RELEASE)}")
     g.add((sssom, DCAT.accessURL, sssom_url))
     g.add((sssom, DCAT.downloadURL, sssom_url))
     tsv = formats.by_name("tsv", formats.formats_for("SELECT"))
@@ -651,9 +651,8 @@ def _release_distribution(
     ``kg-VERSION.EXT`` (``part`` "kg") or ``kg-VERSION.PART.EXT``, as kg build names it;
     ``rights``, what in the file its licence does not cover."""
     ext = release.extension
-    assert ext is not None
     dist = DISTRIBUTION[f"{part}-{ext}"]
-    name = f"kg-{__version__}.{ext}" if part == "kg" else f"kg-{__version__}.{part}.{ext}"
+    name = formats.release_name(__version__, *((ext,) if part == "kg" else (part, ext)))
     url = URIRef(f"{BASE}dist/{name}")
     g.add((dist, RDF.type, DCAT.Distribution))
     _lit(g, dist, RDFS.label, f"{title[0]} ({ext})", f"{title[1]} as {ext}")

@@ -104,18 +104,18 @@ def build(
     except OSError as exc:
         raise OutputError(f"cannot create the folder: {exc.strerror or exc}", directory) from None
     files = [
-        (directory / f"kg-{result.version}.{exporter(name).extension}", data)
+        (directory / formats.release_name(result.version, exporter(name).extension), data)
         for name, data in outputs.items()
     ]
     for name, data in gazetteer.items():
         extension = exporter(name).extension
-        release = f"kg-{result.version}.{formats.GAZETTEER_RELEASE}.{extension}"
+        release = formats.release_name(result.version, formats.GAZETTEER_RELEASE, extension)
         files.append((directory / release, data))
     from kg.linking.linksets import MAPPINGS_DISTRIBUTION, sssom_text
 
     if any(True for _ in kg_data.quads((None, DCAT.distribution, MAPPINGS_DISTRIBUTION, None))):
         # The description names the mapping set's file among the downloads: it is one.
-        mappings = f"kg-{result.version}.{formats.MAPPINGS_RELEASE}"
+        mappings = formats.release_name(result.version, formats.MAPPINGS_RELEASE)
         files.append((directory / mappings, sssom_text(kg_data).encode("utf-8")))
     described = dcat.description(kg_data)
     if (None, RDF.type, DCAT.Catalog) in described:

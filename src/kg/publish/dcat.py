@@ -38,7 +38,7 @@ _ENDPOINTS = (DCAT.endpointURL, DCAT.endpointDescription, VOID.sparqlEndpoint)
 
 
 def catalogue_name(version: str) -> str:
-    return f"kg-{version}.{CATALOGUE_SUFFIX}"
+    return formats.release_name(version, CATALOGUE_SUFFIX)
 
 
 def description(dataset: Dataset) -> Graph:
