@@ -29,6 +29,7 @@ from kg.cli import cli
 from kg.core.errors import EXIT_ERROR
 from kg.core.text import printable
 from kg.sparql import remote
+from timing import within
 
 ASK = "ASK { }"
 KG = (sys.executable, "-m", "kg")
@@ -163,7 +164,7 @@ def test_a_trickling_server_is_stopped_at_the_timeout(fake: FakeEndpoint, step: 
     assert code == EXIT_ERROR
     assert output == f"kg: error: {fake.url}: no answer within 1.5 s (timeout)\n"
     # Each byte arrives well within any socket timeout: only the deadline stops it.
-    assert 1.5 <= elapsed < 2.0
+    assert 1.5 <= elapsed < within(1.5)
     assert len(fake.requests) == 1
 
 
@@ -171,23 +172,36 @@ def test_a_trickling_store_is_stopped_at_the_timeout(fake: FakeEndpoint, tmp_pat
     fake.script("trickle")
     started = time.monotonic()
     code, output = _push(fake, _source(tmp_path), "--timeout", "1.5")
-    assert 1.5 <= time.monotonic() - started < 2.0
+    assert 1.5 <= time.monotonic() - started < within(1.5)
     assert code == EXIT_ERROR
     assert (
         output == f"kg: error: {fake.store_url}: graph <{G}0>: no answer within 1.5 s (timeout)\n"
     )
 
 
-def test_the_timeout_stops_parsing_a_large_answer(fake: FakeEndpoint) -> None:
+def test_the_timeout_stops_parsing_a_large_answer(
+    fake: FakeEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lines = "".join(
         f'<https://e.org/s{i}> <https://e.org/p> "Bình Minh {i}"@vi .\n' for i in range(200_000)
     )
-    fake.script(Step(200, {"Content-Type": "application/n-triples"}, lines.encode()))
+    body = lines.encode()
+    fake.script(Step(200, {"Content-Type": "application/n-triples"}, body))
+    parsed_up_to: list[int] = []
+
+    class Watched(remote._UntilDeadline):
+        def read(self, size: int | None = -1) -> bytes:
+            parsed_up_to.append(self.tell())
+            return super().read(size)
+
+    monkeypatch.setattr(remote, "_UntilDeadline", Watched)
     started = time.monotonic()
     with pytest.raises(remote.EndpointError) as info:
         kg.store.run_text("CONSTRUCT WHERE { ?s ?p ?o }", endpoint=fake.url, timeout=1.5)
-    # Read in a few milliseconds, the 12 MB take rdflib about 5 s to parse.
-    assert 1.5 <= time.monotonic() - started < 2.0
+    assert time.monotonic() - started >= 1.5
+    # The 12 MB are read in milliseconds and take rdflib about 5 s to parse: the limit
+    # stopped the parser midway, however loaded the machine (no upper time bound here).
+    assert 0 < max(parsed_up_to) < len(body)
     assert str(info.value) == (
         f"{fake.url}: no answer within 1.5 s (timeout, while reading the answer)"
     )
@@ -213,7 +227,7 @@ def test_an_answer_over_the_limit_stops_while_read(
         f"kg: error: {fake.url}: the answer is larger than the limit of 1000000 bytes "
         f"({seen}; $KG_REMOTE_MAX_BYTES sets the limit), refused\n"
     )
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 20  # the size limit, not the time limit
     # Stopped at the limit, not after the 600 MB: what the server wrote before the
     # client closed fits in the limit and the socket buffers.
     assert fake.sent < 20_000_000
@@ -244,7 +258,7 @@ def test_a_600_mb_answer_under_the_default_limit_in_bounded_time_and_memory(
     assert int(code) == EXIT_ERROR
     assert message.startswith(f"kg: error: {fake.url}: the answer is larger than the limit of ")
     assert f"{remote.DEFAULT_MAX_BYTES} bytes" in message
-    assert float(seconds) < 5
+    assert float(seconds) < within(5)
     assert int(peak_kb) < 400_000
 
 
