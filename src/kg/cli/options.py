@@ -12,6 +12,7 @@ import click
 from kg.cli.output import emit as emit
 from kg.cli.output import input_files as input_files
 from kg.cli.output import refuse_output_over_inputs as refuse_output_over_inputs
+from kg.store.base import UNION_DEFAULT_GRAPH
 
 if TYPE_CHECKING:
     from kg.store import KgStore
@@ -39,6 +40,32 @@ store_option = click.option(
     "and reloaded only when the source files change) or the URL of a SPARQL endpoint "
     "(query-only).",
 )
+
+union_default_option = click.option(
+    "--union-default-graph/--no-union-default-graph",
+    "union_default_graph",
+    default=UNION_DEFAULT_GRAPH,
+    show_default=True,
+    help="Whether a query's default graph is the union of the named graphs (every triple "
+    "kg holds is in a named graph). A remote endpoint chooses its own.",
+)
+
+
+def check_union_choice(endpoint: str | None, store: str | None) -> None:
+    """Refuse an explicit --union-default-graph/--no-union-default-graph for a remote
+    endpoint, whose default graph kg cannot choose (the option would be a silent no-op)."""
+    context = click.get_current_context()
+    source = context.get_parameter_source("union_default_graph")
+    if source is not click.core.ParameterSource.COMMANDLINE:
+        return
+    from kg.core.errors import InputError
+    from kg.store import store_spec
+
+    if endpoint is not None or store_spec(store).startswith(("http:", "https:")):
+        raise InputError(
+            "--union-default-graph/--no-union-default-graph applies to a local store: "
+            "a remote endpoint chooses its own default graph"
+        )
 
 
 def load_dataset(store: str | None, sources: list[str] | None) -> Any:

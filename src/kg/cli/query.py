@@ -13,11 +13,13 @@ from pathlib import Path
 import click
 
 from kg.cli.options import (
+    check_union_choice,
     data_option,
     output_option,
     refuse_output_over_inputs,
     store_option,
     timeout_option,
+    union_default_option,
 )
 from kg.cli.stored import FORMATS, LANGUAGES, check_format, offered, run_stored, write_answer
 from kg.core.errors import InputError, ParameterError, QueryError
@@ -131,6 +133,7 @@ def show(name: str) -> None:
 @timeout_option
 @data_option
 @store_option
+@union_default_option
 @output_option
 def run(
     name: str,
@@ -142,6 +145,7 @@ def run(
     timeout: float | None,
     sources: tuple[str, ...],
     store: str | None,
+    union_default_graph: bool,
     output: str,
 ) -> None:
     """Run a stored query on the embedded store or on --endpoint.
@@ -152,6 +156,7 @@ def run(
     A query with #+ pagination prints one page (page 1 unless --page is given), and
     says on stderr which page it printed and the --page of the next one, if any.
     """
+    check_union_choice(endpoint, store)
     run_stored(
         name,
         params,
@@ -163,6 +168,7 @@ def run(
         timeout=timeout,
         sources=sources,
         store=store,
+        union_default=union_default_graph,
     )
 
 
@@ -174,6 +180,7 @@ def run(
 @timeout_option
 @data_option
 @store_option
+@union_default_option
 @output_option
 def sparql(
     source: str,
@@ -183,6 +190,7 @@ def sparql(
     timeout: float | None,
     sources: tuple[str, ...],
     store: str | None,
+    union_default_graph: bool,
     output: str,
 ) -> None:
     """Run ad-hoc SPARQL: the query text, a file holding it, or - for stdin.
@@ -192,9 +200,12 @@ def sparql(
     existing file is an error ("no such file"), not query text.
 
     The project prefixes (kgo:, body:, rdfs: ...) may be used without declaring them.
-    Every triple is in a named graph (the default graph is empty): match with
-    GRAPH ?g { ... }.
+    Every triple is in a named graph; the default graph is their union (as on kg serve's
+    /sparql) unless --no-union-default-graph, which leaves it empty (match with
+    GRAPH ?g { ... }). SELECT * lists its columns in the order the variables first
+    appear in the query.
     """
+    check_union_choice(endpoint, store)
     import kg.store
     from kg.sparql import catalogue as queries
     from kg.store import store_spec
@@ -231,6 +242,7 @@ def sparql(
             timeout=timeout,
             sources=list(sources) or None,
             store=store_spec(store),
+            union_default=union_default_graph,
         )
     except (InputError, QueryError) as exc:
         # A bad or refused query read from a file: name the file, as for data files.

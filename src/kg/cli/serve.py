@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import data_option, store_option
+from kg.cli.options import data_option, store_option, union_default_option
 
 # The defaults live in kg.http.app; they are repeated here only so that --help can show
 # them without importing werkzeug (a test checks that the two agree).
@@ -133,12 +133,7 @@ DEFAULT_MAX_ANSWER = 256
     metavar="ORIGIN",
     help="Answer cross-origin requests from ORIGIN (repeatable; * for any). Default: none.",
 )
-@click.option(
-    "--union-default-graph/--no-union-default-graph",
-    default=True,
-    show_default=True,
-    help="Whether the default graph is the union of the named graphs.",
-)
+@union_default_option
 @click.option(
     "--public-url",
     default=None,

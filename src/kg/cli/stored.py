@@ -12,6 +12,7 @@ from kg.cli.outcome import say
 from kg.cli.output import emit, refuse_output_over_inputs
 from kg.core.errors import InputError
 from kg.io import formats
+from kg.store.base import UNION_DEFAULT_GRAPH
 
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 #: The query forms whose answer is a graph, written by rdflib's serialisers.
@@ -61,6 +62,7 @@ def run_stored(
     sources: tuple[str, ...] = (),
     store: str | None = None,
     before_graph_answer: Callable[[], None] | None = None,
+    union_default: bool = UNION_DEFAULT_GRAPH,
 ) -> None:
     """Run the stored query ``name`` and write its answer (``kg query run``).
 
@@ -89,6 +91,7 @@ def run_stored(
         sources=list(sources) or None,
         store=store_spec(store),
         page=page,
+        union_default=union_default,
     )
     write_answer(result, fmt, output)
     if stored.pagination is not None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
+from kg.store.base import UNION_DEFAULT_GRAPH
+
 #: Defaults of the limits; ``kg serve --help`` and docs/serving.md show the same numbers.
 DEFAULT_HOST = "127.0.0.1"
 
@@ -68,7 +70,7 @@ class ServerConfig:
     allow_service: bool = False  # SERVICE in queries
     allow_remote_from: bool = False  # FROM / FROM NAMED naming graphs not in the store
     cors_origins: tuple[str, ...] = ()  # empty: no CORS headers; ("*",) any origin
-    union_default_graph: bool = True  # the default graph is the union of the named graphs
+    union_default_graph: bool = UNION_DEFAULT_GRAPH  # the union of the named graphs
     threads: int = DEFAULT_THREADS
     # Answers to repeated queries kept until the data changes (the data is read-only
     # between updates, so a cached answer is never stale); 0 turns the cache off.

@@ -32,6 +32,7 @@ from kg.io import formats
 from kg.io.formats import Format
 from kg.sparql.terms import BNODE, LITERAL, Term, parts, to_rdflib
 from kg.sparql.terms import XSD_STRING as XSD_STRING
+from kg.sparql.text import star_order
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -446,6 +447,21 @@ def serialise(result: Result, fmt: Format | str) -> bytes:
         return export_graph(result.graph if result.graph is not None else Graph(), chosen.name)
     name = fmt if isinstance(fmt, str) else fmt.name
     raise InputError(f"the {name} format cannot hold the answer to a {result.form} query")
+
+
+def in_query_order(result: Result, text: str) -> Result:
+    """``result`` with the columns of a ``SELECT *`` in the order its variables first
+    appear in ``text`` (``kg.sparql.text.star_order``); any other result as it is.
+    Every engine's answer passes here, so one query has one column order everywhere."""
+    if result.form != "SELECT":
+        return result
+    order = star_order(text)
+    if order is None:
+        return result
+    rank = {name: i for i, name in enumerate(order)}
+    # A variable the text does not show (none should) goes last, by name.
+    result.variables = sorted(result.variables, key=lambda v: (rank.get(v, len(rank)), v))
+    return result
 
 
 # -- comparing results -------------------------------------------------------------------

@@ -213,3 +213,24 @@ def order_keys(text: str) -> list[str] | None:
         else:
             break
     return keys
+
+
+def star_order(text: str) -> list[str] | None:
+    """The variables of a ``SELECT *`` query in the order they first appear in its text
+    (as Jena and Virtuoso order its columns), or None if the outermost SELECT names its
+    variables. Engines differ here (rdflib's order follows Python's hash seed, Oxigraph
+    sorts), so kg orders the columns itself: the same on every engine and run."""
+    toks = list(tokens(unescape(text)))
+    for i, tok in enumerate(toks):
+        if tok.depth == 0 and tok.keyword == "SELECT":
+            rest = toks[i + 1 :]
+            if rest and rest[0].keyword in ("DISTINCT", "REDUCED"):
+                rest = rest[1:]
+            if not rest or rest[0].text != "*":
+                return None
+            seen: dict[str, None] = {}
+            for later in rest:
+                if later.kind == "var":
+                    seen.setdefault(later.text[1:], None)
+            return list(seen)
+    return None

@@ -29,7 +29,15 @@ from kg.sparql.catalogue import (
     with_prefixes,
 )
 from kg.sparql.policy import LOCAL, Policy
-from kg.store.base import DEFAULT_SPEC, NO_LIMITS, STORE_VARIABLE, KgStore, Limits, store_spec
+from kg.store.base import (
+    DEFAULT_SPEC,
+    NO_LIMITS,
+    STORE_VARIABLE,
+    UNION_DEFAULT_GRAPH,
+    KgStore,
+    Limits,
+    store_spec,
+)
 
 if TYPE_CHECKING:
     from rdflib import Dataset
@@ -43,6 +51,7 @@ __all__ = [
     "DEFAULT_SPEC",
     "NO_LIMITS",
     "STORE_VARIABLE",
+    "UNION_DEFAULT_GRAPH",
     "KgStore",
     "Limits",
     "export",
@@ -64,7 +73,7 @@ def open_store(
     spec: str | None = None,
     *,
     policy: Policy = LOCAL,
-    union_default: bool = False,
+    union_default: bool = UNION_DEFAULT_GRAPH,
     timeout: float | None = None,
 ) -> KgStore:
     """The store ``spec`` names (None: ``$KG_STORE``, else ``memory``):
@@ -75,6 +84,8 @@ def open_store(
     * ``http://…`` or ``https://…``: a SPARQL 1.1 endpoint, query-only (``timeout``
       bounds each request, retries included).
 
+    ``union_default``: whether a query's default graph is the union of the named graphs
+    (``UNION_DEFAULT_GRAPH``); an endpoint chooses its own, whatever is asked here.
     InputError for anything else."""
     spec = store_spec(spec)
     if spec == "memory":
@@ -99,18 +110,24 @@ def open_store(
     raise InputError(f"unknown store {spec!r} (known: {SPECS})")
 
 
-_SHIPPED: dict[tuple[str, tuple[str, ...] | None], KgStore] = {}
+_SHIPPED: dict[tuple[str, tuple[str, ...] | None, bool], KgStore] = {}
 _SHIPPED_LOCK = threading.Lock()
 
 
-def shipped(spec: str = DEFAULT_SPEC, sources: Sequence[str | Path] | None = None) -> KgStore:
+def shipped(
+    spec: str = DEFAULT_SPEC,
+    sources: Sequence[str | Path] | None = None,
+    *,
+    union_default: bool = UNION_DEFAULT_GRAPH,
+) -> KgStore:
     """A store in memory (``memory`` or ``rdflib``) holding ``sources`` (default: the
     shipped data), loaded once per process and shared by the callers that only read."""
-    key = (spec, tuple(str(Path(s).resolve()) for s in sources) if sources else None)
+    held = tuple(str(Path(s).resolve()) for s in sources) if sources else None
+    key = (spec, held, union_default)
     with _SHIPPED_LOCK:
         found = _SHIPPED.get(key)
         if found is None:
-            found = open_store(spec)
+            found = open_store(spec, union_default=union_default)
             found.load(list(sources) if sources else None)
             _SHIPPED[key] = found
         return found
@@ -127,6 +144,7 @@ def run(
     data: Dataset | None = None,
     store: KgStore | str | None = None,
     page: str | int | None = None,
+    union_default: bool = UNION_DEFAULT_GRAPH,
 ) -> Result:
     """Run a stored query with ``values`` for its parameters, checked first (nothing
     is loaded or sent before they pass); a paged one (``#+ pagination``) gives ``page``
@@ -138,6 +156,10 @@ def run(
       a store setting, opened, loaded with ``sources`` and closed again;
     * else the default engine holding ``sources`` (default: the shipped data), loaded
       once per process.
+
+    ``union_default`` (the default graph is the union of the named graphs) applies to
+    the stores ``run`` opens and to ``data``; a ``KgStore`` given keeps its own setting,
+    an endpoint its own.
     """
     terms = bindings(query, values, lang)
     number = page_number(query, page)
@@ -145,11 +167,15 @@ def run(
         sources = _sources_read(query)
     limits = Limits(timeout=timeout) if timeout is not None else NO_LIMITS
     if number is None:
-        return _on(query.text, terms, limits, endpoint, timeout, sources, data, store)
+        return _on(
+            query.text, terms, limits, endpoint, timeout, sources, data, store, union_default
+        )
     return run_page(
         query,
         number,
-        lambda text: _on(text, terms, limits, endpoint, timeout, sources, data, store),
+        lambda text: _on(
+            text, terms, limits, endpoint, timeout, sources, data, store, union_default
+        ),
     )
 
 
@@ -182,6 +208,7 @@ def run_text(
     sources: Sequence[str | Path] | None = None,
     data: Dataset | None = None,
     store: KgStore | str | None = None,
+    union_default: bool = UNION_DEFAULT_GRAPH,
 ) -> Result:
     """Run ad-hoc SPARQL (as ``run``); undeclared project prefixes are declared for it.
     It runs as written: a ``#+ pagination`` header pages stored queries only."""
@@ -194,6 +221,7 @@ def run_text(
         sources=sources,
         data=data,
         store=store,
+        union_default=union_default,
     )
 
 
@@ -212,6 +240,7 @@ def _on(
     sources: Sequence[str | Path] | None,
     data: Dataset | None,
     store: KgStore | str | None,
+    union_default: bool,
 ) -> Result:
     if endpoint is not None:
         from kg.store.remote import RemoteStore
@@ -220,15 +249,15 @@ def _on(
     if data is not None:
         from kg.store.rdflib import RdflibStore
 
-        return RdflibStore(data).query(text, terms, limits=limits)
+        return RdflibStore(data, union_default=union_default).query(text, terms, limits=limits)
     if _in_memory(store):
         spec = DEFAULT_SPEC if store is None else store_spec(store)
-        return shipped(spec, sources).query(text, terms, limits=limits)
+        return shipped(spec, sources, union_default=union_default).query(text, terms, limits=limits)
     if not isinstance(store, str):
         if sources is not None:
             raise InputError("give the data to the store (KgStore.load), not to the query")
         return store.query(text, terms, limits=limits)
-    opened = open_store(store)
+    opened = open_store(store, union_default=union_default)
     try:
         opened.load(sources)
         return opened.query(text, terms, limits=limits)

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 STORE_VARIABLE = "KG_STORE"
 #: Oxigraph in memory: the fastest engine for a process that loads the data once.
 DEFAULT_SPEC = "memory"
+#: Whether a query's default graph is the union of the named graphs, on every local
+#: engine and every kg interface (``kg sparql``, ``kg query run``, ``kg serve``'s
+#: /sparql, the Python API): every triple kg holds is in a named graph, so without the
+#: union a query with no GRAPH would match nothing. The one place it is chosen; the
+#: options ``--union-default-graph/--no-union-default-graph`` default to it. A remote
+#: endpoint chooses its own.
+UNION_DEFAULT_GRAPH = True
 
 
 class Limits(NamedTuple):

@@ -75,10 +75,16 @@ from kg.core.errors import (
 )
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
-from kg.sparql.results import Result, Row
+from kg.sparql.results import Result, Row, in_query_order
 from kg.sparql.terms import LITERAL, XSD_STRING, Term, lexical
 from kg.sparql.update import with_using
-from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
+from kg.store.base import (
+    NO_LIMITS,
+    UNION_DEFAULT_GRAPH,
+    Limits,
+    cap_message,
+    source_files,
+)
 
 # Imported where used, not here: hashlib, concurrent.futures and kg.core.files serve
 # time limits, dumps, versions and folders, not the one query of a cold `kg query run`.
@@ -317,7 +323,7 @@ class OxigraphStore:
         path: Path | None = None,
         *,
         policy: Policy = LOCAL,
-        union_default: bool = False,
+        union_default: bool = UNION_DEFAULT_GRAPH,
     ) -> None:
         self.path = path
         self.policy = policy
@@ -544,7 +550,8 @@ class OxigraphStore:
 
         def work() -> Result:
             try:
-                return to_result(self._raw_query(bound, options), form, limits.max_rows)
+                answer = to_result(self._raw_query(bound, options), form, limits.max_rows)
+                return in_query_order(answer, text)
             except QueryError as exc:
                 # Without the frames that hold the answer: pyoxigraph's solutions must be
                 # dropped on the thread that made them, not where the error is read.
@@ -757,7 +764,7 @@ def graphs_of(dumps: Iterator[tuple[str | None, bytes]]) -> OxigraphStore:
     """A store in memory holding every graph of ``dumps`` (as ``union_of`` reads them)
     in a named graph of its own, the graph without a name in the default graph: the
     data as loaded, for a check that asks which graph a triple is in."""
-    graphs = OxigraphStore(None)
+    graphs = OxigraphStore(None, union_default=False)
     graphs._loaded = True
     store = graphs._store
     for name, data in dumps:

@@ -45,9 +45,15 @@ from kg.core.errors import InputError, QueryError, QueryTimeout, Refused, TooMan
 from kg.core.namespaces import bind_all
 from kg.sparql import parse
 from kg.sparql.policy import LOCAL, DatasetSpec, Policy, check_query, check_update
-from kg.sparql.results import Result, plain_literal, rdf_triples
+from kg.sparql.results import Result, in_query_order, plain_literal, rdf_triples
 from kg.sparql.terms import Term, to_rdflib
-from kg.store.base import NO_LIMITS, Limits, cap_message, source_files
+from kg.store.base import (
+    NO_LIMITS,
+    UNION_DEFAULT_GRAPH,
+    Limits,
+    cap_message,
+    source_files,
+)
 
 # Never let rdflib fetch a FROM / FROM NAMED / USING / LOAD graph from the network or
 # a file: the engine decides which graphs a query sees.
@@ -204,7 +210,7 @@ class RdflibStore:
         data: Dataset | None = None,
         *,
         policy: Policy = LOCAL,
-        union_default: bool = False,
+        union_default: bool = UNION_DEFAULT_GRAPH,
     ) -> None:
         self.spec = "rdflib"
         self.policy = policy
@@ -265,7 +271,7 @@ class RdflibStore:
                     name: cast(Identifier, to_rdflib(term)) for name, term in (terms or {}).items()
                 }
                 raw = target.query(streamed(prepared.query), initBindings=bound)
-                return from_rdflib(raw, prepared.form, limits.max_rows)
+                return in_query_order(from_rdflib(raw, prepared.form, limits.max_rows), text)
             except QueryError:
                 raise
             except RecursionError:

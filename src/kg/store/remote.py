@@ -20,7 +20,7 @@ from kg.core.errors import KgError, TooManyRows
 from kg.sparql.catalogue import with_values
 from kg.sparql.policy import DatasetSpec, Policy, check_query
 from kg.sparql.remote import check_endpoint, run_remote
-from kg.sparql.results import Result, rdf_triples
+from kg.sparql.results import Result, in_query_order, rdf_triples
 from kg.store.base import NO_LIMITS, Limits, cap_message
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class RemoteStore:
         verdict = check_query(text, lambda _: True, self.policy)
         bound = with_values(text, terms) if terms else text
         timeout = self.timeout if limits.timeout is None else limits.timeout
-        result = run_remote(bound, verdict.form, self.url, timeout)
+        result = in_query_order(run_remote(bound, verdict.form, self.url, timeout), text)
         cap = limits.max_rows
         if result.graph is not None:
             return _rdf_only(result, cap)
