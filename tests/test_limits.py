@@ -12,7 +12,10 @@ the server and frees its store. How fast is measured by bench/limits.py, not her
 from __future__ import annotations
 
 import http.client
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -22,8 +25,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
+import kg.store
 from kg.core import paths
-from kg.core.errors import QueryMemoryLimit, QueryTimeout, TooManyRows
+from kg.core.errors import EXIT_ERROR, QueryMemoryLimit, QueryTimeout, TooManyRows
 from kg.http.app import create_app
 from kg.http.context import ServerConfig
 from kg.sparql.parse import SparqlSyntaxError
@@ -31,6 +35,7 @@ from kg.store import open_store
 from kg.store.base import Limits
 from kg.store.isolated import AVAILABLE, IsolatedStore
 from serve_helper import KgServer
+from timing import within
 
 HOSTILE = Path(__file__).parent / "hostile" / "http"
 CARTESIAN = (HOSTILE / "cartesian.rq").read_text(encoding="utf-8")
@@ -169,6 +174,30 @@ def test_the_answer_cache_is_bounded_in_bytes(shipped_dataset: Dataset) -> None:
     hits = service.cache_hits
     service.run(small)
     assert service.cache_hits == hits + 1
+
+
+# -- kg sparql and the library, locally ------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ENGINES)
+def test_the_library_stops_a_local_query_at_its_deadline(where: str) -> None:
+    # In a thread, Oxigraph's query would run on for minutes after its QueryTimeout,
+    # using the CPU and keeping the process from exiting; in a child, it is killed.
+    with pytest.raises(QueryTimeout, match=r"^the query ran past its time limit of 1\.5 s$"):
+        kg.store.run_text(CARTESIAN, store=where, timeout=1.5)
+    assert children(os.getpid()) == []
+    cpu = time.process_time()
+    time.sleep(1)
+    assert time.process_time() - cpu < 0.5, "the query still runs in this process"
+
+
+@pytest.mark.parametrize("where", ENGINES)
+def test_kg_sparql_timeout_ends_a_local_query_and_the_process(where: str) -> None:
+    command = [sys.executable, "-m", "kg", "sparql", "--store", where, "--timeout", "2", CARTESIAN]
+    # Without the limit the query runs for minutes; the process must end with it.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=within(2) + 20)
+    assert done.returncode == EXIT_ERROR
+    assert done.stderr == "kg: error: the query ran past its time limit of 2 s\n"
 
 
 # -- a real server ------------------------------------------------------------------------

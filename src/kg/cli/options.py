@@ -111,6 +111,18 @@ timeout_option = click.option(
     help="Seconds --endpoint may take in all, retries of transient failures included (default 30).",
 )
 
+query_timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help=(
+        "Seconds the query may take in all. Locally it runs in a child process stopped "
+        "there (default: no limit); with --endpoint, retries of transient failures "
+        "included (default 30)."
+    ),
+)
+
 
 data_option = click.option(
     "--data",

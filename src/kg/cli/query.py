@@ -16,9 +16,9 @@ from kg.cli.options import (
     check_union_choice,
     data_option,
     output_option,
+    query_timeout_option,
     refuse_output_over_inputs,
     store_option,
-    timeout_option,
     union_default_option,
 )
 from kg.cli.stored import FORMATS, LANGUAGES, check_format, offered, run_stored, write_answer
@@ -130,7 +130,7 @@ def show(name: str) -> None:
     "page). Whether there is a next page is said on stderr.",
 )
 @endpoint_option
-@timeout_option
+@query_timeout_option
 @data_option
 @store_option
 @union_default_option
@@ -177,7 +177,7 @@ def run(
 @param_option
 @format_option
 @endpoint_option
-@timeout_option
+@query_timeout_option
 @data_option
 @store_option
 @union_default_option

@@ -14,11 +14,12 @@ nothing above it asks which engine it holds.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.core.errors import InputError
+from kg.core.errors import InputError, QueryTimeout
 from kg.sparql.catalogue import (
     ExpectedCase,
     StoredQuery,
@@ -151,6 +152,7 @@ def run(
     (default 1, as grlc), with ``Result.next_page`` set if there is another. On:
 
     * ``endpoint``: a SPARQL endpoint (``timeout`` bounds the request);
+
     * ``data``: an rdflib Dataset already loaded (the rdflib engine, in place);
     * ``store``: a ``KgStore`` as it is (load it first; ``sources`` must be None), or
       a store setting, opened, loaded with ``sources`` and closed again;
@@ -160,23 +162,26 @@ def run(
     ``union_default`` (the default graph is the union of the named graphs) applies to
     the stores ``run`` opens and to ``data``; a ``KgStore`` given keeps its own setting,
     an endpoint its own.
+
+    ``timeout`` covers everything the call does, every page's queries included; on a
+    local store the query then runs in a child process killed at the deadline, so a
+    stopped query stops using CPU (``kg.store.isolated``).
     """
     terms = bindings(query, values, lang)
     number = page_number(query, page)
     if sources is None and data is None and endpoint is None and _in_memory(store):
         sources = _sources_read(query)
-    limits = Limits(timeout=timeout) if timeout is not None else NO_LIMITS
-    if number is None:
-        return _on(
-            query.text, terms, limits, endpoint, timeout, sources, data, store, union_default
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        if number is None:
+            return _on(query.text, terms, deadline, endpoint, sources, data, store, union_default)
+        return run_page(
+            query,
+            number,
+            lambda text: _on(text, terms, deadline, endpoint, sources, data, store, union_default),
         )
-    return run_page(
-        query,
-        number,
-        lambda text: _on(
-            text, terms, limits, endpoint, timeout, sources, data, store, union_default
-        ),
-    )
+    except QueryTimeout:
+        raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s") from None
 
 
 def _in_memory(store: KgStore | str | None) -> TypeIs[str | None]:
@@ -234,9 +239,8 @@ def run_case(case: ExpectedCase, **kwargs: Any) -> Result:
 def _on(
     text: str,
     terms: Mapping[str, Term | Identifier],
-    limits: Limits,
+    deadline: float | None,
     endpoint: str | None,
-    timeout: float | None,
     sources: Sequence[str | Path] | None,
     data: Dataset | None,
     store: KgStore | str | None,
@@ -245,24 +249,52 @@ def _on(
     if endpoint is not None:
         from kg.store.remote import RemoteStore
 
-        return RemoteStore(endpoint, timeout=timeout).query(text, terms, limits=limits)
+        left = _left(deadline)
+        return RemoteStore(endpoint, timeout=left).query(text, terms, limits=Limits(left))
     if data is not None:
         from kg.store.rdflib import RdflibStore
 
-        return RdflibStore(data, union_default=union_default).query(text, terms, limits=limits)
+        return _bounded(RdflibStore(data, union_default=union_default), text, terms, deadline)
     if _in_memory(store):
         spec = DEFAULT_SPEC if store is None else store_spec(store)
-        return shipped(spec, sources, union_default=union_default).query(text, terms, limits=limits)
+        held = shipped(spec, sources, union_default=union_default)
+        return _bounded(held, text, terms, deadline)
     if not isinstance(store, str):
         if sources is not None:
             raise InputError("give the data to the store (KgStore.load), not to the query")
-        return store.query(text, terms, limits=limits)
+        return _bounded(store, text, terms, deadline)
     opened = open_store(store, union_default=union_default)
     try:
         opened.load(sources)
-        return opened.query(text, terms, limits=limits)
+        return _bounded(opened, text, terms, deadline)
     finally:
         opened.close()
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds until ``deadline`` (None: no limit); past it, a QueryTimeout."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise QueryTimeout("the query ran past the time limit")
+    return left
+
+
+def _bounded(
+    store: KgStore, text: str, terms: Mapping[str, Term | Identifier], deadline: float | None
+) -> Result:
+    """``text`` on ``store``, stopped at ``deadline``: in a child process killed there
+    (``kg.store.isolated``), because an engine's own limit leaves the query running in a
+    thread, using CPU and holding the process open until it ends on its own."""
+    left = _left(deadline)
+    if left is None:
+        return store.query(text, terms)
+    from kg.store.isolated import IsolatedStore
+
+    if isinstance(store, IsolatedStore):
+        return store.query(text, terms, limits=Limits(left))
+    return IsolatedStore(store, workers=1).query(text, terms, limits=Limits(left))
 
 
 def export(data: Dataset | KgStore, fmt: str) -> bytes:
