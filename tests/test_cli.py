@@ -5,9 +5,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
@@ -18,6 +20,7 @@ from conftest import (
     FIXTURE_CHECKS,
     FIXTURE_ONTOLOGY,
     FIXTURE_SHAPES,
+    FIXTURES,
     NONCONFORMING,
 )
 from kg import __version__
@@ -303,3 +306,29 @@ def test_generate_check_reports_stale_files(
     assert stale_target.read_text(encoding="utf-8") == "{}"
     # The flag works after the target too.
     assert CliRunner().invoke(cli, ["generate", "context", "--check"]).exit_code == 1
+
+
+# -- a new user's mistakes ------------------------------------------------------------
+
+MESSAGES = Path(__file__).parent / "expected" / "cli-messages.yaml"
+MESSAGE_CASES: list[dict[str, Any]] = yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("case", MESSAGE_CASES, ids=[c["id"] for c in MESSAGE_CASES])
+def test_a_new_users_mistake_gets_one_line_that_says_what_to_do(case: dict[str, Any]) -> None:
+    args = [str(arg).replace("{fixtures}", str(FIXTURES)) for arg in case["args"]]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == EXIT_ERROR, result.output
+    assert result.stderr == f"kg: error: {case['error']}\n"
+    for text in case.get("absent", []):
+        assert text not in result.stderr
+
+
+def test_page_as_a_parameter_is_the_page_option() -> None:
+    # The API and grlc take page=N in the query string with the other parameters.
+    as_option = invoke("query", "run", "facts-with-evidence", "--page", "2", "-f", "csv")
+    as_param = invoke("query", "run", "facts-with-evidence", "-p", "page=2", "-f", "csv")
+    first = invoke("query", "run", "facts-with-evidence", "-f", "csv")
+    assert as_param.exit_code == 0, as_param.output
+    assert as_param.stdout == as_option.stdout != first.stdout
+    assert "page 2, 100 rows a page" in as_param.stderr

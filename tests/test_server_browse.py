@@ -279,6 +279,22 @@ def test_unknown_entity_is_a_404_page(client: Client) -> None:
     assert response.headers["Vary"] == "Accept"
 
 
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/id/body/%ZZ", "percent encoding"), ("/id/%ZZ", "percent encoding"), ("/id/a%20b", "U+0020")],
+)
+def test_a_path_no_iri_can_have_is_a_404_that_says_so(
+    client: Client, path: str, reason: str, accept: str
+) -> None:
+    # Not a SPARQL error: the user's URL is wrong, not the server's query.
+    response = client.get(path, headers={"Accept": accept})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "is not a valid IRI" in text and reason in text
+    assert "bad SPARQL" not in text and "parsing failed" not in text
+
+
 # -- RDF by content negotiation ---------------------------------------------------------------
 
 

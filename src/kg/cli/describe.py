@@ -38,9 +38,9 @@ def describe(iri: str, fmt: str, output: str, sources: tuple[str, ...], store: s
     from kg.http import pages
     from kg.http.app import create_app
     from kg.http.context import ServerConfig
-    from kg.sparql.catalogue import expand_iri
+    from kg.sparql.catalogue import entity_iri, unknown_prefix_of
 
-    full = expand_iri(iri)
+    full = entity_iri(iri)
     chosen = next(f for f in pages.GRAPH_FORMATS if f.name == fmt)
     config = ServerConfig(
         sources=tuple(Path(s) for s in sources) if sources else None,
@@ -53,7 +53,7 @@ def describe(iri: str, fmt: str, output: str, sources: tuple[str, ...], store: s
     finally:
         app.close()
     if data is None:
-        raise InputError(f"nothing in the graph is called {full}")
+        raise InputError(unknown_prefix_of(iri) or f"nothing in the graph is called {full}")
     emit(data, output)
 
 

@@ -82,6 +82,7 @@ def run_stored(
     if fmt is not None:
         check_format(fmt, stored.form)
     values = queries.parse_params(params)
+    page = queries.page_asked(stored, values, page)
     result = kg.store.run(
         stored,
         values,

@@ -161,3 +161,26 @@ def compact(iri: str) -> str | None:
             if _LOCAL.match(local):
                 return f"{prefix}:{local}"
     return None
+
+
+#: The prefixes a message about an unknown one names first: kg's own, then the
+#: vocabularies every query uses; the rest are counted, not listed (65 names are a page).
+_NAMED_FIRST = ("kgo", "kgg", "body", "person", "post", "place", "document", "statistic")
+_NAMED_FIRST += ("rdf", "rdfs", "skos", "xsd")
+
+
+def known_prefixes() -> str:
+    """Some of the project prefixes, for a message about a prefix kg does not know:
+    ``kgo, kgg, body, ..., xsd and 53 more``."""
+    return f"{', '.join(_NAMED_FIRST)} and {len(PREFIXES) - len(_NAMED_FIRST)} more"
+
+
+def unknown_prefix(prefix: str) -> str:
+    """What to tell a user who wrote ``prefix:`` and kg declares no such prefix: a
+    project prefix it is likely a typo of, else some of kg's."""
+    import difflib
+
+    close = difflib.get_close_matches(prefix, PREFIXES, n=1)
+    if close:
+        return f"unknown prefix {prefix!r} (did you mean {close[0]!r}?)"
+    return f"unknown prefix {prefix!r} (kg's: {known_prefixes()})"

@@ -1344,14 +1344,20 @@ def handle_entity(ctx: AppContext, request: Request, path: str) -> Response:
 
 
 def _is_iri(value: str) -> bool:
+    return _iri_problem(value) is None
+
+
+def _iri_problem(value: str) -> str | None:
+    """Why ``value`` is no IRI (an entity path with a space, ``<`` or a broken
+    percent-escape), None if it is one."""
     from kg.core.errors import ParameterError
     from kg.sparql.catalogue import check_iri
 
     try:
-        check_iri(value)
-    except ParameterError:
-        return False
-    return True
+        check_iri(value, value)
+    except ParameterError as exc:
+        return exc.message
+    return None
 
 
 def _entity_response(
@@ -1366,10 +1372,14 @@ def _entity_response(
         description = None
     elif iri == ONTOLOGY_IRI:
         description = _ontology_description(ctx)
-    elif _is_iri(iri):
+    elif (problem := _iri_problem(iri)) is not None:
+        # Said before any query: the pages tried next (a kind, a named graph) would put
+        # the path in SPARQL, and the parser's refusal would read as the server's fault.
+        if fmt is HTML:
+            return error_page(request, 404, problem)
+        return Response(f"{problem}\n", status=404, content_type="text/plain; charset=utf-8")
+    else:
         description = describe(ctx, iri, evidence=fmt is HTML)
-    else:  # a path no IRI can have (a space, "<"): nothing in the graph is called so
-        description = None
     if description is None:
         if fmt is HTML:
             listing = _kind_listing(ctx, request, path)

@@ -508,6 +508,27 @@ def expand_iri(value: str) -> str:
     return value
 
 
+def entity_iri(value: str) -> str:
+    """The IRI ``value`` names (``<iri>``, ``iri`` or ``prefix:local`` with a project
+    prefix); ParameterError if it is none of these."""
+    full = expand_iri(value)
+    if not _IRI_SCHEME.match(full):
+        raise ParameterError(f"not an IRI or prefixed name: {_short(value)}")
+    return check_iri(full, _short(value))
+
+
+def unknown_prefix_of(value: str) -> str | None:
+    """The message for ``value`` written ``prefix:local`` with a prefix kg does not
+    declare (``nope:x``), None for anything else. Such a value is an absolute IRI with
+    the scheme ``nope``, so only a caller that found nothing under it asks."""
+    from kg.core.prefixes import PREFIXES, unknown_prefix
+
+    match = _PREFIXED.match(value.strip())
+    if match is None or match.group(1) in PREFIXES or match.group(2).startswith("//"):
+        return None
+    return unknown_prefix(match.group(1))
+
+
 def to_term(parameter: Parameter, raw: str, prefixes: Mapping[str, str] | None = None) -> Term:
     """The RDF term a value stands for, checked against the parameter's type."""
     from kg.sparql import terms
@@ -666,6 +687,19 @@ def page_number(query: StoredQuery, raw: str | int | None) -> int | None:
     if not _INTEGER.match(text) or len(text) > 20 or not 1 <= int(text) <= _MAX_PAGE:
         raise ParameterError(f"{PAGE} {_short(str(raw))} is not a page number (1, 2, 3 ...)")
     return int(text)
+
+
+def page_asked(query: StoredQuery, values: dict[str, str], page: str | None) -> str | None:
+    """The page asked for by ``--page`` (``page``) or by a ``page=N`` parameter, which
+    the API and grlc take in the query string with the others: taken out of ``values``
+    unless the query has a parameter of that name. ParameterError if the two disagree;
+    the page itself is checked by ``page_number``."""
+    if PAGE not in values or any(p.name == PAGE for p in query.parameters):
+        return page
+    given = values.pop(PAGE)
+    if page is not None and page.strip() != given.strip():
+        raise ParameterError(f"--page {page} and --param {PAGE}={given} disagree")
+    return given
 
 
 def page_text(query: StoredQuery, page: int) -> str:
