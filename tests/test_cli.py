@@ -26,6 +26,7 @@ from conftest import (
 from kg import __version__
 from kg.cli import EXPORT_FORMATS, cli
 from kg.core.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK
+from kg.io import formats
 
 FIXTURE = [str(FIXTURE_ONTOLOGY), str(CONFORMING)]
 KGO = Namespace("https://w3id.org/vn-kg/ontology#")
@@ -332,3 +333,44 @@ def test_page_as_a_parameter_is_the_page_option() -> None:
     assert as_param.exit_code == 0, as_param.output
     assert as_param.stdout == as_option.stdout != first.stdout
     assert "page 2, 100 rows a page" in as_param.stderr
+
+
+EXPORT_ALIASES = [
+    (alias, fmt.name)
+    for fmt in formats.export_formats()
+    for alias in (*fmt.aliases, fmt.name.upper())
+    if not any(other.name == alias for other in formats.export_formats())
+]
+
+
+@pytest.mark.parametrize(("alias", "name"), EXPORT_ALIASES)
+def test_export_takes_the_registrys_aliases(alias: str, name: str) -> None:
+    # The server's ?format= takes them (kg.io.formats); so does every -f.
+    by_alias = invoke("export", "-f", alias, *FIXTURE)
+    assert by_alias.exit_code == 0, by_alias.output
+    assert by_alias.stdout_bytes == invoke("export", "-f", name, *FIXTURE).stdout_bytes
+
+
+@pytest.mark.parametrize(
+    ("args", "alias", "name"),
+    [
+        (["sparql", "CONSTRUCT WHERE { ?s a kgo:PartyBody } LIMIT 2"], "jsonld", "json-ld"),
+        (["sparql", "CONSTRUCT WHERE { ?s a kgo:PartyBody } LIMIT 2"], "rdfxml", "xml"),
+        (["sparql", "SELECT ?s WHERE { ?s a kgo:PartyBody } LIMIT 2"], "srj", "json"),
+        (["query", "run", "party-members-count"], "srx", "xml"),
+        (["describe", "person:nguyen-van-a"], "ttl", "turtle"),
+        (["describe", "person:nguyen-van-a"], "ntriples", "nt"),
+    ],
+)
+def test_every_format_option_takes_the_registrys_aliases(
+    args: list[str], alias: str, name: str
+) -> None:
+    data = ["--data", str(CONFORMING)]
+    by_alias = invoke(*args, *data, "-f", alias)
+    assert by_alias.exit_code == 0, by_alias.output
+    assert by_alias.stdout_bytes == invoke(*args, *data, "-f", name).stdout_bytes
+
+
+def test_format_help_lists_the_names_not_the_aliases() -> None:
+    shown = invoke("export", "--help").output
+    assert "[turtle|nt|xml|trig|nquads|json-ld]" in shown and "jsonld" not in shown

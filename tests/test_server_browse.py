@@ -282,7 +282,11 @@ def test_unknown_entity_is_a_404_page(client: Client) -> None:
 @pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("/id/body/%ZZ", "percent encoding"), ("/id/%ZZ", "percent encoding"), ("/id/a%20b", "U+0020")],
+    [
+        ("/id/body/%ZZ", "percent encoding"),
+        ("/id/%ZZ", "percent encoding"),
+        ("/id/a%20b", "U+0020"),
+    ],
 )
 def test_a_path_no_iri_can_have_is_a_404_that_says_so(
     client: Client, path: str, reason: str, accept: str

@@ -21,6 +21,7 @@ from kg.cli.describe import register as register_describe_command
 from kg.cli.draft import register as register_draft_commands
 from kg.cli.link import register as register_link_commands
 from kg.cli.options import (
+    FormatChoice,
     emit,
     exit_with,
     input_files,
@@ -177,7 +178,7 @@ def validate(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=FormatChoice(formats.export_formats()),
     default="turtle",
     show_default=True,
     help="Triple formats ("

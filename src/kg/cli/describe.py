@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from kg.cli.options import data_option, emit, output_option, store_option
+from kg.cli.options import FormatChoice, data_option, emit, output_option, store_option
+from kg.io.formats import formats_for
 
 # The RDF formats an entity's IRI answers in (kg.http.pages.GRAPH_FORMATS), repeated here
 # so that --help needs no werkzeug; a test checks that the two agree.
@@ -18,7 +19,9 @@ DESCRIBE_FORMATS = ("json-ld", "turtle", "nt", "xml")
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(DESCRIBE_FORMATS),
+    type=FormatChoice(
+        [next(f for f in formats_for("DESCRIBE") if f.name == name) for name in DESCRIBE_FORMATS]
+    ),
     default="json-ld",
     show_default=True,
     help="json-ld: the framed document a web developer reads (the entity at the top with "

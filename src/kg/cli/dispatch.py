@@ -10,7 +10,7 @@ loading the shipped data and answering the query (bench/results.md, issue 12 ite
 each option given as ``--option VALUE`` or ``--option=VALUE`` (long names) or
 ``-x VALUE`` (short ones), in any order around NAME, and gives ``None`` for anything
 else: help, another command or option, a value that starts with ``-``, a --format or a
---lang that click's choices refuse (``kg.cli.stored.FORMATS``, ``LANGUAGES``), a missing
+--lang that click's choices refuse (``kg.cli.stored.format_named``, ``LANGUAGES``), a missing
 value or NAME, a second NAME, click's completion variable. ``kg.cli.main`` then hands
 the arguments to click, which parses them, reports their errors and runs the same
 ``kg.cli.stored.run_stored`` for the forms above. What reaches the user is the same
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from kg.cli.outcome import setup_logging
-from kg.cli.stored import FORMATS, LANGUAGES, run_stored
+from kg.cli.stored import ANSWER_FORMATS, LANGUAGES, format_named, run_stored
 from kg.store.base import STORE_VARIABLE
 
 #: The environment variable that makes click complete the command line instead of
@@ -91,8 +91,10 @@ def recognise(argv: Sequence[str]) -> StoredRun | None:
     if name is None:
         return None
     fmt = single.get("fmt")
-    if fmt is not None and fmt not in FORMATS:
-        return None
+    if fmt is not None:
+        fmt = format_named(fmt, ANSWER_FORMATS)
+        if fmt is None:
+            return None
     lang = single.get("lang")
     if lang is not None and lang not in LANGUAGES:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -12,9 +12,12 @@ import click
 from kg.cli.output import emit as emit
 from kg.cli.output import input_files as input_files
 from kg.cli.output import refuse_output_over_inputs as refuse_output_over_inputs
+from kg.cli.stored import format_named
+from kg.io import formats
 from kg.store.base import UNION_DEFAULT_GRAPH
 
 if TYPE_CHECKING:
+    from kg.io.formats import Format
     from kg.store import KgStore
 
 output_option = click.option(
@@ -49,6 +52,21 @@ union_default_option = click.option(
     help="Whether a query's default graph is the union of the named graphs (every triple "
     "kg holds is in a named graph). A remote endpoint chooses its own.",
 )
+
+
+class FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """A ``-f/--format`` of the formats ``offered``: their names, and the aliases the
+    registry ``kg.io.formats`` gives them (``ttl``, ``jsonld``, ``rdfxml`` ...), read as
+    the name; ``--help`` lists the names."""
+
+    def __init__(self, offered: Sequence[Format]) -> None:
+        self.offered = tuple(offered)
+        super().__init__(formats.names(self.offered))
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            value = format_named(value, self.offered) or value
+        return super().convert(value, param, ctx)
 
 
 def check_union_choice(endpoint: str | None, store: str | None) -> None:

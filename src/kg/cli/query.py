@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from kg.cli.options import (
+    FormatChoice,
     check_union_choice,
     data_option,
     output_option,
@@ -21,7 +22,14 @@ from kg.cli.options import (
     store_option,
     union_default_option,
 )
-from kg.cli.stored import FORMATS, LANGUAGES, check_format, offered, run_stored, write_answer
+from kg.cli.stored import (
+    ANSWER_FORMATS,
+    LANGUAGES,
+    check_format,
+    offered,
+    run_stored,
+    write_answer,
+)
 from kg.core.errors import InputError, ParameterError, QueryError
 from kg.sparql.catalogue import parse_params
 
@@ -29,7 +37,7 @@ format_option = click.option(
     "-f",
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=FormatChoice(ANSWER_FORMATS),
     default=None,
     help="SELECT: "
     + ", ".join(offered("SELECT"))

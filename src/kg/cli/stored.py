@@ -6,7 +6,7 @@ both end here, so that the two ways in do the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from kg.cli.outcome import say
 from kg.cli.output import emit, refuse_output_over_inputs
@@ -26,8 +26,25 @@ def offered(form: str) -> tuple[str, ...]:
 
 #: The values of --lang.
 LANGUAGES = ("vi", "en")
+#: Every format of an answer of ``kg query run`` and ``kg sparql``.
+ANSWER_FORMATS = tuple(
+    dict.fromkeys(
+        f for form in _FORMS for f in formats.formats_for(form, formats.Audience.TERMINAL)
+    )
+)
 #: Every --format name of ``kg query run`` and ``kg sparql``.
-FORMATS = tuple(dict.fromkeys(name for form in _FORMS for name in offered(form)))
+FORMATS = formats.names(ANSWER_FORMATS)
+
+
+def format_named(value: str, among: Sequence[formats.Format]) -> str | None:
+    """The name of the format of ``among`` that ``value`` is the name or an alias of in
+    ``kg.io.formats`` (``ttl``, ``jsonld``, ``rdfxml``: what the server's ``?format=``
+    takes), in any case; None if it names none. Not a media type: ``text/plain`` is
+    N-Triples to the registry and a table to a terminal."""
+    if "/" in value:
+        return None
+    chosen = formats.by_name(value, among)
+    return None if chosen is None else chosen.name
 
 
 def check_format(fmt: str, form: str) -> None:

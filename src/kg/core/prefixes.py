@@ -165,8 +165,10 @@ def compact(iri: str) -> str | None:
 
 #: The prefixes a message about an unknown one names first: kg's own, then the
 #: vocabularies every query uses; the rest are counted, not listed (65 names are a page).
-_NAMED_FIRST = ("kgo", "kgg", "body", "person", "post", "place", "document", "statistic")
-_NAMED_FIRST += ("rdf", "rdfs", "skos", "xsd")
+_NAMED_FIRST = (
+    *("kgo", "kgg", "body", "person", "post", "place", "document", "statistic"),
+    *("rdf", "rdfs", "skos", "xsd"),
+)
 
 
 def known_prefixes() -> str:
