@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import shutil
+import unicodedata
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -30,7 +31,15 @@ from kg.publish.generate import CATALOGUE_PAGE, EXPECTED_DIR, catalogue_markdown
 from kg.sparql import catalogue as queries
 from kg.sparql import text as sparql_text
 from kg.sparql.parse import prepare
-from kg.sparql.results import Result, display_width, normalised, parse_json, serialise, to_table
+from kg.sparql.results import (
+    MAX_CELL_WIDTH,
+    Result,
+    display_width,
+    normalised,
+    parse_json,
+    serialise,
+    to_table,
+)
 from kg.sparql.terms import sparql, to_rdflib
 from result_compare import comparable
 from serve_helper import kg_server, kg_server_factory  # noqa: F401 (fixtures)
@@ -496,6 +505,38 @@ def test_table_columns_line_up_in_display_width() -> None:
     assert len(starts) == 1
     assert "line↵break" in lines[4]
     assert lines[-1] == "(3 rows)"
+
+
+LONG_VI = "Đảng bộ huyện Nam Trực lãnh đạo thực hiện Nghị quyết Trung ương 4 khóa XII " * 40
+
+
+def test_table_cuts_long_values_and_says_so_other_formats_keep_them() -> None:
+    decomposed = "x" * 76 + "Tru\u0323\u031bc huyện"  # u is column 79: its marks stay
+    result = Result(
+        "SELECT",
+        ["text", "n"],
+        [
+            {"text": Literal(LONG_VI, lang="vi"), "n": Literal("1")},
+            {"text": Literal(decomposed), "n": Literal("2")},
+            {"text": Literal("越" * 60), "n": Literal("3")},
+            {"text": Literal("short"), "n": Literal("4")},
+        ],
+    )
+    lines = to_table(result).splitlines()
+    cells = [line.rsplit("  ", 1)[0].rstrip() for line in lines[2:6]]
+    assert cells[0] == LONG_VI[:79] + "…" and unicodedata.is_normalized("NFC", cells[0])
+    assert cells[1] == "x" * 76 + "Tru\u0323\u031b…"
+    assert cells[2] == "越" * 39 + "…" and display_width(cells[2]) == 79
+    assert cells[3] == "short"
+    assert all(display_width(line) <= MAX_CELL_WIDTH + 3 for line in lines[:-1])
+    assert (
+        lines[-1]
+        == "(4 rows; 3 values cut at 80 characters (…): -f csv, tsv or json holds them whole)"
+    )
+    assert LONG_VI.strip() in serialise(result, "csv").decode("utf-8")
+    assert (
+        LONG_VI in json.loads(serialise(result, "json"))["results"]["bindings"][0]["text"]["value"]
+    )
 
 
 # -- command line ----------------------------------------------------------------------

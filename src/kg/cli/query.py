@@ -32,6 +32,7 @@ from kg.cli.stored import (
 )
 from kg.core.errors import InputError, ParameterError, QueryError
 from kg.sparql.catalogue import parse_params
+from kg.sparql.results import MAX_CELL_WIDTH
 
 format_option = click.option(
     "-f",
@@ -45,7 +46,8 @@ format_option = click.option(
     + ", ".join(offered("ASK"))
     + "; CONSTRUCT and DESCRIBE: "
     + ", ".join(offered("CONSTRUCT"))
-    + " (xml: SPARQL XML results, or RDF/XML for a graph). The first is the default.",
+    + " (xml: SPARQL XML results, or RDF/XML for a graph). The first is the default. "
+    + f"table cuts a value past {MAX_CELL_WIDTH} characters (…); the others hold it whole.",
 )
 param_option = click.option(
     "-p",

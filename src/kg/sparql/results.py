@@ -397,11 +397,40 @@ def _cell(node: Node | Term | None) -> str:
     return _CONTROL.sub(lambda m: {"\n": "↵", "\t": "⇥"}.get(m.group(), "�"), text)
 
 
+#: The widest a ``table`` cell is, in terminal columns: past it a value is cut, ``…`` at
+#: its end (one article's text is 7,000 characters, on every line of its column).
+#: The other formats (csv, tsv, json, xml) always hold every value whole.
+MAX_CELL_WIDTH = 80
+
+
+def cut_to_width(text: str, width: int = MAX_CELL_WIDTH) -> str:
+    """``text`` if it takes at most ``width`` columns, else its start and ``…`` in
+    ``width`` columns. Never cut between a letter and the marks that follow it (a
+    decomposed ``ự`` stays whole): a mark takes no column and goes with its letter."""
+    if display_width(text) <= width:
+        return text
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        columns = display_width(char)
+        if columns and used + columns > width - 1:
+            break
+        kept.append(char)
+        used += columns
+    return "".join(kept) + "…"
+
+
 def to_table(result: Result) -> str:
     if result.form == "ASK":
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
-    cells = [[_cell(row.get(name)) for name in header] for row in result.solutions]
+    whole = [[_cell(row.get(name)) for name in header] for row in result.solutions]
+    cells = [[cut_to_width(cell) for cell in line] for line in whole]
+    cut = sum(
+        a != b
+        for line, full in zip(cells, whole, strict=True)
+        for a, b in zip(line, full, strict=True)
+    )
     widths = [display_width(h) for h in header]
     for line in cells:
         widths = [max(w, display_width(c)) for w, c in zip(widths, line, strict=True)]
@@ -410,7 +439,11 @@ def to_table(result: Result) -> str:
     for line in cells:
         out.append("  ".join(_pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip())
     count = len(result.solutions)
-    out.append(f"({count} row{'s' if count != 1 else ''})")
+    rows = f"{count} row{'s' if count != 1 else ''}"
+    if cut:
+        values = f"{cut} value{'s' if cut != 1 else ''} cut at {MAX_CELL_WIDTH} characters (…)"
+        rows += f"; {values}: -f csv, tsv or json holds them whole"
+    out.append(f"({rows})")
     return "\n".join(out) + "\n"
 
 
