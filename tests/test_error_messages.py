@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from rdflib import Dataset
 from werkzeug.test import Client
 
 import kg.cli
+from conftest import CONFORMING
 from kg.core.errors import QueryError
 from kg.http.app import create_app
 from kg.http.context import ServerConfig
@@ -103,3 +107,22 @@ def test_the_command_lines_catch_all_shows_the_traceback_under_kg_debug(
     monkeypatch.setattr(kg.cli.cli, "main", broken)
     with pytest.raises(AttributeError, match="the bug"):
         kg.cli.main(["stats"])
+
+
+# The `kg sparql` cases of the command line's messages (tests/expected/cli-messages.yaml)
+# on the default engine: /sparql answers them in the same words.
+MESSAGES = Path(__file__).parent / "expected" / "cli-messages.yaml"
+SPARQL_CASES = [
+    case
+    for case in yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))["cases"]
+    if case["args"][0] == "sparql" and "--store" not in case["args"]
+]
+
+
+@pytest.mark.parametrize("case", SPARQL_CASES, ids=[c["id"] for c in SPARQL_CASES])
+def test_a_syntax_error_reads_the_same_at_sparql(case: dict[str, Any]) -> None:
+    config = ServerConfig(sources=(CONFORMING,), isolate_queries=False)  # Oxigraph, as kg sparql
+    client = Client(create_app(config))
+    answer = client.get("/sparql", query_string={"query": case["args"][1]})
+    assert answer.status_code == 400
+    assert answer.get_data(as_text=True) == case["error"] + "\n"

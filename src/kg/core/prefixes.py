@@ -177,12 +177,18 @@ def known_prefixes() -> str:
     return f"{', '.join(_NAMED_FIRST)} and {len(PREFIXES) - len(_NAMED_FIRST)} more"
 
 
-def unknown_prefix(prefix: str) -> str:
-    """What to tell a user who wrote ``prefix:`` and kg declares no such prefix: a
-    project prefix it is likely a typo of, else some of kg's."""
+def near_prefix(prefix: str) -> str | None:
+    """The project prefix ``prefix`` is likely a typo of (``bodi``: ``body``), if any."""
     import difflib
 
     close = difflib.get_close_matches(prefix, PREFIXES, n=1)
-    if close:
-        return f"unknown prefix {prefix!r} (did you mean {close[0]!r}?)"
+    return close[0] if close else None
+
+
+def unknown_prefix(prefix: str) -> str:
+    """What to tell a user who wrote ``prefix:`` and kg declares no such prefix: a
+    project prefix it is likely a typo of, else some of kg's."""
+    near = near_prefix(prefix)
+    if near is not None:
+        return f"unknown prefix {prefix!r} (did you mean {near!r}?)"
     return f"unknown prefix {prefix!r} (kg's: {known_prefixes()})"

@@ -110,8 +110,6 @@ _NO_SCHEME = "No scheme found in an absolute IRI"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # How Oxigraph's parsers say where a syntax error is (kept as the error's line and column).
 _PARSER_AT = re.compile(r"^Parser error at line \d+ between columns \d+ and \d+: ")
-# How Oxigraph says where a syntax error is: "error at LINE:COLUMN: ...".
-_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 #: Queries with a time limit that may run at once per store (see the module docstring).
 WORKERS = 8
 _instances = itertools.count(1)
@@ -563,12 +561,10 @@ class OxigraphStore:
         try:
             return self._store.query(text, prefixes=self.prefixes(), **options)
         except SyntaxError as exc:
-            at = _POSITION.match(str(exc))
-            raise QueryError(
-                f"bad SPARQL: {one_line(exc)}",
-                line=int(at.group(1)) if at else None,
-                column=int(at.group(2)) if at else None,
-            ) from None
+            # Imported here: kg.sparql.parse costs a stored query's cold start (dataclasses).
+            from kg.sparql.parse import syntax_error
+
+            raise syntax_error(exc, text, self.prefixes()) from None
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"query failed: {one_line(exc)}") from None
 
@@ -634,7 +630,9 @@ class OxigraphStore:
                 # One call is one transaction in Oxigraph: all of it, or nothing.
                 self._store.update(text, base_iri=base)
             except SyntaxError as exc:
-                raise QueryError(f"bad SPARQL Update: {one_line(exc)}") from None
+                from kg.sparql.parse import syntax_error
+
+                raise syntax_error(exc, text, what="SPARQL Update") from None
             except (OSError, ValueError, TypeError, RuntimeError) as exc:
                 raise QueryError(f"update failed: {one_line(exc)}") from None
             return Result("ASK", boolean=True)
