@@ -762,16 +762,55 @@ def _facts(ctx: AppContext, subject: Node) -> list[Fact]:
     return list(grouped.values())
 
 
+#: How deep ``describe`` follows chains of blank nodes (a list of 20 items is 40 deep).
+BLANK_DEPTH = 64
+
+
+def _blank_facts(ctx: AppContext, root: Node) -> list[Fact]:
+    """The statements of the blank nodes that hang from ``root``, however deep.
+
+    A blank node cannot be bound into a query (SPARQL has no syntax for it: Oxigraph
+    refuses ``VALUES ?s { _:b }``, and a label means nothing between queries on other
+    stores), so each depth is one query that walks the chain from ``root`` itself.
+    """
+    found: dict[tuple[Node, str, str, Node], Fact] = {}
+    for depth in range(1, BLANK_DEPTH + 1):
+        chain = " ".join(
+            f"GRAPH ?g{i} {{ ?b{i - 1} ?p{i} ?b{i} }} FILTER (isBlank(?b{i}))"
+            for i in range(1, depth + 1)
+        )
+        text = _PREFIXES + (
+            f"SELECT ?b{depth} ?g ?p ?o ?label WHERE {{ {chain} "
+            f"GRAPH ?g {{ ?b{depth} ?p ?o }} "
+            "OPTIONAL { GRAPH ?lg { ?o rdfs:label|skos:prefLabel ?label } } }"
+        )
+        grouped: dict[tuple[Node, str, str, Node], Fact] = {}
+        for row in _run(ctx, text, b0=root).rows:
+            node = row[f"b{depth}"]
+            key = (node, str(row["g"]), str(row["p"]), row["o"])
+            if key in found:
+                continue  # a cycle of blank nodes: already described
+            fact = grouped.get(key)
+            if fact is None:
+                fact = grouped[key] = Fact(key[1], node, key[2], row["o"])
+            label = row.get("label")
+            if label is not None:
+                fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+        if not grouped:
+            break
+        found.update(grouped)
+    return list(found.values())
+
+
 def describe(ctx: AppContext, iri: str, *, evidence: bool = True) -> Description | None:
-    """What the graph says about ``iri`` and its ``#`` IRIs; None if it says nothing."""
-    from rdflib import BNode, URIRef
+    """What the graph says about ``iri``, its ``#`` IRIs and the blank nodes that hang
+    from them; None if it says nothing."""
+    from rdflib import URIRef
 
     subject = URIRef(iri)
     out = _facts(ctx, subject)
     seen: set[Node] = {subject}
-    frontier = [
-        f.value for f in out if isinstance(f.value, BNode) or str(f.value).startswith(iri + "#")
-    ]
+    frontier = [f.value for f in out if str(f.value).startswith(iri + "#")]
     while frontier:
         node = frontier.pop()
         if node in seen:
@@ -779,11 +818,11 @@ def describe(ctx: AppContext, iri: str, *, evidence: bool = True) -> Description
         seen.add(node)
         more = _facts(ctx, node)
         out.extend(more)
-        frontier.extend(
-            f.value
-            for f in more
-            if isinstance(f.value, BNode) or str(f.value).startswith(iri + "#")
-        )
+        frontier.extend(f.value for f in more if str(f.value).startswith(iri + "#"))
+    for root in sorted(seen, key=str):
+        blank = _blank_facts(ctx, root)
+        out.extend(blank)
+        seen.update(f.subject for f in blank)
     incoming: dict[tuple[str, str, Node], Fact] = {}
     for row in _run(ctx, Q_IN, o=subject).rows:
         if row["s"] in seen:
