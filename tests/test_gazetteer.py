@@ -168,13 +168,25 @@ def test_what_covers_a_divided_commune_today_says_part() -> None:
     }
 
 
-def test_what_covers_a_former_province_is_asked_of_its_districts() -> None:
-    # The query looks one level down (its description says why): a province holds only
-    # units that hold communes, so it gives no rows; its districts answer, and the
-    # province's own successor is its dct:isReplacedBy.
-    assert run("what-covers-former-unit", unit=PLACE + "tinh-nam-dinh") == []
+def test_what_covers_a_former_province_goes_through_its_districts() -> None:
+    # Nam Định merged whole into Ninh Bình in 2025; a province holds districts, so it is
+    # covered through each of them by the 2025 units that took their communes.
+    rows = run("what-covers-former-unit", unit=PLACE + "tinh-nam-dinh")
+    assert {r["part"].removeprefix(PLACE) for r in rows} == {
+        "thanh-pho-nam-dinh",
+        "huyen-giao-thuy",
+        "huyen-hai-hau",
+        "huyen-nam-truc",
+        "huyen-nghia-hung",
+        "huyen-truc-ninh",
+        "huyen-vu-ban",
+        "huyen-xuan-truong",
+        "huyen-y-yen",
+    }
+    assert {r["province"] for r in rows} == {PLACE + "tinh-ninh-binh-2025"}
+    nam_truc = {r["today"] for r in rows if r["part"] == PLACE + "huyen-nam-truc"}
     district = run("what-covers-former-unit", unit=PLACE + "huyen-nam-truc")
-    assert {r["province"] for r in district} == {PLACE + "tinh-ninh-binh-2025"}
+    assert nam_truc == {r["today"] for r in district}
 
 
 def test_units_of_a_province_on_a_day() -> None:

@@ -404,6 +404,8 @@ GAZETTEER_VALUES = [
     ("units-by-name", {"name": "Nam Truc"}),
     # a former commune of kg's curated links (no code; its parent's label in another graph)
     ("units-by-name", {"name": "Dien Xa"}),
+    # a former province: covered through its districts
+    ("what-covers-former-unit", {"unit": "https://w3id.org/vn-kg/id/place/tinh-nam-dinh"}),
     ("units-by-name", {"name": "thi xa Son Tay"}),
     ("formed-from", {"unit": "https://w3id.org/vn-kg/id/place/xa-nam-truc-ninh-binh-2025"}),
 ]
