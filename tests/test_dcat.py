@@ -38,8 +38,9 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, XSD
 
 from kg.core.namespaces import DCAT, G_VOID, KIND_NS, SPDX, VCARD, VOID
 from kg.io import formats
+from kg.linking.addresses import KNOWN_FROM
 from kg.linking.dcat import vocabulary_facts
-from kg.linking.linksets import CATALOG, ENDPOINT_SERVICE, KG_DATASET
+from kg.linking.linksets import CATALOG, ENDPOINT_SERVICE, GAZETTEER_DATASET, KG_DATASET
 from kg.publish.build import build
 from kg.publish.dcat import catalogue_name, harvested
 from serve_helper import kg_server, kg_server_factory  # noqa: F401 (fixtures)
@@ -141,6 +142,16 @@ def test_the_data_states_nothing_about_the_vocabularies_it_uses(shipped_dataset:
     ) in facts
     assert not set(facts) & set(void)
     assert all(str(s).startswith("https://w3id.org/vn-kg/") for s in void.subjects())
+
+
+def test_the_gazetteer_covers_the_days_it_vouches_for(shipped_dataset: Dataset) -> None:
+    # From the day its undated units are known to exist (the on-day queries' and the
+    # addresses' rule), open-ended: its 2025 units are current.
+    void = void_of(shipped_dataset)
+    period = void.value(GAZETTEER_DATASET, DCTERMS.temporal)
+    assert (period, RDF.type, DCTERMS.PeriodOfTime) in void
+    assert void.value(period, DCAT.startDate) == Literal(KNOWN_FROM.isoformat(), datatype=XSD.date)
+    assert void.value(period, DCAT.endDate) is None
 
 
 def test_the_description_has_what_a_harvester_looks_for(shipped_dataset: Dataset) -> None:

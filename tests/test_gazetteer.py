@@ -139,6 +139,20 @@ def test_units_by_name_fold_as_vietnamese_is_written(name: str) -> None:
     }
 
 
+def test_units_by_name_finds_the_former_communes_of_kgs_links() -> None:
+    # The gazetteer's source has only the Điền Xá of Quảng Ninh; the article's, merged
+    # in 2024, is in kg's hand-curated links, with its district and its end.
+    rows = {r["unit"]: r for r in run("units-by-name", name="Điền Xá")}
+    assert set(rows) == {
+        PLACE + "xa-dien-xa",
+        PLACE + "xa-dien-xa-tien-yen",
+        PLACE + "xa-dien-xa-quang-ninh-2025",
+    }
+    article = rows[PLACE + "xa-dien-xa"]
+    assert (article["parentLabel"], article["validThrough"]) == ("Nam Trực district", "2024-07-22")
+    assert "code" not in article
+
+
 def test_units_by_name_with_old_and_new_tone_placement() -> None:
     old, new = run("units-by-name", name="Hoà Bình"), run("units-by-name", name="Hòa Bình")
     assert old and {r["unit"] for r in old} == {r["unit"] for r in new}
@@ -152,6 +166,27 @@ def test_what_covers_a_divided_commune_today_says_part() -> None:
         "xa-son-dong-ha-noi-2025": "part",
         "xa-an-khanh-ha-noi-2025": "part",
     }
+
+
+def test_what_covers_a_former_province_goes_through_its_districts() -> None:
+    # Nam Định merged whole into Ninh Bình in 2025; a province holds districts, so it is
+    # covered through each of them by the 2025 units that took their communes.
+    rows = run("what-covers-former-unit", unit=PLACE + "tinh-nam-dinh")
+    assert {r["part"].removeprefix(PLACE) for r in rows} == {
+        "thanh-pho-nam-dinh",
+        "huyen-giao-thuy",
+        "huyen-hai-hau",
+        "huyen-nam-truc",
+        "huyen-nghia-hung",
+        "huyen-truc-ninh",
+        "huyen-vu-ban",
+        "huyen-xuan-truong",
+        "huyen-y-yen",
+    }
+    assert {r["province"] for r in rows} == {PLACE + "tinh-ninh-binh-2025"}
+    nam_truc = {r["today"] for r in rows if r["part"] == PLACE + "huyen-nam-truc"}
+    district = run("what-covers-former-unit", unit=PLACE + "huyen-nam-truc")
+    assert nam_truc == {r["today"] for r in district}
 
 
 def test_units_of_a_province_on_a_day() -> None:
@@ -170,7 +205,13 @@ def test_a_day_before_the_snapshot_leaves_out_later_units_and_flags_undated_ones
     snapshot = run("units-of-province-on-day", province="36", day="2025-06-30")
     assert PLACE + "xa-nam-dien-nam-truc" not in {r["unit"] for r in article_day}
     assert PLACE + "xa-nam-dien-nam-truc" in {r["unit"] for r in snapshot}
-    assert len(article_day) == len(snapshot) - 1
+    # The three communes it was formed from are kg's links', not the gazetteer's: there
+    # on the article's day (Điền Xá is the one its photo shows), gone by the snapshot.
+    merged = {PLACE + "xa-dien-xa", PLACE + "xa-nam-my-nam-truc", PLACE + "xa-nam-toan-nam-truc"}
+    assert merged <= {r["unit"] for r in article_day}
+    assert not merged & {r["unit"] for r in snapshot}
+    assert {r["parent"] for r in article_day if r["unit"] in merged} == {PLACE + "huyen-nam-truc"}
+    assert len(article_day) == len(snapshot) - 1 + len(merged)
     assert {r["validity"] for r in article_day} == {"start unknown"}
     assert {r["validity"] for r in snapshot} == {"known"}
     # Dated by kg's links, so known on its first day, and absent the day before.

@@ -395,12 +395,17 @@ GAZETTEER_VALUES = [
     ("units-of-province-on-day", {"province": "01", "day": "2025-07-01", "lang": "vi"}),
     ("units-of-province-on-day", {"province": "79", "day": "2024-01-01"}),
     ("unit-with-code-on-day", {"code": "13972", "day": "2025-07-01"}),
-    # a day before the snapshot: undated units flagged, Nam Điền (dated by kg's links) left out
+    # a day before the snapshot: undated units flagged, Nam Điền (dated by kg's links) left
+    # out, the communes it was formed from (kg's links, no code) in
     ("units-of-province-on-day", {"province": "36", "day": "2021-11-01"}),
     ("unit-with-code-on-day", {"code": "362", "day": "2021-11-01"}),
     # a commune replaced twice (2024, 2025): its row names the unit between
     ("what-covers-former-unit", {"unit": "https://w3id.org/vn-kg/id/place/xa-dien-xa"}),
     ("units-by-name", {"name": "Nam Truc"}),
+    # a former commune of kg's curated links (no code; its parent's label in another graph)
+    ("units-by-name", {"name": "Dien Xa"}),
+    # a former province: covered through its districts
+    ("what-covers-former-unit", {"unit": "https://w3id.org/vn-kg/id/place/tinh-nam-dinh"}),
     ("units-by-name", {"name": "thi xa Son Tay"}),
     ("formed-from", {"unit": "https://w3id.org/vn-kg/id/place/xa-nam-truc-ninh-binh-2025"}),
 ]

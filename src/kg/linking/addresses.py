@@ -70,7 +70,8 @@ OUTPUT_COLUMNS = (
 #: The first day the gazetteer vouches for a unit it gives no start (``schema:validFrom``):
 #: its source's legacy table is the state of 30 June 2025 and has no start dates, so such
 #: a unit is known to exist from that day only. The gazetteer's stored queries state the
-#: same day in their text (queries/units-of-province-on-day.rq, unit-with-code-on-day.rq).
+#: same day in their text (queries/units-of-province-on-day.rq, unit-with-code-on-day.rq);
+#: the VoID/DCAT description states it as the start of the gazetteer's dct:temporal.
 KNOWN_FROM = date(2025, 6, 30)
 KNOWN = "known"
 START_UNKNOWN = "start unknown"

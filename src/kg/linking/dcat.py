@@ -175,8 +175,11 @@ def temporal_coverage(dataset: Dataset) -> tuple[date, date] | None:
     return first, last
 
 
-def period_of_time(g: Graph, period: URIRef, start: date, end: date) -> URIRef:
+def period_of_time(g: Graph, period: URIRef, start: date, end: date | None) -> URIRef:
+    """A ``dct:PeriodOfTime``; without ``end`` it is open (DCAT-AP 3 allows either bound
+    alone), for data that is still current."""
     g.add((period, RDF.type, DCTERMS.PeriodOfTime))
     g.add((period, DCAT.startDate, Literal(start.isoformat(), datatype=XSD.date)))
-    g.add((period, DCAT.endDate, Literal(end.isoformat(), datatype=XSD.date)))
+    if end is not None:
+        g.add((period, DCAT.endDate, Literal(end.isoformat(), datatype=XSD.date)))
     return period

@@ -36,7 +36,6 @@ The file is written directly (not through rdflib's serialiser, which takes minut
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,7 +49,7 @@ from kg.core import paths
 from kg.core.errors import InputError
 from kg.core.files import Output
 from kg.core.namespaces import GRAPH, PREFIXES
-from kg.core.text import ascii_fold, slugify
+from kg.core.text import slugify
 from kg.linking.admin import (
     PLACE,
     REFORM_2025,
@@ -65,6 +64,7 @@ from kg.linking.admin import (
     read_admin_data,
     resolve,
 )
+from kg.linking.matching import search_key
 
 K = TypeVar("K", str, tuple[str, str])
 
@@ -91,16 +91,6 @@ NEW_WARD_TYPES = {
     "Phường": ("kgo:Ward", "ward"),
     "Đặc khu": ("kgo:SpecialZone", "special zone"),
 }
-
-_NON_KEY = re.compile(r"[^a-z0-9]+")
-
-
-def search_key(name: str) -> str:
-    """The name folded for search: lower-case ASCII words, no diacritics, no punctuation.
-
-    Folding the tones away also makes old and new tone placement ("Hoà", "Hòa") equal.
-    """
-    return _NON_KEY.sub(" ", ascii_fold(name).lower()).strip()
 
 
 def _type_of(full: str, short: str) -> str:

@@ -47,6 +47,7 @@ from kg.core.namespaces import (
 from kg.core.version import __version__
 from kg.io import formats
 from kg.linking import dcat
+from kg.linking.addresses import KNOWN_FROM
 from kg.linking.admin import VAU_COPYRIGHT, VAU_SOURCE, render_graph
 
 DATASET = KIND_NS["dataset"]
@@ -62,6 +63,7 @@ CATALOG = DATASET["catalog"]
 PUBLISHER = BODY["kg-contributors"]
 CONTACT = URIRef(str(PUBLISHER) + "#contact")
 COVERAGE = KIND_NS["period"]["kg-coverage"]
+GAZETTEER_COVERAGE = KIND_NS["period"]["gazetteer-coverage"]
 ENDPOINT_SERVICE = DISTRIBUTION["sparql"]
 #: Where the endpoint is published; ``kg serve`` states its own (``kg.publish.dcat``).
 ENDPOINT_URL = URIRef(BASE + "sparql")
@@ -604,6 +606,22 @@ def _describe_gazetteer(g: Graph, triples: int, about: Callable[..., None]) -> N
     )
     about(gaz, covers=False)
     g.add((gaz, DCTERMS.spatial, dcat.VIETNAM))
+    # From the first day the gazetteer vouches for its undated units, with no end: its
+    # 2025 units are current. kg's own coverage (the dates in the data) would claim the
+    # legacy units for days the source says nothing about.
+    dcat.period_of_time(g, GAZETTEER_COVERAGE, KNOWN_FROM, None)
+    _lit(
+        g,
+        GAZETTEER_COVERAGE,
+        SKOS.editorialNote,
+        f"Từ ngày {KNOWN_FROM.day}/{KNOWN_FROM.month}/{KNOWN_FROM.year}, trạng thái mà bảng "
+        "đơn vị cũ của nguồn mô tả (nguồn không cho ngày bắt đầu của đơn vị), không có ngày "
+        "kết thúc: các đơn vị năm 2025 vẫn còn hiệu lực.",
+        f"From {KNOWN_FROM.isoformat()}, the state the source's legacy table "
+        "describes (the source gives no unit a start date), with no end: the 2025 units "
+        "are current.",
+    )
+    g.add((gaz, DCTERMS.temporal, GAZETTEER_COVERAGE))
     g.add((gaz, DCTERMS.creator, PUBLISHER))
     for language in (dcat.VIETNAMESE, dcat.ENGLISH):
         g.add((gaz, DCTERMS.language, language))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.core.text import match_key
+from kg.core.text import ascii_fold, match_key
 
 #: Unit prefixes, as written; longest first once keyed, so "thị xã" wins over "xã".
 UNIT_PREFIXES = (
@@ -71,6 +71,18 @@ def split_unit_name(name: str) -> tuple[str | None, str]:
         if key.startswith(prefix + " ") and len(key) > len(prefix) + 1:
             return _TYPE_OF_PREFIX[prefix], key[len(prefix) + 1 :]
     return None, key
+
+
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def search_key(name: str) -> str:
+    """The name folded for search (``kgo:searchKey``): lower-case ASCII words, no
+    diacritics, no punctuation.
+
+    Folding the tones away also makes old and new tone placement ("Hoà", "Hòa") equal.
+    """
+    return _NON_KEY.sub(" ", ascii_fold(name).lower()).strip()
 
 
 def unit_key(name: str) -> str:
