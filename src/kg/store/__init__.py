@@ -163,9 +163,10 @@ def run(
     the stores ``run`` opens and to ``data``; a ``KgStore`` given keeps its own setting,
     an endpoint its own.
 
-    ``timeout`` covers everything the call does, every page's queries included; on a
-    local store the query then runs in a child process killed at the deadline, so a
-    stopped query stops using CPU (``kg.store.isolated``).
+    ``timeout`` covers everything a local call does, every page's queries included (on
+    an endpoint, each request with its retries); on a local store the query then runs
+    in a child process killed at the deadline, so a stopped query stops using CPU
+    (``kg.store.isolated``).
     """
     terms = bindings(query, values, lang)
     number = page_number(query, page)
@@ -174,11 +175,15 @@ def run(
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         if number is None:
-            return _on(query.text, terms, deadline, endpoint, sources, data, store, union_default)
+            return _on(
+                query.text, terms, timeout, deadline, endpoint, sources, data, store, union_default
+            )
         return run_page(
             query,
             number,
-            lambda text: _on(text, terms, deadline, endpoint, sources, data, store, union_default),
+            lambda text: _on(
+                text, terms, timeout, deadline, endpoint, sources, data, store, union_default
+            ),
         )
     except QueryTimeout:
         raise QueryTimeout(f"the query ran past its time limit of {timeout:g} s") from None
@@ -239,6 +244,7 @@ def run_case(case: ExpectedCase, **kwargs: Any) -> Result:
 def _on(
     text: str,
     terms: Mapping[str, Term | Identifier],
+    timeout: float | None,
     deadline: float | None,
     endpoint: str | None,
     sources: Sequence[str | Path] | None,
@@ -249,8 +255,8 @@ def _on(
     if endpoint is not None:
         from kg.store.remote import RemoteStore
 
-        left = _left(deadline)
-        return RemoteStore(endpoint, timeout=left).query(text, terms, limits=Limits(left))
+        # Each request its own budget, retries included: what the error names.
+        return RemoteStore(endpoint, timeout=timeout).query(text, terms, limits=Limits(timeout))
     if data is not None:
         from kg.store.rdflib import RdflibStore
 
