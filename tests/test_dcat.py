@@ -38,8 +38,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, XSD
 
 from kg.core.namespaces import DCAT, G_VOID, KIND_NS, SPDX, VCARD, VOID
 from kg.io import formats
-from kg.linking.addresses import KNOWN_FROM
 from kg.linking.dcat import vocabulary_facts
+from kg.linking.gazetteer import KNOWN_FROM
 from kg.linking.linksets import CATALOG, ENDPOINT_SERVICE, GAZETTEER_DATASET, KG_DATASET
 from kg.publish.build import build
 from kg.publish.dcat import catalogue_name, harvested

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from kg.core.errors import InputError, ParameterError
 from kg.core.prefixes import PREFIXES
 from kg.core.text import ascii_fold, match_key, nfc
+from kg.linking.gazetteer import KNOWN_FROM
 from kg.linking.matching import split_unit_name
 from kg.sparql.terms import Term
 
@@ -67,12 +68,6 @@ OUTPUT_COLUMNS = (
     "kg_validity",
 )
 
-#: The first day the gazetteer vouches for a unit it gives no start (``schema:validFrom``):
-#: its source's legacy table is the state of 30 June 2025 and has no start dates, so such
-#: a unit is known to exist from that day only. The gazetteer's stored queries state the
-#: same day in their text (queries/units-of-province-on-day.rq, unit-with-code-on-day.rq);
-#: the VoID/DCAT description states it as the start of the gazetteer's dct:temporal.
-KNOWN_FROM = date(2025, 6, 30)
 KNOWN = "known"
 START_UNKNOWN = "start unknown"
 

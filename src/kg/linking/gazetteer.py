@@ -72,6 +72,13 @@ G_GAZETTEER = GRAPH["gazetteer/admin-units"]
 GAZETTEER_FILE = Path(paths.GAZETTEER_DIR) / "admin-units.trig"
 
 LAST_LEGACY_DAY = REFORM_2025_DATE - timedelta(days=1)
+#: The first day the gazetteer vouches for a unit it gives no start (``schema:validFrom``):
+#: its source's legacy table is the state of its last day, 30 June 2025, and has no start
+#: dates, so such a unit is known to exist from that day only. The gazetteer's stored
+#: queries state the same day in their text (queries/units-of-province-on-day.rq,
+#: unit-with-code-on-day.rq); the VoID/DCAT description states it as the start of the
+#: gazetteer's dct:temporal (kg.linking.linksets); kg.linking.addresses reads it too.
+KNOWN_FROM = LAST_LEGACY_DAY
 
 #: unit type as the dataset writes it -> (class, English type word)
 PROVINCE_TYPES = {"Tỉnh": ("kgo:Province", "province"), "Thành phố": ("kgo:Province", "city")}

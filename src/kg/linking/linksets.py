@@ -47,8 +47,8 @@ from kg.core.namespaces import (
 from kg.core.version import __version__
 from kg.io import formats
 from kg.linking import dcat
-from kg.linking.addresses import KNOWN_FROM
 from kg.linking.admin import VAU_COPYRIGHT, VAU_SOURCE, render_graph
+from kg.linking.gazetteer import KNOWN_FROM
 
 DATASET = KIND_NS["dataset"]
 DISTRIBUTION = KIND_NS["distribution"]
