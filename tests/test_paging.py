@@ -471,7 +471,14 @@ def test_pages_by_key_are_grlcs_pages_on_generated_data(
     """Every page found by key is grlc's page (the query with LIMIT and OFFSET), on data
     where keys tie across page boundaries and some rows have no label, without falling
     back to grlc's text. Pages of a fifth of the answer (at most the query's own size), so
-    that every query has several."""
+    that every query has several.
+
+    grlc's page is the slice of the whole ordered answer, evaluated once: a paged query
+    orders by every column (``test_a_paged_query_orders_by_every_column``), so its LIMIT
+    and OFFSET can only cut that slice; on Oxigraph each page's own text is run too, to
+    show it. rdflib takes up to a minute a page of documents-mentioned: it runs the first
+    page, the second (its keys start past a page boundary) and the last (the keys found
+    are all there are); the pages between differ from the second only in the offset."""
 
     from kg.core import paths
 
@@ -480,11 +487,15 @@ def test_pages_by_key_are_grlcs_pages_on_generated_data(
     try:
         for lang in ("en", "vi") if engine == "memory" else ("en",):
             terms = queries.bindings(stored, {"lang": lang})
-            rows = len(store.query(stored.text, terms).rows)
+            whole = store.query(stored.text, terms)
+            rows = len(whole.rows)
             assert rows >= 5, "the generated data should have rows for every paged query"
-            paged = stored._replace(pagination=min(stored.pagination or 0, rows // 5))
-            page, fell_back = 1, []
-            while True:
+            size = min(stored.pagination or 0, rows // 5)
+            paged = stored._replace(pagination=size)
+            last = -(-rows // size)
+            assert last >= 4, "the generated data should have several pages"
+            fell_back = []
+            for page in range(1, last + 1) if engine == "memory" else (1, 2, last):
                 sent: list[str] = []
 
                 def run(text: str, sent: list[str] = sent, terms: Any = terms) -> Result:
@@ -492,17 +503,19 @@ def test_pages_by_key_are_grlcs_pages_on_generated_data(
                     return store.query(text, terms)
 
                 keyed = queries.run_page(paged, page, run)
+                start = (page - 1) * size
+                ahead = whole.solutions[start : start + size + 1]
                 plain = queries.cut_page(
-                    paged, page, store.query(queries.page_text(paged, page), terms)
+                    paged, page, Result(whole.form, whole.variables, solutions=ahead)
                 )
+                if engine == "memory":
+                    grlcs = store.query(queries.page_text(paged, page), terms)
+                    assert queries.cut_page(paged, page, grlcs).rows == plain.rows, (lang, page)
                 assert keyed.rows == plain.rows, (lang, page)
                 assert keyed.next_page == plain.next_page, (lang, page)
                 if queries.page_text(paged, page) in sent:
                     fell_back.append(page)
-                if keyed.next_page is None:
-                    break
-                page += 1
-            assert page >= 4, "the generated data should have several pages"
+            assert keyed.next_page is None, "the last page says so"
             assert fell_back == [], fell_back
     finally:
         store.close()

@@ -93,13 +93,15 @@ def test_retry_after_as_http_date_is_honoured(fake: FakeEndpoint) -> None:
 
 def test_retry_after_past_the_budget_ends_at_once(fake: FakeEndpoint) -> None:
     fake.script(Step(429, {"Retry-After": "120"}, b"slow down"))
+    # A budget of a minute: a client that waited it out, or part of it, would show it by
+    # far more than a loaded machine adds to one request on loopback.
     started = time.monotonic()
     with pytest.raises(EndpointError) as info:
-        _ask(fake, timeout=3)
-    assert time.monotonic() - started < 3  # gave up before the budget ran out
+        _ask(fake, timeout=60)
+    assert time.monotonic() - started < within(0)  # gave up at once
     assert str(info.value) == (
         f"{fake.url}: HTTP 429 Too Many Requests: slow down (1 attempt; the server asks "
-        "to wait 120 s would pass the 3 s timeout)"
+        "to wait 120 s would pass the 60 s timeout)"
     )
     assert len(fake.requests) == 1
 

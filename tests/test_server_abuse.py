@@ -2,8 +2,11 @@
 hostile requests over raw sockets while a well-formed client keeps querying it.
 
 Each case shows: the hostile request is answered with a 4xx or 5xx status and a
-one-line message within its limit, and, during it, every answer the well-formed client
-gets (in a thread) is the correct one and comes within ``GOOD_BOUND`` seconds. Updates
+one-line message, within the time limit that ends it plus ``tests/timing.py``'s slack,
+and, during it, every answer the well-formed client gets (in a thread) is the correct
+one; while a hostile request holds the server for seconds (a query cut by the time limit,
+a slowloris, idle connections), the well-formed client is answered meanwhile, not after
+it. Updates
 without a token or with a wrong one change nothing (the quad count before and after).
 """
 
@@ -28,7 +31,8 @@ pytestmark = pytest.mark.external
 
 TIMEOUT = 2  # --timeout of the server under test
 REQUEST_TIMEOUT = 3  # --request-timeout
-GOOD_BOUND = 1.5  # seconds one well-formed query may take during an abuse case
+#: Seconds a hostile exchange must last for a well-formed answer to be wanted inside it.
+OVERLAP = 1.0
 GOOD_QUERY = "SELECT ?s WHERE { GRAPH ?g { ?s a kgo:Count } } ORDER BY ?s LIMIT 3 OFFSET %d"
 
 
@@ -56,7 +60,7 @@ class GoodClient(threading.Thread):
     def __init__(self, base: str, expected: dict[int, list[str]]) -> None:
         super().__init__(daemon=True)
         self.base, self.expected = base, expected
-        self.delays: list[float] = []
+        self.answered: list[tuple[float, float]] = []  # (asked, answered) of each query
         self.wrong: list[str] = []
         self.stop = threading.Event()
 
@@ -72,7 +76,7 @@ class GoodClient(threading.Thread):
             else:
                 if got != self.expected[offset]:
                     self.wrong.append(f"offset {offset}: {got}")
-            self.delays.append(time.monotonic() - started)
+            self.answered.append((started, time.monotonic()))
             i += 1
             time.sleep(0.05)
 
@@ -82,13 +86,18 @@ class GoodClient(threading.Thread):
         self.join(timeout=30)
 
 
-def assert_answered_well(client: GoodClient) -> None:
-    """Every answer ``client`` got while the abuse went on was the correct one, in time."""
+def assert_answered_well(client: GoodClient, during: tuple[float, float] | None = None) -> None:
+    """Every answer ``client`` got while the abuse went on was the correct one; when the
+    abuse lasted ``during`` (from, to) more than ``OVERLAP`` seconds, one of them was asked
+    and answered inside it: the server was not held by the abuse. (A bound on each
+    answer's time measured the machine's load as much as the server.)"""
     client.finish()
     assert not client.is_alive(), "the well-formed client's last query never ended"
     assert not client.wrong, client.wrong[:3]
-    assert len(client.delays) >= 2, client.delays
-    assert max(client.delays) < GOOD_BOUND, max(client.delays)
+    assert len(client.answered) >= 2, client.answered
+    if during is not None and during[1] - during[0] > OVERLAP:
+        inside = [(a, b) for a, b in client.answered if during[0] <= a and b <= during[1]]
+        assert inside, (during, client.answered)
 
 
 @pytest.fixture
@@ -154,42 +163,43 @@ NESTED = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
 SPARQL_QUERY = [("Content-Type", "application/sparql-query")]
 FORM = [("Content-Type", "application/x-www-form-urlencoded")]
 
-# name -> (request bytes, expected status, seconds the answer may take)
+# name -> (request bytes, expected status, the time limit that ends it: 0 where a size or
+# a parse refuses it, so that only the slack is allowed for a hang to show)
 CASES: dict[str, tuple[bytes, int, float]] = {
-    "oversized-body": (_request("POST", "/sparql", SPARQL_QUERY, b"#" * 2_000_000), 413, 2),
+    "oversized-body": (_request("POST", "/sparql", SPARQL_QUERY, b"#" * 2_000_000), 413, 0),
     "oversized-chunked-body": (
         b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n"
         + (b"100000\r\n" + b"#" * 0x100000 + b"\r\n") * 2
         + b"0\r\n\r\n",
         413,
-        2,
+        0,
     ),
     "5000-url-parameters": (
         _request("GET", "/sparql?" + "&".join(f"p{i}=1" for i in range(5000)) + "&query=ASK{}", []),
         400,
-        1,
+        0,
     ),
     "20000-url-parameters": (
         _request("GET", "/sparql?" + "&".join(f"p{i}=1" for i in range(20000)), []),
         431,
-        1,
+        0,
     ),
     "100000-form-fields": (
         _request("POST", "/sparql", FORM, ("a=1&" * 100_000 + "query=ASK{}").encode()),
         400,
-        2,
+        0,
     ),
-    "5000-nested-groups": (_query(NESTED), 400, 2),
-    "5000-nested-groups-post": (_request("POST", "/sparql", SPARQL_QUERY, NESTED.encode()), 400, 2),
-    "cartesian-product": (_query(CARTESIAN), 503, TIMEOUT + 1.5),
-    "malformed-percent-encoding": (_request("GET", "/sparql?query=ASK%20%7B%ZZ%7D%", []), 400, 1),
+    "5000-nested-groups": (_query(NESTED), 400, 0),
+    "5000-nested-groups-post": (_request("POST", "/sparql", SPARQL_QUERY, NESTED.encode()), 400, 0),
+    "cartesian-product": (_query(CARTESIAN), 503, TIMEOUT),
+    "malformed-percent-encoding": (_request("GET", "/sparql?query=ASK%20%7B%ZZ%7D%", []), 400, 0),
     "wrong-content-type": (
         _request("POST", "/sparql", [("Content-Type", "image/png")], b"\x89PNG"),
         415,
-        1,
+        0,
     ),
-    "no-content-type": (_request("POST", "/sparql", [], b"ASK {}"), 415, 1),
+    "no-content-type": (_request("POST", "/sparql", [], b"ASK {}"), 415, 0),
     "wrong-charset": (
         _request(
             "POST",
@@ -198,20 +208,20 @@ CASES: dict[str, tuple[bytes, int, float]] = {
             b"ASK {}",
         ),
         415,
-        1,
+        0,
     ),
     "10000-headers": (
         _request("GET", "/health", [(f"X-H{i}", "v") for i in range(10_000)]),
         431,
-        1,
+        0,
     ),
-    "1MB-header": (_request("GET", "/health", [("X-Big", "a" * 1_000_000)]), 431, 2),
-    "nul-in-query": (_query("ASK { }\x00"), 400, 1),
-    "nul-in-iri": (_query("ASK { <urn:a\x00b> ?p ?o }"), 400, 1),
-    "invalid-utf8-url": (_request("GET", "/sparql?query=ASK%20%7B%7D%FF%FE", []), 400, 1),
-    "invalid-utf8-body": (_request("POST", "/sparql", SPARQL_QUERY, b"ASK { } \xff\xfe"), 400, 1),
-    "invalid-utf8-form": (_request("POST", "/sparql", FORM, b"query=ASK%20%7B%7D%FF"), 400, 1),
-    "garbage-request-line": (b"\x16\x03\x01 not http\r\n\r\n", 400, 1),
+    "1MB-header": (_request("GET", "/health", [("X-Big", "a" * 1_000_000)]), 431, 0),
+    "nul-in-query": (_query("ASK { }\x00"), 400, 0),
+    "nul-in-iri": (_query("ASK { <urn:a\x00b> ?p ?o }"), 400, 0),
+    "invalid-utf8-url": (_request("GET", "/sparql?query=ASK%20%7B%7D%FF%FE", []), 400, 0),
+    "invalid-utf8-body": (_request("POST", "/sparql", SPARQL_QUERY, b"ASK { } \xff\xfe"), 400, 0),
+    "invalid-utf8-form": (_request("POST", "/sparql", FORM, b"query=ASK%20%7B%7D%FF"), 400, 0),
+    "garbage-request-line": (b"\x16\x03\x01 not http\r\n\r\n", 400, 0),
 }
 
 
@@ -220,19 +230,21 @@ def test_abuse_gets_one_line_4xx_5xx_while_others_are_answered(
     case: str, server: str, good_client: GoodClient
 ) -> None:
     data, status, limit = CASES[case]
+    started = time.monotonic()
     got, body, elapsed = _exchange(server, data)
     assert got == status, body[:300]
     text = body.decode("utf-8")
     assert text.endswith("\n") and text.count("\n") == 1 and len(text) < 1000, text[:300]
     assert "Traceback" not in text
-    assert elapsed < limit, elapsed
-    assert_answered_well(good_client)
+    assert elapsed < within(limit), elapsed
+    assert_answered_well(good_client, (started, started + elapsed))
 
 
 def test_slowloris_gets_408_at_the_request_timeout(server: str, good_client: GoodClient) -> None:
     # Headers one byte every 0.25 s (a real slowloris sends one a second or slower; the
     # server's clock runs from the first byte either way).
     data = _request("GET", "/health", [("X-Slow", "x" * 40)])
+    started = time.monotonic()
     got, body, elapsed = _exchange(server, data, trickle=0.25)
     assert got == 408
     assert (
@@ -240,7 +252,7 @@ def test_slowloris_gets_408_at_the_request_timeout(server: str, good_client: Goo
         == f"Request Timeout: the request was not received within {REQUEST_TIMEOUT} s\n".encode()
     )
     assert REQUEST_TIMEOUT <= elapsed < within(REQUEST_TIMEOUT)
-    assert_answered_well(good_client)
+    assert_answered_well(good_client, (started, started + elapsed))
 
 
 def test_many_slow_clients_do_not_block_a_good_one(server: str, good_client: GoodClient) -> None:
@@ -251,11 +263,12 @@ def test_many_slow_clients_do_not_block_a_good_one(server: str, good_client: Goo
     try:
         for sock in socks:
             sock.sendall(b"GET /sparql?query=ASK")
+        started = time.monotonic()
         time.sleep(1.5)
     finally:
         for sock in socks:
             sock.close()
-    assert_answered_well(good_client)
+    assert_answered_well(good_client, (started, time.monotonic()))
 
 
 def _quads(base: str) -> int:

@@ -1,5 +1,6 @@
 """The helpers that start real servers for the tests hold up when test files run in
-parallel (pytest-xdist): a port taken between finding it free and binding it."""
+parallel (pytest-xdist): a port taken between finding it free and binding it (a real
+socket holds it: it accepts connections but never answers)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 
 import oxigraph_server
+import virtuoso_server
 from oxigraph_server import OxigraphServer
+from virtuoso_server import VirtuosoServer
 
 
 @pytest.mark.external
@@ -39,3 +42,37 @@ def test_oxigraph_starts_on_another_port_when_its_port_is_taken(
                 assert response.status == 200
             assert oxigraph_server.LISTENING in server.log()
             assert server.base == f"http://127.0.0.1:{server.port}"
+
+
+@pytest.mark.slow
+@pytest.mark.external
+def test_virtuoso_starts_on_other_ports_when_its_ports_are_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # free_port() is asked for the SQL port, then the HTTP port: the held port is offered
+    # as the SQL port of the first start and as the HTTP port of the second.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        taken_port = taken.getsockname()[1]
+        real_free_port = virtuoso_server.free_port
+
+        def ports() -> Iterator[int]:
+            yield taken_port
+            yield real_free_port()
+            yield real_free_port()
+            yield taken_port
+            while True:
+                yield real_free_port()
+
+        offered = ports()
+        monkeypatch.setattr(virtuoso_server, "free_port", lambda: next(offered))
+        server = VirtuosoServer(tmp_path / "virtuoso")
+        assert server.sql_port == taken_port
+        with server:
+            assert server.attempts == 3
+            assert taken_port not in (server.sql_port, server.http_port)
+            with urllib.request.urlopen(f"{server.sparql_url}?query=ASK%7B%7D") as response:
+                assert response.status == 200
+            assert virtuoso_server.LISTENING in server.log()
+            assert server.base == f"http://127.0.0.1:{server.http_port}"

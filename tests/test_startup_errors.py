@@ -191,7 +191,9 @@ def test_serve_refuses_a_host_of_another_machine() -> None:
 
 
 def test_serve_on_a_port_in_use_ends_before_loading(pristine: Path, tmp_path: Path) -> None:
-    """One line, and before the data loads: the damaged store behind it is not reached."""
+    """One line, and before the data loads: the damaged store behind it is not reached
+    (it would have ended the command with its own error: shown by the line, not by a
+    bound on the time, which measured the machine's load as much as the order)."""
     folder = _damaged(pristine, tmp_path, "current-deleted")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -205,4 +207,3 @@ def test_serve_on_a_port_in_use_ends_before_loading(pristine: Path, tmp_path: Pa
         f"cannot listen on 127.0.0.1 port {port}: the port is in use (another server? "
         "choose another with --port, or --port 0 for any free one)",
     )
-    assert seconds < 5

@@ -10,7 +10,10 @@
   ``ResultSetMaxRows`` raised from Debian's 10000 so that a whole-graph query is not cut
   (the client still detects a cut result: see ``kg.sparql.remote``);
 * ``virtuoso-t +configfile DIR/virtuoso.ini +foreground`` starts it on a fresh database
-  (user ``dba``, password ``dba``), and the fixture waits until ``/sparql`` answers;
+  (user ``dba``, password ``dba``); once its log says it holds both ports, the fixture
+  waits until ``/sparql`` answers. A port found free can be taken by another worker's
+  server before Virtuoso binds it: Virtuoso then exits saying so, and starts again, on a
+  fresh database, on other ports;
 * the Graph Store endpoint with digest authentication, ``/sparql-graph-crud-auth``,
   accepts PUT and DELETE from ``dba`` as it is (measured: no GRANT is needed; another
   user would need the ``SPARQL_UPDATE`` role);
@@ -37,6 +40,12 @@ from oxigraph_server import free_port
 from server_wait import wait_until_answering
 
 DEBIAN_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+#: Written to virtuoso.log once both ports are held (the HTTP one is bound first).
+LISTENING = "Server online at"
+#: What it writes when the SQL or the HTTP port is taken.
+PORT_TAKEN = ("Failed to start listening at SQL port", "Failed HTTP listen at")
+BIND_ATTEMPTS = 5
+STARTUP_SECONDS = 120.0
 USER = "dba"
 PASSWORD = "dba"
 #: Rows a SELECT may return before Virtuoso cuts it (Debian ships 10000).
@@ -145,6 +154,8 @@ class VirtuosoServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.isql = ""
         self.startup_seconds = 0.0
+        #: How many times it was started before it held both its ports.
+        self.attempts = 0
 
     @property
     def sparql_url(self) -> str:
@@ -155,10 +166,37 @@ class VirtuosoServer:
         """The Graph Store endpoint that takes digest authentication (PUT, DELETE)."""
         return f"{self.base}/sparql-graph-crud-auth"
 
+    def log(self) -> str:
+        log = self.location / "virtuoso.log"
+        return log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+
     def __enter__(self) -> VirtuosoServer:
+        # The wait for an answer starts only once the log says this server holds its
+        # ports, so that it cannot be another server on the same port that answers.
         server, self.isql = require_binaries()
         self.location.mkdir(parents=True, exist_ok=True)
         (self.location / "vsp").mkdir(exist_ok=True)
+        started = time.monotonic()
+        try:
+            while not self._start(server, started):
+                if self.attempts == BIND_ATTEMPTS:
+                    pytest.fail(f"virtuoso-t found no free ports in {BIND_ATTEMPTS} attempts")
+                self.sql_port, self.http_port = free_port(), free_port()
+                self.base = f"http://127.0.0.1:{self.http_port}"
+            self._wait(started)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def _start(self, server: str, started: float) -> bool:
+        """Start Virtuoso on a fresh database and ``self``'s ports: True once it holds
+        them, False when one was taken; fails the test on any other exit or after
+        ``STARTUP_SECONDS`` from ``started``."""
+        self.attempts += 1
+        for old in self.location.glob("virtuoso*"):
+            old.unlink()
         ini = self.location / "virtuoso.ini"
         ini.write_text(
             configure(
@@ -170,31 +208,36 @@ class VirtuosoServer:
             ),
             encoding="utf-8",
         )
+        if hasattr(self, "_log"):
+            self._log.close()
         self._log = (self.location / "server.out").open("wb")
-        started = time.monotonic()
         self.process = subprocess.Popen(
             [server, "+configfile", str(ini), "+foreground"],
             cwd=self.location,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        try:
-            self._wait(started)
-        except BaseException:
-            self.stop()
-            raise
-        self.startup_seconds = time.monotonic() - started
-        return self
+        while LISTENING not in self.log():
+            if self.process.poll() is not None:
+                if any(taken in self.log() for taken in PORT_TAKEN):
+                    return False
+                pytest.fail(f"virtuoso-t exited with {self.process.returncode}: {self.log()}")
+            if time.monotonic() > started + STARTUP_SECONDS:
+                pytest.fail(
+                    f"virtuoso-t did not bind ports {self.sql_port} and {self.http_port} "
+                    f"within {STARTUP_SECONDS:g} s"
+                )
+            time.sleep(0.1)
+        return True
 
     def _wait(self, started: float) -> None:
         assert self.process is not None
-        log = self.location / "virtuoso.log"
         wait_until_answering(
             f"{self.sparql_url}?query=ASK%7B%7D",
             self.process,
-            max(1.0, started + 120 - time.monotonic()),
+            max(1.0, started + STARTUP_SECONDS - time.monotonic()),
             "virtuoso-t",
-            lambda: log.read_text(encoding="utf-8", errors="replace") if log.exists() else "",
+            self.log,
         )
 
     def stop(self) -> None:
