@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from urllib.parse import quote, urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -748,17 +748,28 @@ def _label_map(rows: Iterable[Mapping[str, Node]], key: str = "label") -> dict[s
     return out
 
 
+_FactKey: TypeAlias = "tuple[Node, str, str, Node]"
+
+
+def _statement(subject: Node, row: Mapping[str, Any]) -> _FactKey:
+    return (subject, str(row["g"]), str(row["p"]), row["o"])
+
+
+def _collect(grouped: dict[_FactKey, Fact], subject: Node, row: Mapping[str, Any]) -> None:
+    """Add ``row`` (``?g ?p ?o ?label``, one row per label of ``?o``) to its fact."""
+    key = _statement(subject, row)
+    fact = grouped.get(key)
+    if fact is None:
+        fact = grouped[key] = Fact(key[1], subject, key[2], row["o"])
+    label = row.get("label")
+    if label is not None:
+        fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+
+
 def _facts(ctx: AppContext, subject: Node) -> list[Fact]:
-    result = _run(ctx, Q_OUT, s=subject)
-    grouped: dict[tuple[str, str, Node], Fact] = {}
-    for row in result.rows:
-        key = (str(row["g"]), str(row["p"]), row["o"])
-        fact = grouped.get(key)
-        if fact is None:
-            fact = grouped[key] = Fact(key[0], subject, key[1], row["o"])
-        label = row.get("label")
-        if label is not None:
-            fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+    grouped: dict[_FactKey, Fact] = {}
+    for row in _run(ctx, Q_OUT, s=subject).rows:
+        _collect(grouped, subject, row)
     return list(grouped.values())
 
 
@@ -773,7 +784,7 @@ def _blank_facts(ctx: AppContext, root: Node) -> list[Fact]:
     refuses ``VALUES ?s { _:b }``, and a label means nothing between queries on other
     stores), so each depth is one query that walks the chain from ``root`` itself.
     """
-    found: dict[tuple[Node, str, str, Node], Fact] = {}
+    found: dict[_FactKey, Fact] = {}
     for depth in range(1, BLANK_DEPTH + 1):
         chain = " ".join(
             f"GRAPH ?g{i} {{ ?b{i - 1} ?p{i} ?b{i} }} FILTER (isBlank(?b{i}))"
@@ -784,18 +795,11 @@ def _blank_facts(ctx: AppContext, root: Node) -> list[Fact]:
             f"GRAPH ?g {{ ?b{depth} ?p ?o }} "
             "OPTIONAL { GRAPH ?lg { ?o rdfs:label|skos:prefLabel ?label } } }"
         )
-        grouped: dict[tuple[Node, str, str, Node], Fact] = {}
+        grouped: dict[_FactKey, Fact] = {}
         for row in _run(ctx, text, b0=root).rows:
             node = row[f"b{depth}"]
-            key = (node, str(row["g"]), str(row["p"]), row["o"])
-            if key in found:
-                continue  # a cycle of blank nodes: already described
-            fact = grouped.get(key)
-            if fact is None:
-                fact = grouped[key] = Fact(key[1], node, key[2], row["o"])
-            label = row.get("label")
-            if label is not None:
-                fact.labels.setdefault(getattr(label, "language", None) or "", str(label))
+            if _statement(node, row) not in found:  # else a cycle: already described
+                _collect(grouped, node, row)
         if not grouped:
             break
         found.update(grouped)
