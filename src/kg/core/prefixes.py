@@ -171,13 +171,12 @@ _NAMED_FIRST = (
 )
 
 
-def known_prefixes() -> str:
-    """Some of the project prefixes, for a message about a prefix kg does not know:
-    ``kgo, kgg, body, ..., xsd and 53 more``."""
+def _known_prefixes() -> str:
+    """Some of the project prefixes: ``kgo, kgg, body, ..., xsd and 53 more``."""
     return f"{', '.join(_NAMED_FIRST)} and {len(PREFIXES) - len(_NAMED_FIRST)} more"
 
 
-def near_prefix(prefix: str) -> str | None:
+def _near_prefix(prefix: str) -> str | None:
     """The project prefix ``prefix`` is likely a typo of (``bodi``: ``body``), if any."""
     import difflib
 
@@ -185,10 +184,19 @@ def near_prefix(prefix: str) -> str | None:
     return close[0] if close else None
 
 
-def unknown_prefix(prefix: str) -> str:
+def unknown_prefix(prefix: str, *, in_sparql: bool = False) -> str:
     """What to tell a user who wrote ``prefix:`` and kg declares no such prefix: a
-    project prefix it is likely a typo of, else some of kg's."""
-    near = near_prefix(prefix)
+    project prefix it is likely a typo of, else some of kg's. ``in_sparql``: in query
+    text, where the user may also declare it (``unknown prefix foo: (…)``); else in a
+    value (``unknown prefix 'foo' (…)``)."""
+    near = _near_prefix(prefix)
+    if not in_sparql:
+        if near is not None:
+            return f"unknown prefix {prefix!r} (did you mean {near!r}?)"
+        return f"unknown prefix {prefix!r} (kg's: {_known_prefixes()})"
     if near is not None:
-        return f"unknown prefix {prefix!r} (did you mean {near!r}?)"
-    return f"unknown prefix {prefix!r} (kg's: {known_prefixes()})"
+        return f"unknown prefix {prefix}: (did you mean {near}:? or declare it with PREFIX)"
+    return (
+        f"unknown prefix {prefix}: (declare it with PREFIX, or use one of kg's: "
+        f"{_known_prefixes()})"
+    )

@@ -83,7 +83,9 @@ def syntax_error(
     undeclared = undeclared_prefix(text, prefixes)
     if undeclared is not None:
         prefix, line, column = undeclared
-        return SparqlSyntaxError(unknown_sparql_prefix(prefix), what, line, column)
+        from kg.core.prefixes import unknown_prefix
+
+        return SparqlSyntaxError(unknown_prefix(prefix, in_sparql=True), what, line, column)
     at_line = getattr(raw, "lineno", None)
     at_column = getattr(raw, "col", None)
     if isinstance(at_line, int) and isinstance(at_column, int):
@@ -142,17 +144,6 @@ def undeclared_prefix(text: str, prefixes: Iterable[str] = ()) -> tuple[str, int
             column = tok.start - (text.rfind("\n", 0, tok.start) + 1) + 1
             return prefix, line, column
     return None
-
-
-def unknown_sparql_prefix(prefix: str) -> str:
-    from kg.core.prefixes import known_prefixes, near_prefix
-
-    near = near_prefix(prefix)
-    if near is not None:
-        return f"unknown prefix {prefix}: (did you mean {near}:? or declare it with PREFIX)"
-    return (
-        f"unknown prefix {prefix}: (declare it with PREFIX, or use one of kg's: {known_prefixes()})"
-    )
 
 
 @lru_cache(maxsize=256)
