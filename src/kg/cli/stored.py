@@ -32,8 +32,6 @@ ANSWER_FORMATS = tuple(
         f for form in _FORMS for f in formats.formats_for(form, formats.Audience.TERMINAL)
     )
 )
-#: Every --format name of ``kg query run`` and ``kg sparql``.
-FORMATS = formats.names(ANSWER_FORMATS)
 
 
 def format_named(value: str, among: Sequence[formats.Format]) -> str | None:
